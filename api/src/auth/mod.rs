@@ -1,0 +1,8 @@
+//! Authentication: access tokens, the principal extractor, passwords and sessions.
+
+pub mod jwt;
+pub mod password;
+pub mod principal;
+pub mod tokens;
+
+pub use principal::Principal;

@@ -1,0 +1,103 @@
+//! The authenticated caller, extracted from `Authorization: Bearer ...`.
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use entity::Role;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+use super::jwt::TokenError;
+
+/// Who is asking: a user acting on one platform with some roles.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user id.
+    pub user_id: i64,
+    /// The platform of the session; every object access is scoped by it.
+    pub platform_id: i64,
+    /// Roles on that platform.
+    pub roles: Vec<Role>,
+}
+
+impl Principal {
+    /// Whether the caller holds `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// 403 unless the caller holds `role`: `principal.require(Role::Operator)?;`.
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.has(role) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::FORBIDDEN,
+                format!("this needs the {} role", role.as_str()),
+            ))
+        }
+    }
+
+    /// 404 unless an object of `platform_id` belongs to the caller's platform.
+    ///
+    /// Another platform's object is reported as missing, not forbidden, so
+    /// that ids of other counties cannot be probed.
+    pub fn require_platform(&self, platform_id: i64, what: &str) -> Result<(), ApiError> {
+        if self.platform_id == platform_id {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(what))
+        }
+    }
+}
+
+fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::new(ErrorCode::UNAUTHENTICATED, "sign in first"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::TOKEN_INVALID,
+                "Authorization must be `Bearer <access token>`",
+            )
+        })?;
+    let claims = state
+        .jwt
+        .verify(token, state.clock.now())
+        .map_err(|e| match e {
+            TokenError::Expired => ApiError::new(ErrorCode::TOKEN_EXPIRED, "access token expired"),
+            TokenError::Invalid => ApiError::new(ErrorCode::TOKEN_INVALID, "access token invalid"),
+        })?;
+    let user_id = claims
+        .sub
+        .parse()
+        .map_err(|_| ApiError::new(ErrorCode::TOKEN_INVALID, "access token invalid"))?;
+    Ok(Principal {
+        user_id,
+        platform_id: claims.pid,
+        roles: claims.roles,
+    })
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(req))
+    }
+}

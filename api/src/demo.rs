@@ -1,0 +1,350 @@
+//! The demo county: Kang county (康县, Longnan, Gansu) with the Huaqiao bun
+//! kitchen, city communities, villages with agent points, an operator and
+//! riders. Seeding is idempotent: every row is found by its natural key
+//! before it is inserted, so a second run changes nothing.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    Role, accounts, agent_point, community, merchant, operator_account, platform, store, user,
+    village, wechat_identity,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+
+use crate::auth::password;
+use crate::routes::auth::DEMO_APPID;
+
+/// The demo platform's code.
+pub const DEMO_PLATFORM: &str = "kang";
+/// The demo operator's username.
+pub const DEMO_OPERATOR: &str = "kang-admin";
+
+/// What a seed run did.
+#[derive(Debug, Clone)]
+pub struct SeedReport {
+    /// The demo platform.
+    pub platform_id: i64,
+    /// Rows inserted by this run (0 on a second run).
+    pub inserted: usize,
+    /// The operator's username.
+    pub operator_username: String,
+    /// The operator's password, only when this run created the account.
+    pub operator_password: Option<String>,
+    /// Demo login codes of seeded users (kitchen owner, riders).
+    pub demo_logins: Vec<(String, String)>,
+}
+
+const COMMUNITIES: &[(&str, f64, f64, i32)] = &[
+    ("东关社区", 33.3318, 105.6142, 800),
+    ("西关社区", 33.3281, 105.6021, 800),
+    ("南园社区", 33.3226, 105.6097, 700),
+    ("凤凰社区", 33.3352, 105.6056, 600),
+];
+
+/// (township, village, lat, lng, agent point, keeper, phone)
+const VILLAGES: &[(&str, &str, f64, f64, &str, &str, &str)] = &[
+    (
+        "长坝镇",
+        "花桥村",
+        33.2853,
+        105.7312,
+        "花桥村便民服务点",
+        "杨秀英",
+        "13909391001",
+    ),
+    (
+        "王坝镇",
+        "何家庄村",
+        33.3641,
+        105.6685,
+        "何家庄代办点",
+        "何建国",
+        "13909391002",
+    ),
+    (
+        "岸门口镇",
+        "朱家沟村",
+        33.2546,
+        105.5932,
+        "朱家沟村委代办点",
+        "朱海军",
+        "13909391003",
+    ),
+    (
+        "阳坝镇",
+        "梅园沟村",
+        33.0475,
+        105.6821,
+        "梅园沟茶农代办点",
+        "李春梅",
+        "13909391004",
+    ),
+    (
+        "大堡镇",
+        "大堡村",
+        33.4212,
+        105.5518,
+        "大堡村小卖部",
+        "张德福",
+        "13909391005",
+    ),
+    (
+        "豆坝镇",
+        "豆坝村",
+        33.2931,
+        105.4622,
+        "豆坝村电商服务站",
+        "赵丽娟",
+        "13909391006",
+    ),
+];
+
+/// (demo login name, display name, roles beyond resident)
+const DEMO_USERS: &[(&str, &str, &[Role])] = &[
+    ("huaqiao", "花桥包子 店长", &[Role::MerchantStaff]),
+    ("rider-wang", "王师傅 (骑手)", &[Role::Rider]),
+    ("rider-li", "李师傅 (骑手)", &[Role::Rider]),
+    ("rider-zhao", "赵师傅 (骑手)", &[Role::Rider]),
+];
+
+/// Seeds the demo county if the database has no platform yet.
+pub async fn seed_if_empty(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Option<SeedReport>, DbErr> {
+    if platform::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    seed(db, now).await.map(Some)
+}
+
+/// Seeds (or completes) the demo county; a second run inserts nothing.
+pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedReport, DbErr> {
+    // Hash before the transaction: argon2 is deliberately slow.
+    let fresh_password = password::generate();
+    let phc = password::hash(&fresh_password).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let txn = db.begin().await?;
+    let mut inserted = 0;
+    let platform = match platform::Entity::find()
+        .filter(platform::Column::Code.eq(DEMO_PLATFORM))
+        .one(&txn)
+        .await?
+    {
+        Some(p) => p,
+        None => {
+            inserted += 1;
+            platform::ActiveModel {
+                code: Set(DEMO_PLATFORM.into()),
+                name: Set("康县同城".into()),
+                region: Set("甘肃省陇南市康县".into()),
+                center_lat: Set(33.3290),
+                center_lng: Set(105.6090),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    let pid = platform.id;
+
+    for &(name, lat, lng, radius) in COMMUNITIES {
+        let exists = community::Entity::find()
+            .filter(community::Column::PlatformId.eq(pid))
+            .filter(community::Column::Name.eq(name))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !exists {
+            inserted += 1;
+            community::ActiveModel {
+                platform_id: Set(pid),
+                name: Set(name.into()),
+                center_lat: Set(lat),
+                center_lng: Set(lng),
+                radius_m: Set(radius),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+
+    for &(township, name, lat, lng, point, keeper, phone) in VILLAGES {
+        let village = match village::Entity::find()
+            .filter(village::Column::PlatformId.eq(pid))
+            .filter(village::Column::Township.eq(township))
+            .filter(village::Column::Name.eq(name))
+            .one(&txn)
+            .await?
+        {
+            Some(v) => v,
+            None => {
+                inserted += 1;
+                village::ActiveModel {
+                    platform_id: Set(pid),
+                    name: Set(name.into()),
+                    township: Set(township.into()),
+                    lat: Set(lat),
+                    lng: Set(lng),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?
+            }
+        };
+        let exists = agent_point::Entity::find()
+            .filter(agent_point::Column::VillageId.eq(village.id))
+            .filter(agent_point::Column::Name.eq(point))
+            .one(&txn)
+            .await?
+            .is_some();
+        if !exists {
+            inserted += 1;
+            agent_point::ActiveModel {
+                platform_id: Set(pid),
+                village_id: Set(village.id),
+                name: Set(point.into()),
+                keeper_name: Set(keeper.into()),
+                phone: Set(phone.into()),
+                // The point sits a few hundred metres from the village centre.
+                lat: Set(lat + 0.0012),
+                lng: Set(lng - 0.0009),
+                opening_hours: Set("08:00-20:00".into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+
+    let mut demo_logins = Vec::new();
+    let mut kitchen_owner = None;
+    for &(login, display, roles) in DEMO_USERS {
+        let code = format!("demo:{login}");
+        let before = wechat_identity::Entity::find()
+            .filter(wechat_identity::Column::Appid.eq(DEMO_APPID))
+            .filter(wechat_identity::Column::Openid.eq(&code))
+            .one(&txn)
+            .await?
+            .is_some();
+        let u =
+            accounts::login_wechat_user(&txn, pid, DEMO_APPID, &code, None, display, now).await?;
+        if !before {
+            inserted += 1;
+        }
+        for &role in roles {
+            accounts::grant_role(&txn, pid, u.id, role, now).await?;
+        }
+        if login == "huaqiao" {
+            kitchen_owner = Some(u.id);
+        }
+        demo_logins.push((code, display.to_owned()));
+    }
+
+    if let Some(owner) = kitchen_owner {
+        inserted += seed_kitchen(&txn, pid, owner, now).await?;
+    }
+
+    let operator_password = match operator_account::Entity::find()
+        .filter(operator_account::Column::Username.eq(DEMO_OPERATOR))
+        .one(&txn)
+        .await?
+    {
+        Some(_) => None,
+        None => {
+            inserted += 1;
+            let u = user::ActiveModel {
+                platform_id: Set(pid),
+                display_name: Set("康县平台运营".into()),
+                disabled: Set(false),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            accounts::grant_role(&txn, pid, u.id, Role::Operator, now).await?;
+            operator_account::ActiveModel {
+                platform_id: Set(pid),
+                user_id: Set(u.id),
+                username: Set(DEMO_OPERATOR.into()),
+                password_hash: Set(phc),
+                failed_attempts: Set(0),
+                locked_until: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            Some(fresh_password)
+        }
+    };
+    txn.commit().await?;
+    Ok(SeedReport {
+        platform_id: pid,
+        inserted,
+        operator_username: DEMO_OPERATOR.into(),
+        operator_password,
+        demo_logins,
+    })
+}
+
+/// The Huaqiao bun kitchen (花桥包子) and its store at the county seat.
+async fn seed_kitchen(
+    db: &impl ConnectionTrait,
+    pid: i64,
+    owner: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut inserted = 0;
+    let merchant = match merchant::Entity::find()
+        .filter(merchant::Column::PlatformId.eq(pid))
+        .filter(merchant::Column::Name.eq("花桥包子"))
+        .one(db)
+        .await?
+    {
+        Some(m) => m,
+        None => {
+            inserted += 1;
+            merchant::ActiveModel {
+                platform_id: Set(pid),
+                owner_user_id: Set(owner),
+                name: Set("花桥包子".into()),
+                category: Set("snacks".into()),
+                status: Set("approved".into()),
+                licence_no: Set("JY16212260001234".into()),
+                contact_phone: Set("09395123456".into()),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    };
+    let has_store = store::Entity::find()
+        .filter(store::Column::MerchantId.eq(merchant.id))
+        .one(db)
+        .await?
+        .is_some();
+    if !has_store {
+        inserted += 1;
+        store::ActiveModel {
+            platform_id: Set(pid),
+            merchant_id: Set(merchant.id),
+            name: Set("花桥包子·县城店".into()),
+            address: Set("康县城关镇南街 18 号".into()),
+            lat: Set(33.3297),
+            lng: Set(105.6079),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(inserted)
+}

@@ -1,0 +1,245 @@
+//! The one error type at the HTTP boundary and its stable codes.
+//!
+//! Every failure leaves the server as `{"code", "message", "request_id"}`
+//! (plus `errors` naming fields for validation failures) with a real status.
+//! Codes are part of the API: never renamed, only added.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::middleware::request_id::current_request_id;
+
+macro_rules! error_codes {
+    ($($variant:ident = $status:expr, $text:literal;)*) => {
+        /// Every error code the API returns, with its HTTP status.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(non_camel_case_types)]
+        pub enum ErrorCode {
+            $(#[doc = $text] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// All codes, for documentation.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The wire name, e.g. `WECHAT_CODE_INVALID`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => stringify!($variant),)* }
+            }
+
+            /// The HTTP status that goes with the code.
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+
+            /// What the code means.
+            pub fn description(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $text,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    VALIDATION_FAILED = StatusCode::UNPROCESSABLE_ENTITY, "A field is missing or invalid; `errors` names it.";
+    MALFORMED_JSON = StatusCode::BAD_REQUEST, "The body is not valid JSON.";
+    UNSUPPORTED_MEDIA_TYPE = StatusCode::UNSUPPORTED_MEDIA_TYPE, "The body must be `application/json`.";
+    PAYLOAD_TOO_LARGE = StatusCode::PAYLOAD_TOO_LARGE, "The body is larger than the configured limit.";
+    BAD_REQUEST = StatusCode::BAD_REQUEST, "The request is malformed (path or query).";
+    NOT_FOUND = StatusCode::NOT_FOUND, "No such route or object (or not yours to see).";
+    METHOD_NOT_ALLOWED = StatusCode::METHOD_NOT_ALLOWED, "The route exists but not with this method.";
+    UNAUTHENTICATED = StatusCode::UNAUTHORIZED, "No bearer token was sent.";
+    TOKEN_INVALID = StatusCode::UNAUTHORIZED, "The access token is malformed, forged or uses another algorithm.";
+    TOKEN_EXPIRED = StatusCode::UNAUTHORIZED, "The access token has expired; refresh it.";
+    FORBIDDEN = StatusCode::FORBIDDEN, "The caller lacks the role or platform for this action.";
+    USER_DISABLED = StatusCode::FORBIDDEN, "The account is disabled.";
+    WECHAT_CODE_INVALID = StatusCode::UNAUTHORIZED, "WeChat rejected the login code (errcode 40029/40163).";
+    WECHAT_RATE_LIMITED = StatusCode::TOO_MANY_REQUESTS, "WeChat rate-limited this user (errcode 45011).";
+    WECHAT_USER_BLOCKED = StatusCode::FORBIDDEN, "WeChat flags this user as high-risk (errcode 40226).";
+    WECHAT_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "WeChat is busy or unreachable (errcode -1, timeout); retry.";
+    WECHAT_ERROR = StatusCode::BAD_GATEWAY, "WeChat returned an unexpected error.";
+    WECHAT_LOGIN_NOT_CONFIGURED = StatusCode::SERVICE_UNAVAILABLE, "No mini-program credentials are configured and demo login is off.";
+    INVALID_CREDENTIALS = StatusCode::UNAUTHORIZED, "Unknown username or wrong password.";
+    LOGIN_LOCKED = StatusCode::TOO_MANY_REQUESTS, "Too many failed logins; wait for `Retry-After` seconds.";
+    REFRESH_TOKEN_INVALID = StatusCode::UNAUTHORIZED, "The refresh token is unknown or revoked.";
+    REFRESH_TOKEN_EXPIRED = StatusCode::UNAUTHORIZED, "The refresh token has expired; log in again.";
+    REFRESH_TOKEN_REUSED = StatusCode::UNAUTHORIZED, "The refresh token was used before; the session is revoked.";
+    PLATFORM_NOT_FOUND = StatusCode::NOT_FOUND, "No county platform has that code.";
+    CONFLICT = StatusCode::CONFLICT, "The object already exists or changed meanwhile.";
+    DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
+    INTERNAL = StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error; the request id finds it in the logs.";
+}
+
+/// A field-level validation problem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as named in the request (dotted for nested fields).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `WECHAT_CODE_INVALID`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+    /// The request id, also in the `x-request-id` header and the logs.
+    pub request_id: String,
+    /// Field-level problems (validation failures only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// An error returned by a handler.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: String,
+    errors: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// An error with a code and message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            errors: Vec::new(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// A validation failure of one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        Self {
+            code: ErrorCode::VALIDATION_FAILED,
+            message: format!("{field}: {message}"),
+            errors: vec![FieldError { field, message }],
+            retry_after_secs: None,
+        }
+    }
+
+    /// Adds a `Retry-After` header.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// 403 for a caller without the needed role or platform.
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::FORBIDDEN, "you may not do this")
+    }
+
+    /// 404 for an object that does not exist or is not the caller's.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NOT_FOUND, format!("{what} not found"))
+    }
+
+    /// 500, logging the cause under the request id; the client sees no detail.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::INTERNAL, "internal error")
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        use sea_orm::{DbErr, SqlErr};
+        if let Some(SqlErr::UniqueConstraintViolation(detail)) = e.sql_err() {
+            tracing::info!(%detail, "unique constraint violation");
+            return ApiError::new(ErrorCode::CONFLICT, "an object with these values exists");
+        }
+        match e {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::error!(error = %e, "database unavailable");
+                ApiError::new(
+                    ErrorCode::DATABASE_UNAVAILABLE,
+                    "the database is unavailable",
+                )
+            }
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<ApiError>> for ApiError {
+    fn from(e: sea_orm::TransactionError<ApiError>) -> Self {
+        match e {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(api) => api,
+        }
+    }
+}
+
+/// The error body for a code, with the current request's id.
+pub fn body(code: ErrorCode, message: &str, errors: Vec<FieldError>) -> ErrorBody {
+    ErrorBody {
+        code: code.as_str().to_owned(),
+        message: message.to_owned(),
+        request_id: current_request_id(),
+        errors,
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        if let Some(secs) = self.retry_after_secs {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        res.json(body(self.code, &self.message, self.errors.clone()))
+    }
+}
+
+/// The result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_upper_snake() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {}", code.as_str());
+            assert!(
+                code.as_str()
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_')
+            );
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+        }
+    }
+
+    #[test]
+    fn field_errors_name_the_field() {
+        let e = ApiError::field("code", "must not be empty");
+        assert_eq!(e.code(), ErrorCode::VALIDATION_FAILED);
+        assert_eq!(e.errors[0].field, "code");
+    }
+}

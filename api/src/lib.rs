@@ -1,0 +1,16 @@
+//! Tongcheng's HTTP API: the app factory, routes, extractors and the
+//! `tongcheng` binary's commands.
+//!
+//! Handlers are thin: parse, authorize, call one domain operation in
+//! `entity`, map the result.
+
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+
+pub use startup::{Application, BuildOptions, StartupError};

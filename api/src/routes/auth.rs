@@ -1,0 +1,463 @@
+//! Sign-in: WeChat mini-program login, operator password login, token
+//! refresh with rotation, logout.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::Duration;
+use entity::{Role, accounts, operator_account, sessions, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use worker::wechat::WechatError;
+
+use crate::auth::{password, tokens};
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::routes::required_text;
+use crate::state::AppState;
+
+/// The appid recorded for demo identities.
+pub const DEMO_APPID: &str = "demo";
+
+/// `POST /auth/wechat-login`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WechatLoginRequest {
+    /// The code from `wx.login()`; in demo mode also `demo:<name>`.
+    pub code: String,
+    /// The county platform's code (e.g. `kang`); optional when there is one.
+    pub platform: Option<String>,
+}
+
+/// `POST /auth/password-login`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordLoginRequest {
+    /// The operator's username.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+/// `POST /auth/refresh` and `POST /auth/logout`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    /// The refresh token of the session.
+    pub refresh_token: String,
+}
+
+/// The signed-in user, as returned at login.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub display_name: String,
+    /// The platform of this session.
+    pub platform_id: i64,
+    /// Roles on that platform.
+    #[schema(value_type = Vec<String>, example = json!(["resident", "rider"]))]
+    pub roles: Vec<Role>,
+}
+
+/// A login's answer: the tokens and the user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// The session's tokens.
+    #[serde(flatten)]
+    pub tokens: tokens::TokenPair,
+    /// Who signed in.
+    pub user: UserView,
+}
+
+fn demo_name(code: &str) -> Option<&str> {
+    code.strip_prefix("demo:").filter(|n| {
+        !n.is_empty()
+            && n.len() <= 32
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    })
+}
+
+fn wechat_error(e: WechatError) -> ApiError {
+    match e {
+        WechatError::InvalidCode(_) => ApiError::new(ErrorCode::WECHAT_CODE_INVALID, e.to_string()),
+        WechatError::RateLimited => {
+            ApiError::new(ErrorCode::WECHAT_RATE_LIMITED, e.to_string()).retry_after(60)
+        }
+        WechatError::HighRiskUser => ApiError::new(ErrorCode::WECHAT_USER_BLOCKED, e.to_string()),
+        WechatError::Unavailable(_) => {
+            tracing::warn!(error = %e, "WeChat unavailable");
+            ApiError::new(
+                ErrorCode::WECHAT_UNAVAILABLE,
+                "WeChat is unavailable; try again",
+            )
+            .retry_after(5)
+        }
+        WechatError::Other { code, .. } => {
+            tracing::warn!(errcode = code, "unexpected WeChat error");
+            ApiError::new(
+                ErrorCode::WECHAT_ERROR,
+                format!("WeChat returned errcode {code}"),
+            )
+        }
+    }
+}
+
+fn platform_error(e: accounts::PlatformChoiceError) -> ApiError {
+    use accounts::PlatformChoiceError as P;
+    match e {
+        P::Unknown(code) => ApiError::new(
+            ErrorCode::PLATFORM_NOT_FOUND,
+            format!("no platform with code {code:?}"),
+        ),
+        P::NoneSetUp => ApiError::new(ErrorCode::PLATFORM_NOT_FOUND, "no platform is set up"),
+        P::Ambiguous => ApiError::field("platform", "several platforms exist; name one"),
+        P::Db(db) => db.into(),
+    }
+}
+
+fn user_disabled() -> ApiError {
+    ApiError::new(ErrorCode::USER_DISABLED, "this account is disabled")
+}
+
+/// Signs a mini-program user in with a `wx.login()` code.
+#[utoipa::path(
+    tag = "auth",
+    request_body = WechatLoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "WECHAT_CODE_INVALID", body = ErrorBody),
+        (status = 403, description = "WECHAT_USER_BLOCKED, USER_DISABLED", body = ErrorBody),
+        (status = 404, description = "PLATFORM_NOT_FOUND", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 429, description = "WECHAT_RATE_LIMITED", body = ErrorBody),
+        (status = 502, description = "WECHAT_ERROR", body = ErrorBody),
+        (status = 503, description = "WECHAT_UNAVAILABLE, WECHAT_LOGIN_NOT_CONFIGURED", body = ErrorBody),
+    )
+)]
+#[post("/auth/wechat-login")]
+pub async fn wechat_login(
+    state: web::Data<AppState>,
+    body: web::Json<WechatLoginRequest>,
+) -> ApiResult<web::Json<LoginResponse>> {
+    let code = required_text("code", &body.code, 128)?;
+    let platform = accounts::choose_platform(&state.db, body.platform.as_deref())
+        .await
+        .map_err(platform_error)?;
+
+    let (appid, openid, unionid, display_name) = match (demo_name(&code), &state.wechat) {
+        (Some(name), _) if state.demo_login => {
+            (DEMO_APPID.to_owned(), code.clone(), None, name.to_owned())
+        }
+        (_, Some(client)) => {
+            let session = client.code2session(&code).await.map_err(wechat_error)?;
+            (
+                client.appid().to_owned(),
+                session.openid,
+                session.unionid,
+                "微信用户".to_owned(),
+            )
+        }
+        (_, None) if state.demo_login => {
+            return Err(ApiError::field(
+                "code",
+                "this demo platform signs in with codes of the form demo:<name>",
+            ));
+        }
+        (_, None) => {
+            return Err(ApiError::new(
+                ErrorCode::WECHAT_LOGIN_NOT_CONFIGURED,
+                "WeChat login is not configured (TONGCHENG__WECHAT__APPID / __SECRET)",
+            ));
+        }
+    };
+
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let user = accounts::login_wechat_user(
+        &txn,
+        platform.id,
+        &appid,
+        &openid,
+        unionid.as_deref(),
+        &display_name,
+        now,
+    )
+    .await?;
+    if user.disabled {
+        return Err(user_disabled());
+    }
+    let roles = accounts::roles_of(&txn, user.id, platform.id).await?;
+    let tokens = tokens::open_session(&state, &txn, user.id, platform.id, roles.clone()).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = user.id, platform = %platform.code, "wechat login");
+    Ok(web::Json(LoginResponse {
+        tokens,
+        user: UserView {
+            id: user.id,
+            display_name: user.display_name,
+            platform_id: platform.id,
+            roles,
+        },
+    }))
+}
+
+/// How long an account stays locked after `failures` consecutive failures.
+pub fn lockout(failures: i32, max_failures: i32, base_secs: i64) -> Option<Duration> {
+    if failures < max_failures {
+        return None;
+    }
+    let doublings = (failures - max_failures).clamp(0, 10) as u32;
+    Some(Duration::seconds(
+        base_secs.saturating_mul(1 << doublings).min(3_600),
+    ))
+}
+
+/// Signs an operator in with username and password.
+///
+/// After `auth.max_failed_logins` consecutive failures the account is
+/// locked for `auth.lockout_base_secs`, doubling with each further failure
+/// (at most an hour); a success resets the count.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordLoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
+        (status = 403, description = "USER_DISABLED", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+        (status = 429, description = "LOGIN_LOCKED (see Retry-After)", body = ErrorBody),
+    )
+)]
+#[post("/auth/password-login")]
+pub async fn password_login(
+    state: web::Data<AppState>,
+    body: web::Json<PasswordLoginRequest>,
+) -> ApiResult<web::Json<LoginResponse>> {
+    let username = required_text("username", &body.username, 64)?;
+    if body.password.is_empty() || body.password.len() > 256 {
+        return Err(ApiError::field("password", "must be 1 to 256 bytes"));
+    }
+    let now = state.clock.now();
+    let account = operator_account::Entity::find()
+        .filter(operator_account::Column::Username.eq(&username))
+        .one(&state.db)
+        .await?;
+    if let Some(locked_until) = account.as_ref().and_then(|a| a.locked_until)
+        && locked_until > now
+    {
+        let secs = (locked_until - now).num_seconds().max(1) as u64;
+        return Err(ApiError::new(
+            ErrorCode::LOGIN_LOCKED,
+            "too many failed logins; try again later",
+        )
+        .retry_after(secs));
+    }
+    let phc = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_owned());
+    let given = body.password.clone();
+    // Unknown usernames are verified against a dummy hash: same work, same time.
+    let matches = web::block(move || password::verify(&given, &phc))
+        .await
+        .map_err(ApiError::internal)?;
+    let Some(account) = account else {
+        return Err(invalid_credentials());
+    };
+    if !matches {
+        record_failure(&state, &account, now).await?;
+        return Err(invalid_credentials());
+    }
+    let txn = state.db.begin().await?;
+    operator_account::Entity::update_many()
+        .col_expr(operator_account::Column::FailedAttempts, Expr::value(0))
+        .col_expr(
+            operator_account::Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .filter(operator_account::Column::Id.eq(account.id))
+        .exec(&txn)
+        .await?;
+    let user = user::Entity::find_by_id(account.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("operator without user"))?;
+    if user.disabled {
+        return Err(user_disabled());
+    }
+    let roles = accounts::roles_of(&txn, user.id, account.platform_id).await?;
+    let tokens =
+        tokens::open_session(&state, &txn, user.id, account.platform_id, roles.clone()).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = user.id, "operator login");
+    Ok(web::Json(LoginResponse {
+        tokens,
+        user: UserView {
+            id: user.id,
+            display_name: user.display_name,
+            platform_id: account.platform_id,
+            roles,
+        },
+    }))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        ErrorCode::INVALID_CREDENTIALS,
+        "unknown username or wrong password",
+    )
+}
+
+async fn record_failure(
+    state: &AppState,
+    account: &operator_account::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    use sea_orm::sea_query::ExprTrait;
+    // Counted in the database, so concurrent failures all count.
+    operator_account::Entity::update_many()
+        .col_expr(
+            operator_account::Column::FailedAttempts,
+            Expr::col(operator_account::Column::FailedAttempts).add(1),
+        )
+        .filter(operator_account::Column::Id.eq(account.id))
+        .exec(&state.db)
+        .await?;
+    let failures = operator_account::Entity::find_by_id(account.id)
+        .one(&state.db)
+        .await?
+        .map(|a| a.failed_attempts)
+        .unwrap_or(0);
+    let auth = &state.settings.auth;
+    if let Some(lock) = lockout(failures, auth.max_failed_logins, auth.lockout_base_secs) {
+        operator_account::Entity::update_many()
+            .col_expr(
+                operator_account::Column::LockedUntil,
+                Expr::value(Some(now + lock)),
+            )
+            .filter(operator_account::Column::Id.eq(account.id))
+            .exec(&state.db)
+            .await?;
+        tracing::warn!(account = account.id, failures, "operator login locked");
+    }
+    Ok(())
+}
+
+/// Trades a refresh token for a new token pair (the old one is used up).
+///
+/// Presenting a refresh token a second time revokes its whole session.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = tokens::TokenPair),
+        (status = 401, description = "REFRESH_TOKEN_INVALID, REFRESH_TOKEN_EXPIRED, REFRESH_TOKEN_REUSED", body = ErrorBody),
+        (status = 403, description = "USER_DISABLED", body = ErrorBody),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<web::Json<tokens::TokenPair>> {
+    let presented = required_text("refresh_token", &body.refresh_token, 128)?;
+    let now = state.clock.now();
+    let next = tokens::new_opaque_token();
+    let txn = state.db.begin().await?;
+    let rotated = sessions::rotate(
+        &txn,
+        &tokens::hash_token(&presented),
+        &tokens::hash_token(&next),
+        now,
+        Duration::seconds(state.settings.auth.refresh_ttl_secs),
+    )
+    .await;
+    let rotated = match rotated {
+        Ok(r) => r,
+        Err(sessions::RefreshError::Reused) => {
+            // Keep the family's revocation.
+            txn.commit().await?;
+            tracing::warn!("refresh token reuse: session revoked");
+            return Err(ApiError::new(
+                ErrorCode::REFRESH_TOKEN_REUSED,
+                "this refresh token was already used; sign in again",
+            ));
+        }
+        Err(sessions::RefreshError::Expired) => {
+            return Err(ApiError::new(
+                ErrorCode::REFRESH_TOKEN_EXPIRED,
+                "refresh token expired; sign in again",
+            ));
+        }
+        Err(sessions::RefreshError::Invalid) => {
+            return Err(ApiError::new(
+                ErrorCode::REFRESH_TOKEN_INVALID,
+                "refresh token is not valid",
+            ));
+        }
+        Err(sessions::RefreshError::Db(e)) => return Err(e.into()),
+    };
+    let user = user::Entity::find_by_id(rotated.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("session without user"))?;
+    if user.disabled {
+        return Err(user_disabled());
+    }
+    let roles = accounts::roles_of(&txn, user.id, rotated.platform_id).await?;
+    let access = tokens::access_token(&state, user.id, rotated.platform_id, roles)?;
+    txn.commit().await?;
+    Ok(web::Json(tokens::TokenPair {
+        access_token: access,
+        refresh_token: next,
+        expires_in: state.jwt.ttl_secs(),
+        token_type: "Bearer",
+    }))
+}
+
+/// Ends the session of a refresh token (every token of its family).
+///
+/// Answers 204 whether or not the token was known, so it cannot be probed.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The session is closed"),
+        (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let presented = required_text("refresh_token", &body.refresh_token, 128)?;
+    sessions::revoke_by_hash(
+        &state.db,
+        &tokens::hash_token(&presented),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockout_starts_at_the_limit_and_doubles() {
+        assert_eq!(lockout(4, 5, 60), None);
+        assert_eq!(lockout(5, 5, 60), Some(Duration::seconds(60)));
+        assert_eq!(lockout(6, 5, 60), Some(Duration::seconds(120)));
+        assert_eq!(lockout(11, 5, 60), Some(Duration::seconds(3_600)));
+        assert_eq!(lockout(1_000, 5, 60), Some(Duration::seconds(3_600)));
+    }
+
+    #[test]
+    fn demo_names_are_plain() {
+        assert_eq!(demo_name("demo:rider-wang"), Some("rider-wang"));
+        assert_eq!(demo_name("demo:"), None);
+        assert_eq!(demo_name("demo:Wang"), None);
+        assert_eq!(demo_name("demo:a b"), None);
+        assert_eq!(demo_name("081abc"), None);
+    }
+}

@@ -1,0 +1,29 @@
+//! HTTP routes, grouped by who uses them.
+
+pub mod admin;
+pub mod auth;
+pub mod me;
+pub mod ops;
+
+use serde::Deserialize;
+
+use crate::error::ApiError;
+
+/// Trims a required string field and checks its length in characters.
+pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, ApiError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(ApiError::field(field, "must not be empty"));
+    }
+    if v.chars().count() > max_chars {
+        return Err(ApiError::field(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+/// An empty JSON object body, for commands without input.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct Empty {}

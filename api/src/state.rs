@@ -1,0 +1,25 @@
+//! What every handler can reach: the pool, settings, keys, clients, clock.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use worker::{Settings, clock::SharedClock, wechat::WechatClient};
+
+use crate::auth::jwt::JwtKeys;
+
+/// Shared application state, behind `web::Data`.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The loaded configuration.
+    pub settings: Arc<Settings>,
+    /// Access-token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// The WeChat client, when credentials are configured.
+    pub wechat: Option<WechatClient>,
+    /// Whether `demo:<name>` login codes are accepted.
+    pub demo_login: bool,
+    /// The time source.
+    pub clock: SharedClock,
+}

@@ -1,0 +1,25 @@
+//! A county platform (e.g. Kang county): the tenant of every business row.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+/// One county-level same-city platform.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "platforms")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// Short stable code, e.g. `kang`.
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub center_lat: f64,
+    pub center_lng: f64,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

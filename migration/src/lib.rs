@@ -1,0 +1,18 @@
+//! Tongcheng's schema, one source for SQLite and PostgreSQL.
+//!
+//! Migrations only add: a released migration is never edited, a change is a
+//! new migration. Every business table carries `platform_id`, the tenant key.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+/// Runs Tongcheng's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,223 @@
+//! The `jobs` table: enqueue, claim under a lease, complete, fail.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::job::{self, Entity as Jobs};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
+    sea_query::{Cond, Expr, LockBehavior, LockType, OnConflict, Order, Query},
+};
+
+/// A job to put on the queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// Which handler runs it.
+    pub kind: String,
+    /// Handed to the handler as JSON.
+    pub payload: serde_json::Value,
+    /// The platform it concerns, if any.
+    pub platform_id: Option<i64>,
+    /// A second enqueue with the same key is a no-op.
+    pub dedupe_key: Option<String>,
+    /// Not before this time.
+    pub run_at: DateTime<Utc>,
+    /// Attempts before the job fails for good.
+    pub max_attempts: i32,
+}
+
+impl NewJob {
+    /// A job of `kind` due now, with five attempts.
+    pub fn new(kind: &str, payload: serde_json::Value, now: DateTime<Utc>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            payload,
+            platform_id: None,
+            dedupe_key: None,
+            run_at: now,
+            max_attempts: 5,
+        }
+    }
+}
+
+/// Queues a job; returns its id, or `None` if its dedupe key was queued before.
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    new: NewJob,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    let model = job::ActiveModel {
+        platform_id: Set(new.platform_id),
+        kind: Set(new.kind),
+        payload: Set(new.payload.to_string()),
+        dedupe_key: Set(new.dedupe_key),
+        state: Set("queued".into()),
+        attempts: Set(0),
+        max_attempts: Set(new.max_attempts.max(1)),
+        run_at: Set(new.run_at),
+        locked_until: Set(None),
+        locked_by: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let res = Jobs::insert(model)
+        .on_conflict(
+            OnConflict::column(job::Column::DedupeKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec(db)
+        .await;
+    match res {
+        Ok(r) => Ok(Some(r.last_insert_id)),
+        Err(DbErr::RecordNotInserted) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn claimable(now: DateTime<Utc>) -> Cond {
+    use sea_orm::sea_query::ExprTrait;
+    Cond::any()
+        .add(
+            Cond::all()
+                .add(Expr::col(job::Column::State).eq("queued"))
+                .add(Expr::col(job::Column::RunAt).lte(now)),
+        )
+        .add(
+            Cond::all()
+                .add(Expr::col(job::Column::State).eq("running"))
+                .add(Expr::col(job::Column::LockedUntil).lt(now)),
+        )
+}
+
+/// Claims the oldest due job of the given kinds for `worker_id` until `now + lease`.
+///
+/// A job whose lease ran out (its worker died) is due again. Returns `None`
+/// when nothing is due.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    kinds: &[String],
+    worker_id: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<job::Model>, DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    if kinds.is_empty() {
+        return Ok(None);
+    }
+    // sea-query leaves the lock clause out on SQLite, where the single writer
+    // serialises claims anyway; the outer condition is re-checked after the
+    // row lock on PostgreSQL.
+    let oldest_due = Query::select()
+        .column(job::Column::Id)
+        .from(Jobs)
+        .cond_where(claimable(now))
+        .and_where(Expr::col(job::Column::Kind).is_in(kinds.iter().cloned()))
+        .order_by(job::Column::RunAt, Order::Asc)
+        .order_by(job::Column::Id, Order::Asc)
+        .limit(1)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .to_owned();
+    let update = Query::update()
+        .table(Jobs)
+        .value(job::Column::State, "running")
+        .value(
+            job::Column::Attempts,
+            Expr::col(job::Column::Attempts).add(1),
+        )
+        .value(job::Column::LockedUntil, now + lease)
+        .value(job::Column::LockedBy, worker_id)
+        .value(job::Column::UpdatedAt, now)
+        .and_where(Expr::col(job::Column::Id).in_subquery(oldest_due))
+        .cond_where(claimable(now))
+        .returning_all()
+        .to_owned();
+    match db.query_one(&update).await? {
+        Some(row) => Ok(Some(job::Model::from_query_result(&row, "")?)),
+        None => Ok(None),
+    }
+}
+
+/// Marks a claimed job done; `false` if the lease was lost to another worker.
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    job: &job::Model,
+    worker_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let res = Jobs::update_many()
+        .col_expr(job::Column::State, Expr::value("done"))
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(job::Column::LastError, Expr::value(Option::<String>::None))
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::State.eq("running"))
+        .filter(job::Column::LockedBy.eq(worker_id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Delay before attempt `attempts + 1`: 10 s doubling, capped at one hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 20) - 1;
+    let secs = 10i64.saturating_mul(1i64 << exp).min(3_600);
+    Duration::seconds(secs)
+}
+
+/// Records a failed attempt: back to the queue after a backoff, or failed for
+/// good when `permanent` or out of attempts. Returns the new state.
+pub async fn fail(
+    db: &impl ConnectionTrait,
+    job: &job::Model,
+    worker_id: &str,
+    error: &str,
+    permanent: bool,
+    now: DateTime<Utc>,
+) -> Result<&'static str, DbErr> {
+    let state = if permanent || job.attempts >= job.max_attempts {
+        "failed"
+    } else {
+        "queued"
+    };
+    let mut model: job::ActiveModel = job.clone().into();
+    model.state = Set(state.to_owned());
+    model.locked_until = Set(None);
+    model.last_error = Set(Some(error.chars().take(2_000).collect()));
+    model.updated_at = Set(now);
+    if state == "queued" {
+        model.run_at = Set(now + backoff(job.attempts));
+    }
+    // Only the lease holder may record the outcome.
+    let res = Jobs::update_many()
+        .set(model)
+        .filter(job::Column::Id.eq(job.id))
+        .filter(job::Column::State.eq("running"))
+        .filter(job::Column::LockedBy.eq(worker_id))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok("lost");
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use chrono::Duration;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        assert_eq!(backoff(1), Duration::seconds(10));
+        assert_eq!(backoff(2), Duration::seconds(20));
+        assert_eq!(backoff(3), Duration::seconds(40));
+        assert_eq!(backoff(9), Duration::seconds(2_560));
+        assert_eq!(backoff(10), Duration::seconds(3_600));
+        assert_eq!(backoff(100), Duration::seconds(3_600));
+        assert_eq!(backoff(0), Duration::seconds(10));
+    }
+}

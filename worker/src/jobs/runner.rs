@@ -1,0 +1,193 @@
+//! The worker loop: periodic jobs first, then due queued jobs, until shutdown.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use entity::job;
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::watch;
+
+use super::periodic::PeriodicJob;
+use super::queue;
+use crate::clock::SharedClock;
+use crate::settings::WorkerSettings;
+
+/// What a job handler sees: the database and the clock.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// The pool.
+    pub db: DatabaseConnection,
+    /// The time source.
+    pub clock: SharedClock,
+}
+
+/// Why a job attempt failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Worth another attempt after a backoff.
+    #[error("{0}")]
+    Retry(String),
+    /// Another attempt would fail the same way.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<DbErr> for JobError {
+    fn from(e: DbErr) -> Self {
+        JobError::Retry(e.to_string())
+    }
+}
+
+/// The future a handler returns.
+pub type JobFuture<'a> = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send + 'a>>;
+
+/// Runs one kind of queued job.
+pub trait JobHandler: Send + Sync + 'static {
+    /// Runs one attempt of `job`.
+    fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a job::Model) -> JobFuture<'a>;
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunReport {
+    /// Periodic jobs that ran.
+    pub periodic_ran: Vec<String>,
+    /// Queued jobs that completed.
+    pub completed: usize,
+    /// Queued jobs that failed an attempt (retried later or failed for good).
+    pub failed: usize,
+}
+
+/// The background worker: a set of job handlers and periodic jobs.
+pub struct Worker {
+    ctx: JobContext,
+    id: String,
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    periodic: Vec<PeriodicJob>,
+    lease: Duration,
+    poll: StdDuration,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("id", &self.id)
+            .field("kinds", &self.handlers.keys().collect::<Vec<_>>())
+            .field("periodic", &self.periodic)
+            .finish()
+    }
+}
+
+impl Worker {
+    /// A worker with Tongcheng's built-in jobs registered.
+    pub fn new(db: DatabaseConnection, clock: SharedClock, settings: &WorkerSettings) -> Self {
+        let mut worker = Self::bare(db, clock, settings);
+        worker.add_periodic(crate::purge::periodic(settings));
+        worker
+    }
+
+    /// A worker with no jobs at all (tests register their own).
+    pub fn bare(db: DatabaseConnection, clock: SharedClock, settings: &WorkerSettings) -> Self {
+        let id = format!(
+            "{}-{}",
+            std::process::id(),
+            hex::encode(crate::random_bytes::<4>())
+        );
+        Self {
+            ctx: JobContext { db, clock },
+            id,
+            handlers: HashMap::new(),
+            periodic: Vec::new(),
+            lease: Duration::seconds(settings.lease_secs.max(1)),
+            poll: StdDuration::from_millis(settings.poll_interval_ms.max(10)),
+        }
+    }
+
+    /// Registers the handler of a queued job kind.
+    pub fn register(&mut self, kind: &str, handler: impl JobHandler) -> &mut Self {
+        self.handlers.insert(kind.to_owned(), Arc::new(handler));
+        self
+    }
+
+    /// Adds a periodic job.
+    pub fn add_periodic(&mut self, job: PeriodicJob) -> &mut Self {
+        self.periodic.push(job);
+        self
+    }
+
+    /// This worker's id, as recorded in `jobs.locked_by`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Runs every due periodic job, then every due queued job, and returns.
+    ///
+    /// Tests call this to drive background work without sleeping.
+    pub async fn run_pending(&self) -> Result<RunReport, DbErr> {
+        let mut report = RunReport::default();
+        for p in &self.periodic {
+            if p.run_if_due(&self.ctx).await? {
+                report.periodic_ran.push(p.name().to_owned());
+            }
+        }
+        while self.run_one(&mut report).await? {}
+        Ok(report)
+    }
+
+    async fn run_one(&self, report: &mut RunReport) -> Result<bool, DbErr> {
+        let kinds: Vec<String> = self.handlers.keys().cloned().collect();
+        let now = self.ctx.clock.now();
+        let Some(job) = queue::claim(&self.ctx.db, &kinds, &self.id, now, self.lease).await? else {
+            return Ok(false);
+        };
+        let Some(handler) = self.handlers.get(&job.kind) else {
+            return Ok(true);
+        };
+        let span =
+            tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+        let _guard = span.enter();
+        let outcome = handler.run(&self.ctx, &job).await;
+        let now = self.ctx.clock.now();
+        match outcome {
+            Ok(()) => {
+                queue::complete(&self.ctx.db, &job, &self.id, now).await?;
+                report.completed += 1;
+            }
+            Err(e) => {
+                let permanent = matches!(e, JobError::Permanent(_));
+                let state =
+                    queue::fail(&self.ctx.db, &job, &self.id, &e.to_string(), permanent, now)
+                        .await?;
+                tracing::warn!(error = %e, state, "job attempt failed");
+                report.failed += 1;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Runs until `shutdown` turns true; stops only between jobs.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.id, "worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.run_pending().await {
+                Ok(report) if report.completed + report.failed > 0 => {
+                    tracing::debug!(?report, "worker pass");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "worker pass failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!(worker = %self.id, "worker stopped");
+    }
+}

@@ -1,0 +1,381 @@
+//! Typed, layered configuration shared by `tongcheng` and `tongcheng-worker`.
+//!
+//! Layers, later wins: built-in defaults < `config/default.toml` (if present)
+//! < the file given by `--config` < environment `TONGCHENG__SECTION__KEY`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Every setting of Tongcheng.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The HTTP listener.
+    pub http: HttpSettings,
+    /// The database.
+    pub database: DatabaseSettings,
+    /// Tokens and passwords.
+    pub auth: AuthSettings,
+    /// The WeChat mini-program server API.
+    pub wechat: WechatSettings,
+    /// WeChat Pay API v3 merchant settings.
+    pub wechatpay: WechatPaySettings,
+    /// Background work.
+    pub worker: WorkerSettings,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Listen address, e.g. `127.0.0.1:8080`.
+    pub bind: String,
+    /// Largest accepted JSON body, in bytes.
+    pub json_limit_bytes: usize,
+    /// Seconds that in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            json_limit_bytes: 256 * 1024,
+            shutdown_timeout_secs: 30,
+            workers: 0,
+        }
+    }
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://...` or `postgres://...`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://tongcheng.db?mode=rwc".into(),
+            max_connections: 16,
+        }
+    }
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// HS256 key for access tokens. Required outside demo mode.
+    pub jwt_secret: Option<String>,
+    /// Access token lifetime in seconds.
+    pub access_ttl_secs: i64,
+    /// Refresh token lifetime in seconds.
+    pub refresh_ttl_secs: i64,
+    /// Failed password logins allowed before the backoff starts.
+    pub max_failed_logins: i32,
+    /// First lockout after `max_failed_logins`, doubled per further failure.
+    pub lockout_base_secs: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            max_failed_logins: 5,
+            lockout_base_secs: 60,
+        }
+    }
+}
+
+/// `[wechat]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WechatSettings {
+    /// Base URL of the WeChat server API.
+    pub api_base: String,
+    /// Mini-program appid; without it only demo login exists.
+    pub appid: Option<String>,
+    /// Mini-program secret.
+    pub secret: Option<String>,
+    /// Per-request timeout in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for WechatSettings {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.weixin.qq.com".into(),
+            appid: None,
+            secret: None,
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+/// `[wechatpay]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WechatPaySettings {
+    /// Base URL of WeChat Pay API v3.
+    pub api_base: String,
+    /// Merchant id.
+    pub mchid: Option<String>,
+    /// Serial number of the merchant API certificate.
+    pub merchant_serial: Option<String>,
+    /// PEM file of the merchant private key.
+    pub merchant_key_pem_file: Option<String>,
+    /// APIv3 key for notification decryption.
+    pub apiv3_key: Option<String>,
+    /// PEM file of the WeChat Pay platform public key.
+    pub platform_public_key_pem_file: Option<String>,
+    /// Id of that key (`PUB_KEY_ID_...`).
+    pub platform_public_key_id: Option<String>,
+    /// Public URL of `/api/v1/pay/wechat/notify`.
+    pub notify_url: Option<String>,
+}
+
+impl Default for WechatPaySettings {
+    fn default() -> Self {
+        Self {
+            api_base: "https://api.mch.weixin.qq.com".into(),
+            mchid: None,
+            merchant_serial: None,
+            merchant_key_pem_file: None,
+            apiv3_key: None,
+            platform_public_key_pem_file: None,
+            platform_public_key_id: None,
+            notify_url: None,
+        }
+    }
+}
+
+impl WechatPaySettings {
+    /// Whether a WeChat Pay merchant is configured (demo pay is then impossible).
+    pub fn is_configured(&self) -> bool {
+        self.mchid.is_some()
+    }
+}
+
+/// `[worker]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerSettings {
+    /// Run the worker inside `tongcheng serve`.
+    pub embedded: bool,
+    /// How often an idle worker looks for due jobs, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job is leased before another worker may retry it.
+    pub lease_secs: i64,
+    /// Interval of the refresh-token purge, in seconds.
+    pub purge_interval_secs: i64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            embedded: true,
+            poll_interval_ms: 1_000,
+            lease_secs: 300,
+            purge_interval_secs: 3_600,
+        }
+    }
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `tracing` filter, e.g. `info,sqlx=warn`; `RUST_LOG` wins when set.
+    pub filter: String,
+    /// One JSON object per line instead of text.
+    pub json: bool,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            filter: "info,sqlx=warn,sea_orm=warn".into(),
+            json: false,
+        }
+    }
+}
+
+/// A configuration that could not be loaded; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct SettingsError(pub String);
+
+impl Settings {
+    /// Loads the layers from `dir/default.toml`, `file` and the process environment.
+    pub fn load(config_dir: &Path, file: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_from(config_dir, file, std::env::vars().collect())
+    }
+
+    /// Loads the layers with an explicit environment (tests pass their own).
+    pub fn load_from(
+        config_dir: &Path,
+        file: Option<&Path>,
+        env: HashMap<String, String>,
+    ) -> Result<Self, SettingsError> {
+        let mut builder = config::Config::builder().add_source(
+            config::File::from(config_dir.join("default.toml"))
+                .format(config::FileFormat::Toml)
+                .required(false),
+        );
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(SettingsError(format!(
+                    "--config file {} does not exist",
+                    file.display()
+                )));
+            }
+            builder = builder.add_source(
+                config::File::from(file)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            );
+        }
+        let env: HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("TONGCHENG__"))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("TONGCHENG")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://"))
+            && !url.starts_with("postgresql://")
+        {
+            return Err(SettingsError(format!(
+                "database.url (TONGCHENG__DATABASE__URL) must start with sqlite: or postgres://, got {url:?}"
+            )));
+        }
+        if self.auth.access_ttl_secs <= 0 || self.auth.refresh_ttl_secs <= 0 {
+            return Err(SettingsError(
+                "auth.access_ttl_secs and auth.refresh_ttl_secs must be positive".into(),
+            ));
+        }
+        if self.wechat.appid.is_some() != self.wechat.secret.is_some() {
+            return Err(SettingsError(
+                "wechat.appid and wechat.secret (TONGCHENG__WECHAT__APPID / __SECRET) go together"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_without_any_source() {
+        let dir = std::env::temp_dir().join("tongcheng-no-such-config-dir");
+        let s = Settings::load_from(&dir, None, HashMap::new()).unwrap();
+        assert_eq!(s.http.bind, "127.0.0.1:8080");
+        assert_eq!(s.database.url, "sqlite://tongcheng.db?mode=rwc");
+        assert_eq!(s.wechat.api_base, "https://api.weixin.qq.com");
+        assert!(s.worker.embedded);
+        assert!(s.auth.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn later_layers_win() {
+        let dir = tempdir();
+        std::fs::write(
+            dir.join("default.toml"),
+            "[http]\nbind = \"0.0.0.0:1\"\n[auth]\naccess_ttl_secs = 60\n",
+        )
+        .unwrap();
+        let file = dir.join("site.toml");
+        std::fs::write(&file, "[http]\nbind = \"0.0.0.0:2\"\n").unwrap();
+        let s = Settings::load_from(&dir, Some(&file), HashMap::new()).unwrap();
+        assert_eq!(s.http.bind, "0.0.0.0:2");
+        assert_eq!(s.auth.access_ttl_secs, 60);
+
+        let s = Settings::load_from(
+            &dir,
+            Some(&file),
+            env(&[
+                ("TONGCHENG__HTTP__BIND", "0.0.0.0:3"),
+                ("TONGCHENG__WORKER__EMBEDDED", "false"),
+                ("TONGCHENG__WECHATPAY__MERCHANT_KEY_PEM_FILE", "/k.pem"),
+                ("TONGCHENG__AUTH__JWT_SECRET", "12345"),
+                ("OTHER__HTTP__BIND", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.http.bind, "0.0.0.0:3");
+        assert!(!s.worker.embedded);
+        assert_eq!(s.wechatpay.merchant_key_pem_file.as_deref(), Some("/k.pem"));
+        assert_eq!(s.auth.jwt_secret.as_deref(), Some("12345"));
+        assert_eq!(s.auth.access_ttl_secs, 60);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let dir = tempdir();
+        let err = Settings::load_from(
+            &dir,
+            None,
+            env(&[("TONGCHENG__DATABASE__URL", "mysql://x")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("TONGCHENG__DATABASE__URL"),
+            "{err}"
+        );
+        let err = Settings::load_from(&dir, None, env(&[("TONGCHENG__HTTP__WORKERS", "many")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("workers"), "{err}");
+        let missing = dir.join("missing.toml");
+        assert!(Settings::load_from(&dir, Some(&missing), HashMap::new()).is_err());
+    }
+
+    fn tempdir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "tongcheng-settings-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
