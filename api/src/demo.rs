@@ -10,7 +10,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 use crate::auth::password;
@@ -125,7 +125,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
     // Hash before the transaction: argon2 is deliberately slow.
     let fresh_password = password::generate();
     let phc = password::hash(&fresh_password).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let txn = db.begin().await?;
+    let txn = entity::tx::begin_write(db).await?;
     let mut inserted = 0;
     let platform = match platform::Entity::find()
         .filter(platform::Column::Code.eq(DEMO_PLATFORM))

@@ -201,8 +201,7 @@ impl Application {
     /// Connects, migrates, seeds (demo), binds and builds the server.
     pub async fn build(settings: Settings, opts: BuildOptions) -> Result<Self, StartupError> {
         let secret = jwt_secret(&settings, opts.demo)?;
-        let db = worker::db::connect(&settings.database).await?;
-        worker::db::migrate(&db).await?;
+        let db = worker::db::connect_migrated(&settings.database).await?;
         let seed = if opts.demo {
             crate::demo::seed_if_empty(&db, opts.clock.now())
                 .await

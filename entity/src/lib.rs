@@ -17,6 +17,7 @@ pub mod role;
 pub mod role_membership;
 pub mod sessions;
 pub mod store;
+pub mod tx;
 pub mod user;
 pub mod village;
 pub mod wechat_identity;

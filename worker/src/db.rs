@@ -31,3 +31,19 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
+
+/// Migrates over a connection of its own, then opens the pool.
+///
+/// No pooled connection predates the schema. With one pool for both, SQLite
+/// connections opened before the migration intermittently refused an
+/// `ON CONFLICT` on an index the migration had created (seen in the tests).
+pub async fn connect_migrated(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let single = DatabaseSettings {
+        max_connections: 1,
+        ..settings.clone()
+    };
+    let conn = connect(&single).await?;
+    migrate(&conn).await?;
+    conn.close().await?;
+    connect(settings).await
+}

@@ -39,17 +39,13 @@ async fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(&settings.log);
-    let conn = match db::connect(&settings.database).await {
+    let conn = match db::connect_migrated(&settings.database).await {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!(error = %e, "cannot connect to the database");
+            tracing::error!(error = %e, "cannot open or migrate the database");
             return std::process::ExitCode::FAILURE;
         }
     };
-    if let Err(e) = db::migrate(&conn).await {
-        tracing::error!(error = %e, "migration failed");
-        return std::process::ExitCode::FAILURE;
-    }
     let (tx, rx) = tokio::sync::watch::channel(false);
     let worker = Worker::new(conn, Arc::new(SystemClock), &settings.worker);
     let handle = tokio::spawn(worker.run(rx));

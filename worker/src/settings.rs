@@ -269,8 +269,9 @@ impl Settings {
 
     fn validate(&self) -> Result<(), SettingsError> {
         let url = &self.database.url;
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres://"))
-            && !url.starts_with("postgresql://")
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|p| url.starts_with(p))
         {
             return Err(SettingsError(format!(
                 "database.url (TONGCHENG__DATABASE__URL) must start with sqlite: or postgres://, got {url:?}"

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, post, web};
 use chrono::Duration;
 use entity::{Role, accounts, operator_account, sessions, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use worker::wechat::WechatError;
@@ -170,7 +170,7 @@ pub async fn wechat_login(
     };
 
     let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
     let user = accounts::login_wechat_user(
         &txn,
         platform.id,
@@ -266,7 +266,7 @@ pub async fn password_login(
         record_failure(&state, &account, now).await?;
         return Err(invalid_credentials());
     }
-    let txn = state.db.begin().await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
     operator_account::Entity::update_many()
         .col_expr(operator_account::Column::FailedAttempts, Expr::value(0))
         .col_expr(
@@ -361,7 +361,7 @@ pub async fn refresh(
     let presented = required_text("refresh_token", &body.refresh_token, 128)?;
     let now = state.clock.now();
     let next = tokens::new_opaque_token();
-    let txn = state.db.begin().await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
     let rotated = sessions::rotate(
         &txn,
         &tokens::hash_token(&presented),

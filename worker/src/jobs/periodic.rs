@@ -8,7 +8,7 @@ use chrono::Duration;
 use entity::periodic_run::{self, Entity as PeriodicRuns};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, Set,
-    Statement, TransactionTrait,
+    Statement,
     sea_query::{Expr, OnConflict},
 };
 
@@ -70,7 +70,7 @@ impl PeriodicJob {
     /// `periodic_runs`, so it runs once per interval however many workers
     /// there are.
     pub async fn run_if_due(&self, ctx: &JobContext) -> Result<bool, DbErr> {
-        let txn = ctx.db.begin().await?;
+        let txn = entity::tx::begin_write(&ctx.db).await?;
         if txn.get_database_backend() == DatabaseBackend::Postgres {
             let row = txn
                 .query_one_raw(Statement::from_sql_and_values(

@@ -101,24 +101,45 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Option<job::Model>, DbErr> {
-    use sea_orm::sea_query::ExprTrait;
     if kinds.is_empty() {
         return Ok(None);
     }
+    let update = claim_statement(kinds, worker_id, now, lease);
+    match db.query_one(&update).await? {
+        Some(row) => Ok(Some(job::Model::from_query_result(&row, "")?)),
+        None => Ok(None),
+    }
+}
+
+/// `UPDATE jobs SET state = 'running', ... WHERE id = (SELECT id ... LIMIT 1
+/// FOR UPDATE SKIP LOCKED) AND (<claimable>) RETURNING *`.
+///
+/// A scalar `=`, not `IN`: PostgreSQL may turn `IN (subquery)` into a join
+/// that runs the locking subquery again per row and claims every due job.
+fn claim_statement(
+    kinds: &[String],
+    worker_id: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> sea_orm::sea_query::UpdateStatement {
+    use sea_orm::sea_query::ExprTrait;
     // sea-query leaves the lock clause out on SQLite, where the single writer
     // serialises claims anyway; the outer condition is re-checked after the
     // row lock on PostgreSQL.
     let oldest_due = Query::select()
         .column(job::Column::Id)
         .from(Jobs)
-        .cond_where(claimable(now))
-        .and_where(Expr::col(job::Column::Kind).is_in(kinds.iter().cloned()))
+        .cond_where(
+            Cond::all()
+                .add(claimable(now))
+                .add(Expr::col(job::Column::Kind).is_in(kinds.iter().cloned())),
+        )
         .order_by(job::Column::RunAt, Order::Asc)
         .order_by(job::Column::Id, Order::Asc)
         .limit(1)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
-    let update = Query::update()
+    Query::update()
         .table(Jobs)
         .value(job::Column::State, "running")
         .value(
@@ -128,14 +149,16 @@ pub async fn claim(
         .value(job::Column::LockedUntil, now + lease)
         .value(job::Column::LockedBy, worker_id)
         .value(job::Column::UpdatedAt, now)
-        .and_where(Expr::col(job::Column::Id).in_subquery(oldest_due))
-        .cond_where(claimable(now))
+        .cond_where(
+            Cond::all()
+                .add(
+                    Expr::col(job::Column::Id)
+                        .eq(Expr::SubQuery(None, Box::new(oldest_due.into()))),
+                )
+                .add(claimable(now)),
+        )
         .returning_all()
-        .to_owned();
-    match db.query_one(&update).await? {
-        Some(row) => Ok(Some(job::Model::from_query_result(&row, "")?)),
-        None => Ok(None),
-    }
+        .to_owned()
 }
 
 /// Marks a claimed job done; `false` if the lease was lost to another worker.
@@ -207,8 +230,20 @@ pub async fn fail(
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
-    use chrono::Duration;
+    use super::*;
+
+    #[test]
+    fn the_claim_is_one_guarded_statement() {
+        let now = chrono::Utc::now();
+        let stmt = claim_statement(&["a".into()], "w1", now, Duration::seconds(30));
+        let pg = sea_orm::DbBackend::Postgres.build(&stmt).to_string();
+        assert!(pg.contains("FOR UPDATE SKIP LOCKED"), "{pg}");
+        assert!(pg.contains(r#"WHERE "id" = (SELECT"#), "{pg}");
+        assert!(pg.contains(") AND ("), "{pg}");
+        assert!(pg.ends_with("RETURNING *"), "{pg}");
+        let lite = sea_orm::DbBackend::Sqlite.build(&stmt).to_string();
+        assert!(!lite.contains("SKIP LOCKED"), "{lite}");
+    }
 
     #[test]
     fn backoff_doubles_and_caps() {

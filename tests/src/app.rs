@@ -1,0 +1,301 @@
+//! Spawning the real application for a test, and talking to it.
+
+use std::sync::Arc;
+
+use api::{Application, BuildOptions, demo::SeedReport};
+use chrono::{SubsecRound, Utc};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::Value;
+use worker::{Settings, clock::ManualClock, jobs::Worker};
+
+use crate::wechat_fake::WechatFake;
+
+/// The HS256 secret of test apps.
+pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-32-bytes-for-hs256";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh database in the test PostgreSQL cluster.
+    Postgres,
+}
+
+/// How to start the app.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Demo mode (demo login when WeChat is not configured).
+    pub demo: bool,
+    /// Start a fake WeChat server and configure the app to use it.
+    pub wechat: bool,
+    /// Seed the demo county before the test.
+    pub seed: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            demo: true,
+            wechat: false,
+            seed: true,
+        }
+    }
+}
+
+/// A response: status, headers and JSON body (`Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON.
+    pub body: Value,
+    /// The raw body.
+    pub text: String,
+}
+
+impl Resp {
+    /// The `code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A running app with its database, clock and fakes.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    /// The app's pool.
+    pub db: DatabaseConnection,
+    /// The app's clock; tests move it.
+    pub clock: ManualClock,
+    /// The fake WeChat server, when started.
+    pub wechat: Option<WechatFake>,
+    /// What the demo seed reported.
+    pub seed: Option<SeedReport>,
+    /// The settings the app runs with.
+    pub settings: Settings,
+    /// The backend.
+    pub backend: Backend,
+    /// Database URL (to open more connections).
+    pub database_url: String,
+    handle: actix_web::dev::ServerHandle,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sent at once; stops the server's worker threads and their pools.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// A fresh database URL for `backend` (and the directory that holds a SQLite file).
+pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, Some(dir))
+        }
+        Backend::Postgres => {
+            let admin = match crate::pg::admin_url() {
+                Ok(url) => url,
+                Err(e) => panic!("PostgreSQL test cluster unavailable: {e}"),
+            };
+            let name = format!("t_{}", hex(&worker::random_bytes::<8>()));
+            let conn = Database::connect(format!("{admin}/postgres"))
+                .await
+                .expect("connect to the test cluster");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            conn.close().await.expect("close admin connection");
+            (format!("{admin}/{name}"), None)
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl TestApp {
+    /// The demo county in demo mode, no WeChat.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    /// An app with the given options.
+    pub async fn spawn_with(backend: Backend, opts: Options) -> TestApp {
+        let (database_url, dir) = fresh_database(backend).await;
+        let wechat = if opts.wechat {
+            Some(WechatFake::start().await)
+        } else {
+            None
+        };
+        let mut settings = Settings::default();
+        settings.http.bind = "127.0.0.1:0".into();
+        settings.http.workers = 1;
+        settings.http.shutdown_timeout_secs = 1;
+        settings.database.url = database_url.clone();
+        settings.database.max_connections = 5;
+        settings.auth.jwt_secret = Some(TEST_JWT_SECRET.into());
+        settings.worker.embedded = false;
+        if let Some(w) = &wechat {
+            settings.wechat.api_base = w.uri();
+            settings.wechat.appid = Some(crate::wechat_fake::APPID.into());
+            settings.wechat.secret = Some(crate::wechat_fake::SECRET.into());
+            settings.wechat.timeout_ms = 2_000;
+        }
+        // PostgreSQL keeps microseconds: start there so round trips compare equal.
+        let clock = ManualClock::new(Utc::now().trunc_subsecs(6));
+        let app = Application::build(
+            settings.clone(),
+            BuildOptions {
+                demo: opts.demo,
+                clock: Arc::new(clock.clone()),
+                handle_signals: false,
+            },
+        )
+        .await
+        .expect("application builds");
+        let db = app.db().clone();
+        let seed = if let Some(report) = app.seed_report() {
+            Some(report.clone())
+        } else if opts.seed {
+            Some(
+                api::demo::seed(&db, clock.now_utc())
+                    .await
+                    .expect("demo seed"),
+            )
+        } else {
+            None
+        };
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.server_handle();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            db,
+            clock,
+            wechat,
+            seed,
+            settings,
+            backend,
+            database_url,
+            handle,
+            _dir: dir,
+        }
+    }
+
+    /// A worker over the app's database and clock, for `run_pending()`.
+    pub fn worker(&self) -> Worker {
+        Worker::new(
+            self.db.clone(),
+            Arc::new(self.clock.clone()),
+            &self.settings.worker,
+        )
+    }
+
+    /// Sends a request and reads the response.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
+        let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// `GET path` with an optional bearer token.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        let mut req = self.client.get(format!("{}{path}", self.address));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    /// `POST path` with a JSON body and an optional bearer token.
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Resp {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    /// Demo-logs in `demo:<name>` and returns the login response body.
+    pub async fn demo_login(&self, name: &str) -> Value {
+        let r = self
+            .post(
+                "/api/v1/auth/wechat-login",
+                serde_json::json!({"code": format!("demo:{name}")}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "demo login failed: {}", r.text);
+        r.body
+    }
+
+    /// The access token of a demo login.
+    pub async fn demo_token(&self, name: &str) -> String {
+        self.demo_login(name).await["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Logs in the seeded operator and returns the login response body.
+    pub async fn operator_login(&self) -> Value {
+        let seed = self.seed.as_ref().expect("seeded app");
+        let password = seed
+            .operator_password
+            .clone()
+            .expect("operator password from the first seed");
+        let r = self
+            .post(
+                "/api/v1/auth/password-login",
+                serde_json::json!({"username": seed.operator_username, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "operator login failed: {}", r.text);
+        r.body
+    }
+}
+
+/// Helpers on the manual clock.
+pub trait ClockExt {
+    /// The clock's current time.
+    fn now_utc(&self) -> chrono::DateTime<Utc>;
+}
+
+impl ClockExt for ManualClock {
+    fn now_utc(&self) -> chrono::DateTime<Utc> {
+        use worker::clock::Clock;
+        self.now()
+    }
+}

@@ -1,0 +1,13 @@
+//! Tongcheng's black-box integration tests, one binary so that the test
+//! PostgreSQL cluster is started once. Every scenario runs on SQLite and on
+//! PostgreSQL (`both!`).
+
+mod auth_password;
+mod auth_wechat;
+mod errors;
+mod jobs;
+mod migrations;
+mod ops;
+mod seed;
+mod sessions;
+mod tokens;

@@ -1,0 +1,101 @@
+//! The demo county seed is complete and idempotent.
+
+use sea_orm::{ConnectionTrait, Statement};
+use tests::app::ClockExt;
+use tests::{Backend, Options, TestApp, both};
+
+const TABLES: &[&str] = &[
+    "platforms",
+    "communities",
+    "villages",
+    "agent_points",
+    "users",
+    "wechat_identities",
+    "role_memberships",
+    "operator_accounts",
+    "merchants",
+    "stores",
+];
+
+async fn counts(app: &TestApp) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        out.push((table.to_string(), row.try_get::<i64>("", "n").unwrap()));
+    }
+    out
+}
+
+async fn seeding_twice_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            seed: false,
+            demo: false,
+            wechat: false,
+        },
+    )
+    .await;
+    let first = api::demo::seed(&app.db, app.clock.now_utc()).await.unwrap();
+    assert!(first.inserted > 20, "{}", first.inserted);
+    assert!(first.operator_password.is_some());
+    let after_first = counts(&app).await;
+    let get = |t: &str| after_first.iter().find(|(n, _)| n == t).unwrap().1;
+    assert_eq!(get("platforms"), 1);
+    assert!(get("communities") >= 3);
+    assert!(get("villages") >= 5);
+    assert_eq!(get("agent_points"), get("villages"));
+    assert_eq!(get("merchants"), 1);
+    assert_eq!(get("stores"), 1);
+    assert_eq!(get("operator_accounts"), 1);
+
+    let second = api::demo::seed(&app.db, app.clock.now_utc()).await.unwrap();
+    assert_eq!(second.inserted, 0);
+    assert!(
+        second.operator_password.is_none(),
+        "password must not change"
+    );
+    assert_eq!(counts(&app).await, after_first);
+
+    // The first password still works.
+    let r = app
+        .post(
+            "/api/v1/auth/password-login",
+            serde_json::json!({"username": "kang-admin", "password": first.operator_password.unwrap()}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+async fn serve_demo_seeds_only_an_empty_database(backend: Backend) {
+    // `TestApp::spawn` builds in demo mode: the app seeds at start.
+    let app = TestApp::spawn_with(
+        backend,
+        Options {
+            seed: false,
+            demo: true,
+            wechat: false,
+        },
+    )
+    .await;
+    let c = counts(&app).await;
+    assert_eq!(c[0], ("platforms".to_string(), 1));
+    let again = api::demo::seed_if_empty(&app.db, app.clock.now_utc())
+        .await
+        .unwrap();
+    assert!(again.is_none());
+}
+
+both!(
+    seeding_twice_changes_nothing,
+    serve_demo_seeds_only_an_empty_database
+);
