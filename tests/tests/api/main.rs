@@ -4,6 +4,7 @@
 
 mod auth_password;
 mod auth_wechat;
+mod cli;
 mod errors;
 mod jobs;
 mod migrations;

@@ -1,0 +1,215 @@
+//! The `tongcheng` binary as an operator runs it: `serve --demo` with no
+//! configuration, refusal without a JWT secret, `migrate`, `seed-demo`,
+//! graceful exit on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tests::{Backend, both};
+
+/// `target/<profile>/tongcheng`, built by `cargo test --workspace` (the api
+/// package's own test needs it) before any test runs.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile dir");
+    let bin = dir.join("tongcheng");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo test --workspace` (or `cargo build -p api`) first",
+        bin.display()
+    );
+    bin
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The binary in `cwd` with only the given environment.
+fn tongcheng(cwd: &Path, env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.current_dir(cwd).env_clear().env("RUST_LOG", "info");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Streams the child's stdout lines into a channel.
+fn lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take().expect("piped stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+    panic!("{needle:?} never printed; output so far:\n{}", seen.join("\n"));
+}
+
+async fn serve_demo_runs_with_no_configuration(backend: Backend) {
+    let cwd = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut env = vec![("TONGCHENG__HTTP__BIND", format!("127.0.0.1:{port}"))];
+    let mut _pg_dir = None;
+    if backend == Backend::Postgres {
+        let (url, dir) = tests::app::fresh_database(backend).await;
+        _pg_dir = dir;
+        env.push(("TONGCHENG__DATABASE__URL", url));
+    }
+    let mut child = tongcheng(cwd.path(), &env)
+        .args(["serve", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let rx = lines(&mut child);
+    let mut seen = Vec::new();
+    let password_line = wait_for(&rx, "operator login:", &mut seen);
+    let password = password_line
+        .split("password ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("password printed at seed time")
+        .to_owned();
+    wait_for(&rx, "Tongcheng serving on", &mut seen);
+    if backend == Backend::Sqlite {
+        assert!(cwd.path().join("tongcheng.db").exists(), "no SQLite file");
+    }
+
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let login = client
+        .post(format!("{base}/api/v1/auth/wechat-login"))
+        .json(&json!({"code": "demo:huaqiao"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let op = client
+        .post(format!("{base}/api/v1/auth/password-login"))
+        .json(&json!({"username": "kang-admin", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(op.status(), 200);
+
+    // SIGTERM: the server drains, the worker stops, the process exits 0.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_for(&rx, "worker stopped", &mut seen);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+}
+
+async fn serve_refuses_to_start_without_a_jwt_secret(_backend: Backend) {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = tongcheng(cwd.path(), &[]).arg("serve").output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("TONGCHENG__AUTH__JWT_SECRET"), "{stderr}");
+
+    let weak = tongcheng(
+        cwd.path(),
+        &[("TONGCHENG__AUTH__JWT_SECRET", "changeme".to_owned())],
+    )
+    .arg("serve")
+    .output()
+    .unwrap();
+    assert!(!weak.status.success());
+
+    let bad_key = tongcheng(
+        cwd.path(),
+        &[("TONGCHENG__DATABASE__URL", "mysql://x".to_owned())],
+    )
+    .arg("migrate")
+    .output()
+    .unwrap();
+    assert_eq!(bad_key.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_key.stderr).contains("TONGCHENG__DATABASE__URL"));
+}
+
+async fn migrate_and_seed_demo_are_repeatable(backend: Backend) {
+    let cwd = tempfile::tempdir().unwrap();
+    let (url, _dir) = tests::app::fresh_database(backend).await;
+    let env = [("TONGCHENG__DATABASE__URL", url)];
+    for _ in 0..2 {
+        let out = tongcheng(cwd.path(), &env).arg("migrate").output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let first = tongcheng(cwd.path(), &env).arg("seed-demo").output().unwrap();
+    let first = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(first.contains("password "), "{first}");
+    let second = tongcheng(cwd.path(), &env).arg("seed-demo").output().unwrap();
+    let second = String::from_utf8_lossy(&second.stdout).to_string();
+    assert!(second.contains("rows inserted: 0"), "{second}");
+    assert!(second.contains("password unchanged"), "{second}");
+}
+
+async fn help_explains_every_command(_backend: Backend) {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = tongcheng(cwd.path(), &[]).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for word in ["serve", "migrate", "seed-demo", "TONGCHENG__", "--config"] {
+        assert!(help.contains(word), "{word} missing from --help:\n{help}");
+    }
+    let serve = tongcheng(cwd.path(), &[])
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&serve.stdout).contains("--demo"));
+}
+
+both!(
+    serve_demo_runs_with_no_configuration,
+    migrate_and_seed_demo_are_repeatable,
+);
+
+mod single {
+    #[tokio::test]
+    async fn serve_refuses_to_start_without_a_jwt_secret() {
+        super::serve_refuses_to_start_without_a_jwt_secret(tests::Backend::Sqlite).await
+    }
+    #[tokio::test]
+    async fn help_explains_every_command() {
+        super::help_explains_every_command(tests::Backend::Sqlite).await
+    }
+}
