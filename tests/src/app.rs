@@ -202,6 +202,21 @@ impl TestApp {
         }
     }
 
+    /// `SELECT COUNT(*)` of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sea_orm::Statement;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("count row");
+        row.try_get::<i64>("", "n").expect("count value")
+    }
+
     /// A worker over the app's database and clock, for `run_pending()`.
     pub fn worker(&self) -> Worker {
         Worker::new(

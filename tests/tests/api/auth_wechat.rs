@@ -82,23 +82,9 @@ async fn wechat_error_codes_become_clear_errors(backend: Backend) {
         );
     }
     // A user refused by WeChat is not created.
-    let users: i64 = count(&app, "users").await;
+    let users = app.count("users").await;
     let seeded = 5; // four demo WeChat users and the operator
     assert_eq!(users, seeded);
-}
-
-async fn count(app: &TestApp, table: &str) -> i64 {
-    use sea_orm::{ConnectionTrait, Statement};
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            format!("SELECT COUNT(*) AS n FROM {table}"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
 }
 
 async fn wechat_down_or_slow_is_503(backend: Backend) {

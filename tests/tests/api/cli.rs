@@ -70,7 +70,10 @@ fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -
             }
         }
     }
-    panic!("{needle:?} never printed; output so far:\n{}", seen.join("\n"));
+    panic!(
+        "{needle:?} never printed; output so far:\n{}",
+        seen.join("\n")
+    );
 }
 
 async fn serve_demo_runs_with_no_configuration(backend: Backend) {
@@ -173,12 +176,22 @@ async fn migrate_and_seed_demo_are_repeatable(backend: Backend) {
     let env = [("TONGCHENG__DATABASE__URL", url)];
     for _ in 0..2 {
         let out = tongcheng(cwd.path(), &env).arg("migrate").output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let first = tongcheng(cwd.path(), &env).arg("seed-demo").output().unwrap();
+    let first = tongcheng(cwd.path(), &env)
+        .arg("seed-demo")
+        .output()
+        .unwrap();
     let first = String::from_utf8_lossy(&first.stdout).to_string();
     assert!(first.contains("password "), "{first}");
-    let second = tongcheng(cwd.path(), &env).arg("seed-demo").output().unwrap();
+    let second = tongcheng(cwd.path(), &env)
+        .arg("seed-demo")
+        .output()
+        .unwrap();
     let second = String::from_utf8_lossy(&second.stdout).to_string();
     assert!(second.contains("rows inserted: 0"), "{second}");
     assert!(second.contains("password unchanged"), "{second}");

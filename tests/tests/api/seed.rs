@@ -1,6 +1,5 @@
 //! The demo county seed is complete and idempotent.
 
-use sea_orm::{ConnectionTrait, Statement};
 use tests::app::ClockExt;
 use tests::{Backend, Options, TestApp, both};
 
@@ -20,16 +19,7 @@ const TABLES: &[&str] = &[
 async fn counts(app: &TestApp) -> Vec<(String, i64)> {
     let mut out = Vec::new();
     for table in TABLES {
-        let row = app
-            .db
-            .query_one_raw(Statement::from_string(
-                app.db.get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        out.push((table.to_string(), row.try_get::<i64>("", "n").unwrap()));
+        out.push((table.to_string(), app.count(table).await));
     }
     out
 }
