@@ -5,12 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    Role, accounts, agent_point, community, merchant, operator_account, platform, store, user,
-    village, wechat_identity,
+    Role, accounts, agent_point, community, operator_account, platform, user, village,
+    wechat_identity,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
 };
 
 use crate::auth::password;
@@ -104,6 +104,8 @@ const VILLAGES: &[(&str, &str, f64, f64, &str, &str, &str)] = &[
 /// (demo login name, display name, roles beyond resident)
 const DEMO_USERS: &[(&str, &str, &[Role])] = &[
     ("huaqiao", "花桥包子 店长", &[Role::MerchantStaff]),
+    ("coop", "康县木耳蜂蜜合作社 负责人", &[Role::MerchantStaff]),
+    ("grocery", "城关便民超市 店主", &[Role::MerchantStaff]),
     ("rider-wang", "王师傅 (骑手)", &[Role::Rider]),
     ("rider-li", "李师傅 (骑手)", &[Role::Rider]),
     ("rider-zhao", "赵师傅 (骑手)", &[Role::Rider]),
@@ -224,7 +226,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
     }
 
     let mut demo_logins = Vec::new();
-    let mut kitchen_owner = None;
+    let mut owners = std::collections::HashMap::new();
     for &(login, display, roles) in DEMO_USERS {
         let code = format!("demo:{login}");
         let before = wechat_identity::Entity::find()
@@ -241,22 +243,16 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
         for &role in roles {
             accounts::grant_role(&txn, pid, u.id, role, now).await?;
         }
-        if login == "huaqiao" {
-            kitchen_owner = Some(u.id);
-        }
+        owners.insert(login, u.id);
         demo_logins.push((code, display.to_owned()));
     }
 
-    if let Some(owner) = kitchen_owner {
-        inserted += seed_kitchen(&txn, pid, owner, now).await?;
-    }
-
-    let operator_password = match operator_account::Entity::find()
+    let (operator_password, operator_id) = match operator_account::Entity::find()
         .filter(operator_account::Column::Username.eq(DEMO_OPERATOR))
         .one(&txn)
         .await?
     {
-        Some(_) => None,
+        Some(existing) => (None, existing.user_id),
         None => {
             inserted += 1;
             let u = user::ActiveModel {
@@ -281,9 +277,17 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
             }
             .insert(&txn)
             .await?;
-            Some(fresh_password)
+            (Some(fresh_password), u.id)
         }
     };
+    for spec in crate::demo_menu::MERCHANTS {
+        let Some(owner) = owners.get(spec.login).copied() else {
+            continue;
+        };
+        inserted +=
+            crate::demo_menu::seed_merchant(&txn, pid, owner, operator_id, spec, now).await?;
+    }
+    inserted += crate::demo_menu::seed_routes(&txn, pid, now).await?;
     txn.commit().await?;
     Ok(SeedReport {
         platform_id: pid,
@@ -292,59 +296,4 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
         operator_password,
         demo_logins,
     })
-}
-
-/// The Huaqiao bun kitchen (花桥包子) and its store at the county seat.
-async fn seed_kitchen(
-    db: &impl ConnectionTrait,
-    pid: i64,
-    owner: i64,
-    now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
-    let mut inserted = 0;
-    let merchant = match merchant::Entity::find()
-        .filter(merchant::Column::PlatformId.eq(pid))
-        .filter(merchant::Column::Name.eq("花桥包子"))
-        .one(db)
-        .await?
-    {
-        Some(m) => m,
-        None => {
-            inserted += 1;
-            merchant::ActiveModel {
-                platform_id: Set(pid),
-                owner_user_id: Set(owner),
-                name: Set("花桥包子".into()),
-                category: Set("snacks".into()),
-                status: Set("approved".into()),
-                licence_no: Set("JY16212260001234".into()),
-                contact_phone: Set("09395123456".into()),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?
-        }
-    };
-    let has_store = store::Entity::find()
-        .filter(store::Column::MerchantId.eq(merchant.id))
-        .one(db)
-        .await?
-        .is_some();
-    if !has_store {
-        inserted += 1;
-        store::ActiveModel {
-            platform_id: Set(pid),
-            merchant_id: Set(merchant.id),
-            name: Set("花桥包子·县城店".into()),
-            address: Set("康县城关镇南街 18 号".into()),
-            lat: Set(33.3297),
-            lng: Set(105.6079),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-    }
-    Ok(inserted)
 }

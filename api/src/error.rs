@@ -67,6 +67,14 @@ error_codes! {
     REFRESH_TOKEN_REUSED = StatusCode::UNAUTHORIZED, "The refresh token was used before; the session is revoked.";
     PLATFORM_NOT_FOUND = StatusCode::NOT_FOUND, "No county platform has that code.";
     CONFLICT = StatusCode::CONFLICT, "The object already exists or changed meanwhile.";
+    STALE_VERSION = StatusCode::CONFLICT, "Someone changed the object since you read it; reload and retry with the new `version`.";
+    ADDRESS_OUTSIDE_SERVICE_AREA = StatusCode::UNPROCESSABLE_ENTITY, "No community or agent point of this platform serves that address.";
+    APPLICATION_PENDING = StatusCode::CONFLICT, "You already have a pending merchant application on this platform.";
+    APPLICATION_ALREADY_DECIDED = StatusCode::CONFLICT, "The application was approved or rejected already.";
+    INVALID_PRODUCT_STATE = StatusCode::CONFLICT, "The listing line does not allow this step from the product's status.";
+    PRODUCT_NOT_READY = StatusCode::UNPROCESSABLE_ENTITY, "The product is missing something it needs for review (e.g. a SKU).";
+    NOT_STORE_STAFF = StatusCode::FORBIDDEN, "You do not work at a store on this platform.";
+    UNSUPPORTED_IMAGE = StatusCode::UNSUPPORTED_MEDIA_TYPE, "The upload is not a JPEG, PNG or WebP image (checked by content).";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
     INTERNAL = StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error; the request id finds it in the logs.";
 }
@@ -178,6 +186,27 @@ impl From<sea_orm::DbErr> for ApiError {
                 )
             }
             other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<entity::error::DomainError> for ApiError {
+    fn from(e: entity::error::DomainError) -> Self {
+        use entity::error::DomainError as D;
+        match e {
+            D::NotFound(what) => ApiError::not_found(what),
+            D::Invalid { field, message } => ApiError::field(field, message),
+            D::OutsideServiceArea(m) => ApiError::new(ErrorCode::ADDRESS_OUTSIDE_SERVICE_AREA, m),
+            e @ D::StaleVersion { .. } => ApiError::new(ErrorCode::STALE_VERSION, e.to_string()),
+            e @ D::ApplicationPending => {
+                ApiError::new(ErrorCode::APPLICATION_PENDING, e.to_string())
+            }
+            e @ D::ApplicationDecided(_) => {
+                ApiError::new(ErrorCode::APPLICATION_ALREADY_DECIDED, e.to_string())
+            }
+            D::Listing(t) => ApiError::new(ErrorCode::INVALID_PRODUCT_STATE, t.to_string()),
+            D::NotReady(m) => ApiError::new(ErrorCode::PRODUCT_NOT_READY, m),
+            D::Db(db) => db.into(),
         }
     }
 }

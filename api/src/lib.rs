@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod demo;
+pub mod demo_menu;
 pub mod error;
 pub mod middleware;
 pub mod openapi;

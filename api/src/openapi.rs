@@ -17,7 +17,9 @@ use crate::error::{ErrorBody, ErrorCode, FieldError};
     modifiers(&SecurityAndErrors),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
-        (name = "admin", description = "County platform operators"),
+        (name = "admin", description = "County platform operators: service area, review queues"),
+        (name = "resident", description = "Residents: addresses, stores, menus, search"),
+        (name = "merchant", description = "Merchant staff: onboarding, store settings, menu, listing line"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

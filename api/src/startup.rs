@@ -182,6 +182,60 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::auth::logout)
         .service(routes::me::me)
         .service(routes::admin::platform_overview);
+    service_area_routes(cfg);
+    listing_routes(cfg);
+}
+
+fn service_area_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::service_area as s;
+    cfg.service(s::list_communities)
+        .service(s::create_community)
+        .service(s::update_community)
+        .service(s::list_villages)
+        .service(s::create_village)
+        .service(s::update_village)
+        .service(s::list_agent_points)
+        .service(s::create_agent_point)
+        .service(s::update_agent_point)
+        .service(s::list_routes)
+        .service(s::create_route)
+        .service(s::update_route)
+        .service(s::list_departures)
+        .service(s::create_departure)
+        .service(s::update_departure)
+        .service(routes::resident::list_addresses)
+        .service(routes::resident::create_address)
+        .service(routes::resident::delete_address);
+}
+
+fn listing_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::{merchant as m, resident as r, reviews as v};
+    cfg.service(m::apply)
+        .service(m::my_applications)
+        .service(m::get_store)
+        .service(m::patch_store)
+        .service(m::list_categories)
+        .service(m::create_category)
+        .service(m::update_category)
+        .service(m::delete_category)
+        .service(m::list_products)
+        .service(m::create_product)
+        .service(m::get_product)
+        .service(m::patch_product)
+        .service(m::create_sku)
+        .service(m::update_sku)
+        .service(m::submit_product)
+        .service(m::delist_product)
+        .service(v::list_applications)
+        .service(v::approve_application)
+        .service(v::reject_application)
+        .service(v::list_products)
+        .service(v::approve_product)
+        .service(v::reject_product)
+        .service(v::delist_product)
+        .service(r::list_stores)
+        .service(r::store_menu)
+        .service(r::search_products);
 }
 
 /// The OpenAPI document exactly as served at `/api-docs/openapi.json`.

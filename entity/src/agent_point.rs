@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// An agent point kept by a villager, usually a shop.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = AgentPoint)]
 #[sea_orm(table_name = "agent_points")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -18,7 +19,7 @@ pub struct Model {
     pub lng: f64,
     /// Opening hours as `HH:MM-HH:MM`, local time.
     pub opening_hours: String,
-    pub created_at: DateTimeUtc,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

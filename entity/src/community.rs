@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A community, described by a centre point and a radius in metres.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Community)]
 #[sea_orm(table_name = "communities")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -14,7 +15,7 @@ pub struct Model {
     pub center_lat: f64,
     pub center_lng: f64,
     pub radius_m: i32,
-    pub created_at: DateTimeUtc,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,9 @@ pub struct Model {
     pub licence_no: String,
     pub contact_phone: String,
     pub created_at: DateTimeUtc,
+    pub food_permit_no: String,
+    /// `city`, `village` or `both`.
+    pub delivery_modes: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,13 @@ pub struct Model {
     pub center_lat: f64,
     pub center_lng: f64,
     pub created_at: DateTimeUtc,
+    /// Local time of the county, minutes east of UTC (China: 480).
+    pub utc_offset_minutes: i32,
+    /// Delivery fee shown in store lists for city addresses (a hint; the
+    /// order quote prices the real fee).
+    pub fee_hint_city_fen: i64,
+    /// The same hint for village addresses.
+    pub fee_hint_village_fen: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A village of a township, with its coordinates.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Village)]
 #[sea_orm(table_name = "villages")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -14,7 +15,7 @@ pub struct Model {
     pub township: String,
     pub lat: f64,
     pub lng: f64,
-    pub created_at: DateTimeUtc,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

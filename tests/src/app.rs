@@ -314,3 +314,87 @@ impl ClockExt for ManualClock {
         self.now()
     }
 }
+
+/// Creates a second county platform (成县) with an operator; returns the
+/// operator's access token. For tests that one county cannot see another's.
+pub async fn second_platform_operator(app: &TestApp) -> String {
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = app.clock.now_utc();
+    let p = entity::platform::ActiveModel {
+        code: Set("cheng".into()),
+        name: Set("成县同城".into()),
+        region: Set("甘肃省陇南市成县".into()),
+        center_lat: Set(33.7397),
+        center_lng: Set(105.7420),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("second platform");
+    let u = entity::user::ActiveModel {
+        platform_id: Set(p.id),
+        display_name: Set("成县平台运营".into()),
+        disabled: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("operator user");
+    entity::accounts::grant_role(&app.db, p.id, u.id, entity::Role::Operator, now)
+        .await
+        .expect("role");
+    entity::operator_account::ActiveModel {
+        platform_id: Set(p.id),
+        user_id: Set(u.id),
+        username: Set("cheng-admin".into()),
+        password_hash: Set(api::auth::password::hash("cheng-password").expect("hash")),
+        failed_attempts: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("operator account");
+    let r = app
+        .post(
+            "/api/v1/auth/password-login",
+            serde_json::json!({"username": "cheng-admin", "password": "cheng-password"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body["access_token"].as_str().expect("token").to_owned()
+}
+
+impl TestApp {
+    /// `PATCH`/`PUT`/`DELETE` with a JSON body and a bearer token.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Resp {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    /// The seeded operator's access token.
+    pub async fn operator_token(&self) -> String {
+        self.operator_login().await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+}

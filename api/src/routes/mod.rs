@@ -3,7 +3,12 @@
 pub mod admin;
 pub mod auth;
 pub mod me;
+pub mod merchant;
 pub mod ops;
+pub mod product_view;
+pub mod resident;
+pub mod reviews;
+pub mod service_area;
 
 use serde::Deserialize;
 

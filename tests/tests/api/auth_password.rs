@@ -15,7 +15,7 @@ async fn the_operator_signs_in_with_a_password(backend: Backend) {
     assert_eq!(overview.body["communities"], 4);
     assert_eq!(overview.body["villages"], 6);
     assert_eq!(overview.body["agent_points"], 6);
-    assert_eq!(overview.body["merchants"], 1);
+    assert_eq!(overview.body["merchants"], 3);
 }
 
 async fn wrong_passwords_and_unknown_users_look_the_same(backend: Backend) {

@@ -83,7 +83,7 @@ async fn wechat_error_codes_become_clear_errors(backend: Backend) {
     }
     // A user refused by WeChat is not created.
     let users = app.count("users").await;
-    let seeded = 5; // four demo WeChat users and the operator
+    let seeded = 7; // six demo WeChat users and the operator
     assert_eq!(users, seeded);
 }
 

@@ -14,6 +14,15 @@ const TABLES: &[&str] = &[
     "operator_accounts",
     "merchants",
     "stores",
+    "store_staff",
+    "routes",
+    "route_stops",
+    "departures",
+    "store_routes",
+    "categories",
+    "products",
+    "skus",
+    "listing_decisions",
 ];
 
 async fn counts(app: &TestApp) -> Vec<(String, i64)> {
@@ -43,8 +52,13 @@ async fn seeding_twice_changes_nothing(backend: Backend) {
     assert!(get("communities") >= 3);
     assert!(get("villages") >= 5);
     assert_eq!(get("agent_points"), get("villages"));
-    assert_eq!(get("merchants"), 1);
-    assert_eq!(get("stores"), 1);
+    assert_eq!(get("merchants"), 3);
+    assert_eq!(get("stores"), 3);
+    assert_eq!(get("store_staff"), 3);
+    assert_eq!(get("routes"), 2);
+    assert_eq!(get("departures"), 4);
+    assert!(get("products") >= 10);
+    assert!(get("skus") > get("products"));
     assert_eq!(get("operator_accounts"), 1);
 
     let second = api::demo::seed(&app.db, app.clock.now_utc()).await.unwrap();

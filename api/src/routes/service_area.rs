@@ -1,0 +1,359 @@
+//! Operators' service area: communities, villages, agent points, village
+//! routes and their departures, always within the operator's platform.
+
+use actix_web::{HttpResponse, get, post, put, web};
+use entity::service_area::{
+    self, AgentPointInput, CommunityInput, DepartureInput, RouteInput, RouteView, VillageInput,
+};
+use entity::{Role, agent_point, community, departure, village};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::error::{ApiResult, ErrorBody};
+use crate::state::AppState;
+
+/// A departure as shown to operators, with weekdays spelled out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepartureView {
+    /// The departure.
+    #[serde(flatten)]
+    pub departure: departure::Model,
+    /// ISO weekdays, 1 (Monday) to 7 (Sunday).
+    pub days: Vec<u8>,
+}
+
+impl From<departure::Model> for DepartureView {
+    fn from(d: departure::Model) -> Self {
+        Self {
+            days: service_area::weekdays_of(d.weekdays),
+            departure: d,
+        }
+    }
+}
+
+macro_rules! list_of {
+    ($entity:ident, $state:expr, $pid:expr) => {
+        $entity::Entity::find()
+            .filter($entity::Column::PlatformId.eq($pid))
+            .order_by_asc($entity::Column::Id)
+            .all(&$state.db)
+            .await?
+    };
+}
+
+/// Communities of the platform.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<community::Model>),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/communities")]
+pub async fn list_communities(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<community::Model>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(list_of!(community, state, who.platform_id)))
+}
+
+/// Adds a community (centre and radius).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = CommunityInput, responses(
+    (status = 201, body = community::Model),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+    (status = 409, description = "CONFLICT: the name exists", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[post("/admin/communities")]
+pub async fn create_community(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: web::Json<CommunityInput>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let c =
+        service_area::save_community(&state.db, who.platform_id, None, &body, state.clock.now())
+            .await?;
+    Ok(HttpResponse::Created().json(c))
+}
+
+/// Replaces a community.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = CommunityInput, responses(
+    (status = 200, body = community::Model),
+    (status = 404, description = "NOT_FOUND (also another platform's)", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[put("/admin/communities/{id}")]
+pub async fn update_community(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: web::Json<CommunityInput>,
+) -> ApiResult<web::Json<community::Model>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        service_area::save_community(
+            &state.db,
+            who.platform_id,
+            Some(*id),
+            &body,
+            state.clock.now(),
+        )
+        .await?,
+    ))
+}
+
+/// Villages of the platform.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<village::Model>),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/villages")]
+pub async fn list_villages(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<village::Model>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(list_of!(village, state, who.platform_id)))
+}
+
+/// Adds a village.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = VillageInput, responses(
+    (status = 201, body = village::Model),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+    (status = 409, description = "CONFLICT: the village exists in that township", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[post("/admin/villages")]
+pub async fn create_village(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: web::Json<VillageInput>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let v = service_area::save_village(&state.db, who.platform_id, None, &body, state.clock.now())
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// Replaces a village.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = VillageInput, responses(
+    (status = 200, body = village::Model),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[put("/admin/villages/{id}")]
+pub async fn update_village(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: web::Json<VillageInput>,
+) -> ApiResult<web::Json<village::Model>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        service_area::save_village(
+            &state.db,
+            who.platform_id,
+            Some(*id),
+            &body,
+            state.clock.now(),
+        )
+        .await?,
+    ))
+}
+
+/// Agent points (代办点) of the platform.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<agent_point::Model>),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/agent-points")]
+pub async fn list_agent_points(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<agent_point::Model>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(list_of!(agent_point, state, who.platform_id)))
+}
+
+/// Adds an agent point to a village.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = AgentPointInput, responses(
+    (status = 201, body = agent_point::Model),
+    (status = 404, description = "NOT_FOUND: no such village", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[post("/admin/agent-points")]
+pub async fn create_agent_point(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: web::Json<AgentPointInput>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let p =
+        service_area::save_agent_point(&state.db, who.platform_id, None, &body, state.clock.now())
+            .await?;
+    Ok(HttpResponse::Created().json(p))
+}
+
+/// Replaces an agent point.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = AgentPointInput, responses(
+    (status = 200, body = agent_point::Model),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[put("/admin/agent-points/{id}")]
+pub async fn update_agent_point(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: web::Json<AgentPointInput>,
+) -> ApiResult<web::Json<agent_point::Model>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        service_area::save_agent_point(
+            &state.db,
+            who.platform_id,
+            Some(*id),
+            &body,
+            state.clock.now(),
+        )
+        .await?,
+    ))
+}
+
+/// Village routes with their stops in order.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<RouteView>),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/routes")]
+pub async fn list_routes(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<RouteView>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        service_area::routes(&state.db, who.platform_id).await?,
+    ))
+}
+
+/// Adds a village route: the hub, then agent points in visiting order.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RouteInput, responses(
+    (status = 201, body = RouteView),
+    (status = 404, description = "NOT_FOUND: an agent point is not on this platform", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[post("/admin/routes")]
+pub async fn create_route(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: web::Json<RouteInput>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let r = service_area::save_route(&txn, who.platform_id, None, &body, state.clock.now()).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(r))
+}
+
+/// Replaces a route and its stops.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RouteInput, responses(
+    (status = 200, body = RouteView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[put("/admin/routes/{id}")]
+pub async fn update_route(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: web::Json<RouteInput>,
+) -> ApiResult<web::Json<RouteView>> {
+    who.require(Role::Operator)?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let r = service_area::save_route(&txn, who.platform_id, Some(*id), &body, state.clock.now())
+        .await?;
+    txn.commit().await?;
+    Ok(web::Json(r))
+}
+
+/// Departures of a route.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<DepartureView>),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+))]
+#[get("/admin/routes/{id}/departures")]
+pub async fn list_departures(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<DepartureView>>> {
+    who.require(Role::Operator)?;
+    let route_id = *id;
+    let exists = entity::route::Entity::find_by_id(route_id)
+        .filter(entity::route::Column::PlatformId.eq(who.platform_id))
+        .one(&state.db)
+        .await?;
+    if exists.is_none() {
+        return Err(crate::error::ApiError::not_found("route"));
+    }
+    let rows = departure::Entity::find()
+        .filter(departure::Column::RouteId.eq(route_id))
+        .order_by_asc(departure::Column::DepartAt)
+        .all(&state.db)
+        .await?;
+    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// Adds a departure schedule to a route.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = DepartureInput, responses(
+    (status = 201, body = DepartureView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[post("/admin/routes/{id}/departures")]
+pub async fn create_departure(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: web::Json<DepartureInput>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let d = service_area::save_departure(
+        &state.db,
+        who.platform_id,
+        *id,
+        None,
+        &body,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(DepartureView::from(d)))
+}
+
+/// Replaces a departure.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = DepartureInput, responses(
+    (status = 200, body = DepartureView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[put("/admin/routes/{id}/departures/{departure_id}")]
+pub async fn update_departure(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<DepartureInput>,
+) -> ApiResult<web::Json<DepartureView>> {
+    who.require(Role::Operator)?;
+    let (route_id, departure_id) = *path;
+    let d = service_area::save_departure(
+        &state.db,
+        who.platform_id,
+        route_id,
+        Some(departure_id),
+        &body,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(web::Json(d.into()))
+}
