@@ -4,9 +4,11 @@
 
 mod auth_password;
 mod auth_wechat;
+mod browsing;
 mod cli;
 mod errors;
 mod jobs;
+mod menu;
 mod migrations;
 mod onboarding;
 mod ops;
