@@ -270,8 +270,6 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
                 user_id: Set(u.id),
                 username: Set(DEMO_OPERATOR.into()),
                 password_hash: Set(phc),
-                failed_attempts: Set(0),
-                locked_until: Set(None),
                 created_at: Set(now),
                 ..Default::default()
             }

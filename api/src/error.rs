@@ -76,6 +76,7 @@ error_codes! {
     NOT_STORE_STAFF = StatusCode::FORBIDDEN, "You do not work at a store on this platform.";
     UNSUPPORTED_IMAGE = StatusCode::UNSUPPORTED_MEDIA_TYPE, "The upload is not a JPEG, PNG or WebP image (checked by content).";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
+    SERVER_BUSY = StatusCode::SERVICE_UNAVAILABLE, "The server is at capacity for this kind of request; retry shortly.";
     INTERNAL = StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error; the request id finds it in the logs.";
 }
 

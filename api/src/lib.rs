@@ -8,6 +8,7 @@ pub mod auth;
 pub mod demo;
 pub mod demo_menu;
 pub mod error;
+pub mod extract;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;

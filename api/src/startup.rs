@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::{App, HttpResponse, dev::Server, error::JsonPayloadError, web};
+use actix_web::{App, HttpResponse, dev::Server, web};
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -98,7 +98,10 @@ fn jwt_secret(settings: &Settings, demo: bool) -> Result<Vec<u8>, StartupError> 
             }
             Ok(s.as_bytes().to_vec())
         }
-        Some(s) => Ok(s.as_bytes().to_vec()),
+        Some(s) if s.len() >= 16 => Ok(s.as_bytes().to_vec()),
+        Some(_) => Err(StartupError::Config(
+            "TONGCHENG__AUTH__JWT_SECRET must be at least 16 bytes even in demo mode".into(),
+        )),
         None if demo => {
             tracing::warn!("demo mode: random JWT secret; sessions end when the server restarts");
             Ok(worker::random_bytes::<32>().to_vec())
@@ -109,37 +112,6 @@ fn jwt_secret(settings: &Settings, demo: bool) -> Result<Vec<u8>, StartupError> 
                 .into(),
         )),
     }
-}
-
-fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(move |err, _req| {
-            let api = match &err {
-                JsonPayloadError::Overflow { .. }
-                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::new(
-                    ErrorCode::PAYLOAD_TOO_LARGE,
-                    format!("the body is larger than {limit} bytes"),
-                ),
-                JsonPayloadError::ContentType => ApiError::new(
-                    ErrorCode::UNSUPPORTED_MEDIA_TYPE,
-                    "send the body as application/json",
-                ),
-                JsonPayloadError::Deserialize(e) if e.is_data() => {
-                    // serde names the field in backticks: "missing field `code`".
-                    let msg = e.to_string();
-                    match msg.split('`').nth(1) {
-                        Some(field) => ApiError::field(field, msg.clone()),
-                        None => ApiError::field("body", msg.clone()),
-                    }
-                }
-                other => ApiError::new(
-                    ErrorCode::MALFORMED_JSON,
-                    format!("the body is not valid JSON: {other}"),
-                ),
-            };
-            api.into()
-        })
 }
 
 fn path_config() -> web::PathConfig {
@@ -277,6 +249,9 @@ impl Application {
             demo_login,
             clock: opts.clock.clone(),
             settings: Arc::new(settings),
+            password_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         };
         let listener =
             TcpListener::bind(&state.settings.http.bind).map_err(|source| StartupError::Bind {
@@ -320,7 +295,7 @@ impl Application {
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
-                .app_data(json_config(limit))
+                .app_data(web::PayloadConfig::new(limit))
                 .app_data(path_config())
                 .app_data(query_config())
                 .service(scope::scope("/api/v1").configure(api_v1))

@@ -22,4 +22,6 @@ pub struct AppState {
     pub demo_login: bool,
     /// The time source.
     pub clock: SharedClock,
+    /// Permits for password hashing (one per core).
+    pub password_slots: Arc<tokio::sync::Semaphore>,
 }

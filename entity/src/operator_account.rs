@@ -14,9 +14,6 @@ pub struct Model {
     #[sea_orm(unique)]
     pub username: String,
     pub password_hash: String,
-    /// Failures since the last success; drives the login backoff.
-    pub failed_attempts: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

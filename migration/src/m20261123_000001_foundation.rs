@@ -111,9 +111,16 @@ enum OperatorAccounts {
     UserId,
     Username,
     PasswordHash,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum LoginThrottles {
+    Table,
+    Username,
     FailedAttempts,
     LockedUntil,
-    CreatedAt,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -451,8 +458,6 @@ impl MigrationTrait for Migration {
                 .col(big_integer_uniq(OperatorAccounts::UserId))
                 .col(string_len_uniq(OperatorAccounts::Username, 64))
                 .col(string_len(OperatorAccounts::PasswordHash, 256))
-                .col(integer(OperatorAccounts::FailedAttempts).default(0))
-                .col(timestamp_with_time_zone_null(OperatorAccounts::LockedUntil))
                 .col(timestamp_with_time_zone(OperatorAccounts::CreatedAt))
                 .foreign_key(&mut fk(
                     OperatorAccounts::Table,
@@ -466,6 +471,19 @@ impl MigrationTrait for Migration {
                     Users::Table,
                     Users::Id,
                 ))
+                .to_owned(),
+        )
+        .await?;
+
+        // Keyed by the username as typed, whether or not an account has it,
+        // so that locking out behaves the same for unknown usernames.
+        m.create_table(
+            Table::create()
+                .table(LoginThrottles::Table)
+                .col(string_len(LoginThrottles::Username, 64).primary_key())
+                .col(integer(LoginThrottles::FailedAttempts).default(0))
+                .col(timestamp_with_time_zone_null(LoginThrottles::LockedUntil))
+                .col(timestamp_with_time_zone(LoginThrottles::UpdatedAt))
                 .to_owned(),
         )
         .await?;
@@ -593,6 +611,7 @@ impl MigrationTrait for Migration {
             Jobs::Table.into_iden(),
             Stores::Table.into_iden(),
             Merchants::Table.into_iden(),
+            LoginThrottles::Table.into_iden(),
             OperatorAccounts::Table.into_iden(),
             RefreshTokens::Table.into_iden(),
             RoleMemberships::Table.into_iden(),

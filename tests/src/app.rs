@@ -350,8 +350,6 @@ pub async fn second_platform_operator(app: &TestApp) -> String {
         user_id: Set(u.id),
         username: Set("cheng-admin".into()),
         password_hash: Set(api::auth::password::hash("cheng-password").expect("hash")),
-        failed_attempts: Set(0),
-        locked_until: Set(None),
         created_at: Set(now),
         ..Default::default()
     }

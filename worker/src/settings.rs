@@ -54,7 +54,7 @@ impl Default for HttpSettings {
 }
 
 /// `[database]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://...` or `postgres://...`.
@@ -73,7 +73,7 @@ impl Default for DatabaseSettings {
 }
 
 /// `[auth]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
     /// HS256 key for access tokens. Required outside demo mode.
@@ -101,7 +101,7 @@ impl Default for AuthSettings {
 }
 
 /// `[wechat]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WechatSettings {
     /// Base URL of the WeChat server API.
@@ -126,7 +126,7 @@ impl Default for WechatSettings {
 }
 
 /// `[wechatpay]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WechatPaySettings {
     /// Base URL of WeChat Pay API v3.
@@ -213,6 +213,73 @@ impl Default for LogSettings {
     }
 }
 
+/// Shows whether a secret is set, never its value.
+fn redacted(v: &Option<String>) -> &'static str {
+    if v.is_some() { "<set>" } else { "<unset>" }
+}
+
+/// The URL without its password.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:<redacted>{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &redacted(&self.jwt_secret))
+            .field("access_ttl_secs", &self.access_ttl_secs)
+            .field("refresh_ttl_secs", &self.refresh_ttl_secs)
+            .field("max_failed_logins", &self.max_failed_logins)
+            .field("lockout_base_secs", &self.lockout_base_secs)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WechatSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatSettings")
+            .field("api_base", &self.api_base)
+            .field("appid", &self.appid)
+            .field("secret", &redacted(&self.secret))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WechatPaySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatPaySettings")
+            .field("api_base", &self.api_base)
+            .field("mchid", &self.mchid)
+            .field("merchant_serial", &self.merchant_serial)
+            .field("merchant_key_pem_file", &self.merchant_key_pem_file)
+            .field("apiv3_key", &redacted(&self.apiv3_key))
+            .field(
+                "platform_public_key_pem_file",
+                &self.platform_public_key_pem_file,
+            )
+            .field("platform_public_key_id", &self.platform_public_key_id)
+            .field("notify_url", &self.notify_url)
+            .finish()
+    }
+}
+
 /// A configuration that could not be loaded; the message names the key.
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {0}")]
@@ -256,7 +323,9 @@ impl Settings {
             config::Environment::with_prefix("TONGCHENG")
                 .prefix_separator("__")
                 .separator("__")
-                .try_parsing(true)
+                // Typed fields parse their own strings; `try_parsing` would
+                // turn an all-digit secret into a number and back, mangled.
+                .try_parsing(false)
                 .source(Some(env)),
         );
         let settings: Settings = builder
@@ -345,6 +414,38 @@ mod tests {
         assert_eq!(s.wechatpay.merchant_key_pem_file.as_deref(), Some("/k.pem"));
         assert_eq!(s.auth.jwt_secret.as_deref(), Some("12345"));
         assert_eq!(s.auth.access_ttl_secs, 60);
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = Settings::load_from(
+            &tempdir(),
+            None,
+            env(&[
+                (
+                    "TONGCHENG__AUTH__JWT_SECRET",
+                    "00123456789012345678901234567890",
+                ),
+                ("TONGCHENG__WECHAT__APPID", "wx1"),
+                ("TONGCHENG__WECHAT__SECRET", "s3cr3t-value"),
+                ("TONGCHENG__WECHATPAY__APIV3_KEY", "apiv3-key-value"),
+                (
+                    "TONGCHENG__DATABASE__URL",
+                    "postgres://app:pa55word@db/tongcheng",
+                ),
+            ]),
+        )
+        .unwrap();
+        // All-digit secrets keep their leading zeros.
+        assert_eq!(
+            s.auth.jwt_secret.as_deref(),
+            Some("00123456789012345678901234567890")
+        );
+        let shown = format!("{s:?}");
+        for secret in ["00123456789", "s3cr3t-value", "apiv3-key-value", "pa55word"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("postgres://app:<redacted>@db/tongcheng"));
     }
 
     #[test]

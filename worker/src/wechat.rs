@@ -55,12 +55,21 @@ struct RawSession {
 }
 
 /// Calls the WeChat server API at a configurable base URL.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WechatClient {
     http: reqwest::Client,
     api_base: String,
     appid: String,
     secret: String,
+}
+
+impl std::fmt::Debug for WechatClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatClient")
+            .field("api_base", &self.api_base)
+            .field("appid", &self.appid)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WechatClient {

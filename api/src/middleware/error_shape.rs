@@ -24,7 +24,7 @@ fn code_for(status: StatusCode) -> ErrorCode {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UNSUPPORTED_MEDIA_TYPE,
         StatusCode::UNAUTHORIZED => ErrorCode::UNAUTHENTICATED,
         StatusCode::FORBIDDEN => ErrorCode::FORBIDDEN,
-        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::DATABASE_UNAVAILABLE,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::SERVER_BUSY,
         s if s.is_client_error() => ErrorCode::BAD_REQUEST,
         _ => ErrorCode::INTERNAL,
     }

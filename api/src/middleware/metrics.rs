@@ -84,7 +84,12 @@ where
         let route = req
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
-        let method = req.method().to_string();
+        // Any token is a valid HTTP method: bound the label set.
+        let method = match req.method().as_str() {
+            m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m,
+            _ => "OTHER",
+        }
+        .to_owned();
         let service = Rc::clone(&self.service);
         let started = Instant::now();
         Box::pin(async move {

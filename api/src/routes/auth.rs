@@ -3,14 +3,15 @@
 
 use actix_web::{HttpResponse, post, web};
 use chrono::Duration;
-use entity::{Role, accounts, operator_account, sessions, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use entity::{Role, accounts, operator_account, sessions, throttle, user};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use worker::wechat::WechatError;
 
 use crate::auth::{password, tokens};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::extract::ApiJson;
 use crate::routes::required_text;
 use crate::state::AppState;
 
@@ -135,7 +136,7 @@ fn user_disabled() -> ApiError {
 #[post("/auth/wechat-login")]
 pub async fn wechat_login(
     state: web::Data<AppState>,
-    body: web::Json<WechatLoginRequest>,
+    body: ApiJson<WechatLoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
     let code = required_text("code", &body.code, 128)?;
     let platform = accounts::choose_platform(&state.db, body.platform.as_deref())
@@ -199,22 +200,14 @@ pub async fn wechat_login(
     }))
 }
 
-/// How long an account stays locked after `failures` consecutive failures.
-pub fn lockout(failures: i32, max_failures: i32, base_secs: i64) -> Option<Duration> {
-    if failures < max_failures {
-        return None;
-    }
-    let doublings = (failures - max_failures).clamp(0, 10) as u32;
-    Some(Duration::seconds(
-        base_secs.saturating_mul(1 << doublings).min(3_600),
-    ))
-}
-
 /// Signs an operator in with username and password.
 ///
-/// After `auth.max_failed_logins` consecutive failures the account is
-/// locked for `auth.lockout_base_secs`, doubling with each further failure
-/// (at most an hour); a success resets the count.
+/// Every attempt is counted before the password is checked; after
+/// `auth.max_failed_logins` consecutive failures the username is locked for
+/// `auth.lockout_base_secs`, doubling with each further failure (at most an
+/// hour). Unknown usernames are counted and locked the same way, and are
+/// checked against a dummy hash, so they cannot be told apart. A success
+/// resets the count.
 #[utoipa::path(
     tag = "auth",
     request_body = PasswordLoginRequest,
@@ -224,63 +217,69 @@ pub fn lockout(failures: i32, max_failures: i32, base_secs: i64) -> Option<Durat
         (status = 403, description = "USER_DISABLED", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
         (status = 429, description = "LOGIN_LOCKED (see Retry-After)", body = ErrorBody),
+        (status = 503, description = "SERVER_BUSY: too many logins at once", body = ErrorBody),
     )
 )]
 #[post("/auth/password-login")]
 pub async fn password_login(
     state: web::Data<AppState>,
-    body: web::Json<PasswordLoginRequest>,
+    body: ApiJson<PasswordLoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
     let username = required_text("username", &body.username, 64)?;
     if body.password.is_empty() || body.password.len() > 256 {
         return Err(ApiError::field("password", "must be 1 to 256 bytes"));
     }
     let now = state.clock.now();
+    let auth = &state.settings.auth;
+    match throttle::reserve(
+        &state.db,
+        &username,
+        now,
+        auth.max_failed_logins,
+        auth.lockout_base_secs,
+    )
+    .await?
+    {
+        throttle::Reservation::Granted => {}
+        throttle::Reservation::Locked(secs) => {
+            return Err(ApiError::new(
+                ErrorCode::LOGIN_LOCKED,
+                "too many failed logins; try again later",
+            )
+            .retry_after(secs as u64));
+        }
+    }
     let account = operator_account::Entity::find()
         .filter(operator_account::Column::Username.eq(&username))
         .one(&state.db)
         .await?;
-    if let Some(locked_until) = account.as_ref().and_then(|a| a.locked_until)
-        && locked_until > now
-    {
-        let secs = (locked_until - now).num_seconds().max(1) as u64;
-        return Err(ApiError::new(
-            ErrorCode::LOGIN_LOCKED,
-            "too many failed logins; try again later",
-        )
-        .retry_after(secs));
-    }
     let phc = account
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_owned());
     let given = body.password.clone();
-    // Unknown usernames are verified against a dummy hash: same work, same time.
+    // argon2 needs ~19 MiB and a core for a while: a bounded number at once.
+    let _slot = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        state.password_slots.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::SERVER_BUSY, "too many logins at once; retry"))?
+    .map_err(ApiError::internal)?;
     let matches = web::block(move || password::verify(&given, &phc))
         .await
         .map_err(ApiError::internal)?;
-    let Some(account) = account else {
+    let (Some(account), true) = (account, matches) else {
         return Err(invalid_credentials());
     };
-    if !matches {
-        record_failure(&state, &account, now).await?;
-        return Err(invalid_credentials());
-    }
     let txn = entity::tx::begin_write(&state.db).await?;
-    operator_account::Entity::update_many()
-        .col_expr(operator_account::Column::FailedAttempts, Expr::value(0))
-        .col_expr(
-            operator_account::Column::LockedUntil,
-            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-        )
-        .filter(operator_account::Column::Id.eq(account.id))
-        .exec(&txn)
-        .await?;
+    throttle::succeeded(&txn, &username, now).await?;
     let user = user::Entity::find_by_id(account.user_id)
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::internal("operator without user"))?;
     if user.disabled {
+        txn.commit().await?;
         return Err(user_disabled());
     }
     let roles = accounts::roles_of(&txn, user.id, account.platform_id).await?;
@@ -306,41 +305,6 @@ fn invalid_credentials() -> ApiError {
     )
 }
 
-async fn record_failure(
-    state: &AppState,
-    account: &operator_account::Model,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ApiError> {
-    use sea_orm::sea_query::ExprTrait;
-    // Counted in the database, so concurrent failures all count.
-    operator_account::Entity::update_many()
-        .col_expr(
-            operator_account::Column::FailedAttempts,
-            Expr::col(operator_account::Column::FailedAttempts).add(1),
-        )
-        .filter(operator_account::Column::Id.eq(account.id))
-        .exec(&state.db)
-        .await?;
-    let failures = operator_account::Entity::find_by_id(account.id)
-        .one(&state.db)
-        .await?
-        .map(|a| a.failed_attempts)
-        .unwrap_or(0);
-    let auth = &state.settings.auth;
-    if let Some(lock) = lockout(failures, auth.max_failed_logins, auth.lockout_base_secs) {
-        operator_account::Entity::update_many()
-            .col_expr(
-                operator_account::Column::LockedUntil,
-                Expr::value(Some(now + lock)),
-            )
-            .filter(operator_account::Column::Id.eq(account.id))
-            .exec(&state.db)
-            .await?;
-        tracing::warn!(account = account.id, failures, "operator login locked");
-    }
-    Ok(())
-}
-
 /// Trades a refresh token for a new token pair (the old one is used up).
 ///
 /// Presenting a refresh token a second time revokes its whole session.
@@ -356,7 +320,7 @@ async fn record_failure(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: ApiJson<RefreshRequest>,
 ) -> ApiResult<web::Json<tokens::TokenPair>> {
     let presented = required_text("refresh_token", &body.refresh_token, 128)?;
     let now = state.clock.now();
@@ -427,7 +391,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: ApiJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let presented = required_text("refresh_token", &body.refresh_token, 128)?;
     sessions::revoke_by_hash(
@@ -442,15 +406,6 @@ pub async fn logout(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lockout_starts_at_the_limit_and_doubles() {
-        assert_eq!(lockout(4, 5, 60), None);
-        assert_eq!(lockout(5, 5, 60), Some(Duration::seconds(60)));
-        assert_eq!(lockout(6, 5, 60), Some(Duration::seconds(120)));
-        assert_eq!(lockout(11, 5, 60), Some(Duration::seconds(3_600)));
-        assert_eq!(lockout(1_000, 5, 60), Some(Duration::seconds(3_600)));
-    }
 
     #[test]
     fn demo_names_are_plain() {

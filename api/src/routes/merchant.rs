@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use super::product_view::{ProductView, product_view};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Applies to sell on the caller's platform. One pending application per
@@ -28,7 +29,7 @@ use crate::state::AppState;
 pub async fn apply(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<ApplicationInput>,
+    body: ApiJson<ApplicationInput>,
 ) -> ApiResult<HttpResponse> {
     let app = onboarding::apply(
         &state.db,
@@ -105,7 +106,7 @@ pub async fn get_store(
 pub async fn patch_store(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<StorePatch>,
+    body: ApiJson<StorePatch>,
 ) -> ApiResult<web::Json<StoreView>> {
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = my_store(&txn, &who).await?;
@@ -138,7 +139,7 @@ pub async fn list_categories(
 pub async fn create_category(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<CategoryInput>,
+    body: ApiJson<CategoryInput>,
 ) -> ApiResult<HttpResponse> {
     let s = my_store(&state.db, &who).await?;
     let c = menu::save_category(
@@ -163,7 +164,7 @@ pub async fn update_category(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<CategoryInput>,
+    body: ApiJson<CategoryInput>,
 ) -> ApiResult<web::Json<category::Model>> {
     let s = my_store(&state.db, &who).await?;
     Ok(web::Json(
@@ -229,7 +230,7 @@ pub async fn list_products(
 pub async fn create_product(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<ProductInput>,
+    body: ApiJson<ProductInput>,
 ) -> ApiResult<HttpResponse> {
     let s = my_store(&state.db, &who).await?;
     let p = menu::create_product(&state.db, s.id, s.platform_id, &body, state.clock.now()).await?;
@@ -266,7 +267,7 @@ pub async fn patch_product(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<ProductPatch>,
+    body: ApiJson<ProductPatch>,
 ) -> ApiResult<web::Json<ProductView>> {
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = my_store(&txn, &who).await?;
@@ -289,7 +290,7 @@ pub async fn create_sku(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<SkuInput>,
+    body: ApiJson<SkuInput>,
 ) -> ApiResult<HttpResponse> {
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = my_store(&txn, &who).await?;
@@ -311,7 +312,7 @@ pub async fn update_sku(
     state: web::Data<AppState>,
     who: Principal,
     path: web::Path<(i64, i64)>,
-    body: web::Json<SkuInput>,
+    body: ApiJson<SkuInput>,
 ) -> ApiResult<web::Json<sku::Model>> {
     let (product_id, sku_id) = *path;
     let txn = entity::tx::begin_write(&state.db).await?;
@@ -384,7 +385,7 @@ pub async fn delist_product(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: Option<web::Json<StepRequest>>,
+    body: Option<ApiJson<StepRequest>>,
 ) -> ApiResult<web::Json<ProductView>> {
     let reason = body.and_then(|b| b.into_inner().reason);
     Ok(web::Json(

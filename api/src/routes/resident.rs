@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// The caller's addresses, newest first.
@@ -39,7 +40,7 @@ pub async fn list_addresses(
 pub async fn create_address(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<AddressInput>,
+    body: ApiJson<AddressInput>,
 ) -> ApiResult<HttpResponse> {
     let a = addresses::create(
         &state.db,

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::product_view::{ProductView, product_view};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// `?status=` of a queue.
@@ -103,7 +104,7 @@ pub async fn reject_application(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<RejectRequest>,
+    body: ApiJson<RejectRequest>,
 ) -> ApiResult<web::Json<merchant_application::Model>> {
     Ok(web::Json(
         decide(&state, &who, *id, Decision::Reject(body.reason.clone())).await?,
@@ -195,7 +196,7 @@ pub async fn reject_product(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<RejectRequest>,
+    body: ApiJson<RejectRequest>,
 ) -> ApiResult<web::Json<ProductView>> {
     Ok(web::Json(
         review(
@@ -220,7 +221,7 @@ pub async fn delist_product(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<RejectRequest>,
+    body: ApiJson<RejectRequest>,
 ) -> ApiResult<web::Json<ProductView>> {
     Ok(web::Json(
         review(

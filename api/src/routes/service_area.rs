@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// A departure as shown to operators, with weekdays spelled out.
@@ -68,7 +69,7 @@ pub async fn list_communities(
 pub async fn create_community(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<CommunityInput>,
+    body: ApiJson<CommunityInput>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let c =
@@ -88,7 +89,7 @@ pub async fn update_community(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<CommunityInput>,
+    body: ApiJson<CommunityInput>,
 ) -> ApiResult<web::Json<community::Model>> {
     who.require(Role::Operator)?;
     Ok(web::Json(
@@ -128,7 +129,7 @@ pub async fn list_villages(
 pub async fn create_village(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<VillageInput>,
+    body: ApiJson<VillageInput>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let v = service_area::save_village(&state.db, who.platform_id, None, &body, state.clock.now())
@@ -147,7 +148,7 @@ pub async fn update_village(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<VillageInput>,
+    body: ApiJson<VillageInput>,
 ) -> ApiResult<web::Json<village::Model>> {
     who.require(Role::Operator)?;
     Ok(web::Json(
@@ -186,7 +187,7 @@ pub async fn list_agent_points(
 pub async fn create_agent_point(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<AgentPointInput>,
+    body: ApiJson<AgentPointInput>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let p =
@@ -206,7 +207,7 @@ pub async fn update_agent_point(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<AgentPointInput>,
+    body: ApiJson<AgentPointInput>,
 ) -> ApiResult<web::Json<agent_point::Model>> {
     who.require(Role::Operator)?;
     Ok(web::Json(
@@ -247,7 +248,7 @@ pub async fn list_routes(
 pub async fn create_route(
     state: web::Data<AppState>,
     who: Principal,
-    body: web::Json<RouteInput>,
+    body: ApiJson<RouteInput>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
@@ -267,7 +268,7 @@ pub async fn update_route(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<RouteInput>,
+    body: ApiJson<RouteInput>,
 ) -> ApiResult<web::Json<RouteView>> {
     who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
@@ -316,7 +317,7 @@ pub async fn create_departure(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: web::Json<DepartureInput>,
+    body: ApiJson<DepartureInput>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let d = service_area::save_departure(
@@ -342,7 +343,7 @@ pub async fn update_departure(
     state: web::Data<AppState>,
     who: Principal,
     path: web::Path<(i64, i64)>,
-    body: web::Json<DepartureInput>,
+    body: ApiJson<DepartureInput>,
 ) -> ApiResult<web::Json<DepartureView>> {
     who.require(Role::Operator)?;
     let (route_id, departure_id) = *path;

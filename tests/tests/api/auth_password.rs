@@ -97,7 +97,46 @@ async fn repeated_failures_lock_the_account_for_a_while(backend: Backend) {
     assert_eq!(attempt(password).await.status, 200);
 }
 
+async fn unknown_usernames_lock_like_known_ones(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for username in ["kang-admin", "no-such-operator"] {
+        let mut last = None;
+        for _ in 0..6 {
+            let r = app
+                .post(
+                    "/api/v1/auth/password-login",
+                    json!({"username": username, "password": "wrong"}),
+                    None,
+                )
+                .await;
+            last = Some((r.status, r.code().to_owned()));
+        }
+        assert_eq!(last, Some((429, "LOGIN_LOCKED".to_owned())), "{username}");
+    }
+}
+
+async fn a_burst_of_parallel_guesses_gets_no_more_than_the_limit(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let guesses = (0..20).map(|i| {
+        app.post(
+            "/api/v1/auth/password-login",
+            json!({"username": "kang-admin", "password": format!("guess-{i}")}),
+            None,
+        )
+    });
+    let results = futures_util::future::join_all(guesses).await;
+    let checked = results.iter().filter(|r| r.status == 401).count();
+    let locked = results.iter().filter(|r| r.status == 429).count();
+    assert_eq!(checked + locked, 20);
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked past the limit of 5"
+    );
+}
+
 both!(
+    unknown_usernames_lock_like_known_ones,
+    a_burst_of_parallel_guesses_gets_no_more_than_the_limit,
     the_operator_signs_in_with_a_password,
     wrong_passwords_and_unknown_users_look_the_same,
     repeated_failures_lock_the_account_for_a_while,

@@ -150,14 +150,24 @@ async fn serve_refuses_to_start_without_a_jwt_secret(_backend: Backend) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("TONGCHENG__AUTH__JWT_SECRET"), "{stderr}");
 
+    // A known default is refused before anything binds (a free port keeps a
+    // regression from hanging on a busy one).
     let weak = tongcheng(
         cwd.path(),
-        &[("TONGCHENG__AUTH__JWT_SECRET", "changeme".to_owned())],
+        &[
+            ("TONGCHENG__AUTH__JWT_SECRET", "changeme".to_owned()),
+            (
+                "TONGCHENG__HTTP__BIND",
+                format!("127.0.0.1:{}", free_port()),
+            ),
+        ],
     )
     .arg("serve")
     .output()
     .unwrap();
     assert!(!weak.status.success());
+    let stderr = String::from_utf8_lossy(&weak.stderr);
+    assert!(stderr.contains("TONGCHENG__AUTH__JWT_SECRET"), "{stderr}");
 
     let bad_key = tongcheng(
         cwd.path(),

@@ -63,6 +63,12 @@ async fn bad_requests_get_the_standard_error_body(backend: Backend) {
         .post("/api/v1/auth/wechat-login", json!({"code": 42}), None)
         .await;
     assert_shape(&wrong_field_type, 422, "VALIDATION_FAILED");
+    assert_eq!(wrong_field_type.body["errors"][0]["field"], "code");
+    let nested = app
+        .post("/api/v1/addresses", json!({"contact_name": "x", "contact_phone": "13800000000", "location": {"lat": "north", "lng": 105.6}}), Some(&app.demo_token("x").await))
+        .await;
+    assert_shape(&nested, 422, "VALIDATION_FAILED");
+    assert_eq!(nested.body["errors"][0]["field"], "location.lat");
 
     let huge = "x".repeat(app.settings.http.json_limit_bytes + 1);
     let oversize = app

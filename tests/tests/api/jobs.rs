@@ -214,7 +214,65 @@ async fn the_purge_removes_expired_refresh_tokens_once_per_interval(backend: Bac
     assert_eq!(b.run_pending().await.unwrap().periodic_ran, vec!["purge"]);
 }
 
+/// Panics on every run.
+struct Panics;
+
+impl JobHandler for Panics {
+    fn run<'a>(&'a self, _ctx: &'a JobContext, _job: &'a job::Model) -> JobFuture<'a> {
+        Box::pin(async move { panic!("handler bug") })
+    }
+}
+
+async fn a_panicking_handler_is_a_failed_attempt_not_a_dead_worker(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut w = Worker::bare(
+        app.db.clone(),
+        Arc::new(app.clock.clone()),
+        &app.settings.worker,
+    );
+    w.register("test.scripted", Panics);
+    let id = enqueue(&app, None).await.unwrap();
+    let report = w.run_pending().await.unwrap();
+    assert_eq!(report.failed, 1);
+    let j = load(&app, id).await;
+    assert_eq!(j.state, "queued");
+    assert_eq!(j.last_error.as_deref(), Some("handler panicked"));
+    // The worker still works.
+    let id2 = enqueue(&app, None).await.unwrap();
+    let ok = worker_with(&app, Scripted::default());
+    app.clock.advance(Duration::seconds(10));
+    assert_eq!(ok.run_pending().await.unwrap().completed, 2);
+    assert_eq!(load(&app, id2).await.state, "done");
+}
+
+async fn a_job_that_kills_its_worker_on_the_last_attempt_fails(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = enqueue(&app, None).await.unwrap(); // max 4 attempts
+    let lease = Duration::seconds(app.settings.worker.lease_secs);
+    for _ in 0..4 {
+        let claimed = jobs::claim(
+            &app.db,
+            &["test.scripted".to_owned()],
+            "doomed",
+            app.clock.now_utc(),
+            lease,
+        )
+        .await
+        .unwrap();
+        assert!(claimed.is_some());
+        app.clock.advance(lease + Duration::seconds(1));
+    }
+    let w = worker_with(&app, Scripted::default());
+    let report = w.run_pending().await.unwrap();
+    assert_eq!(report.completed, 0, "claimed a fifth time");
+    let j = load(&app, id).await;
+    assert_eq!((j.state.as_str(), j.attempts), ("failed", 4));
+    assert!(j.last_error.unwrap().contains("lease expired"));
+}
+
 both!(
+    a_panicking_handler_is_a_failed_attempt_not_a_dead_worker,
+    a_job_that_kills_its_worker_on_the_last_attempt_fails,
     failed_jobs_retry_after_a_growing_backoff,
     jobs_fail_for_good_when_permanent_or_out_of_attempts,
     a_dedupe_key_queues_one_job,

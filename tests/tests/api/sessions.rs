@@ -59,11 +59,20 @@ async fn concurrent_use_of_one_refresh_token_lets_at_most_one_win(backend: Backe
     let login = app.demo_login("rider-zhao").await;
     let r0 = login["refresh_token"].as_str().unwrap().to_owned();
     let results = futures_util::future::join_all((0..8).map(|_| refresh(&app, &r0))).await;
-    let wins = results.iter().filter(|r| r.status == 200).count();
-    assert!(wins <= 1, "{wins} refreshes won");
+    let winners: Vec<_> = results.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(winners.len(), 1, "exactly one refresh wins");
     for r in results.iter().filter(|r| r.status != 200) {
         assert_eq!(r.status, 401, "{}", r.text);
+        assert!(
+            ["REFRESH_TOKEN_REUSED", "REFRESH_TOKEN_INVALID"].contains(&r.code()),
+            "{}",
+            r.text
+        );
     }
+    // The replays revoked the session: the winner's new token is dead too.
+    let next = winners[0].body["refresh_token"].as_str().unwrap();
+    let r = refresh(&app, next).await;
+    assert_eq!((r.status, r.code()), (401, "REFRESH_TOKEN_INVALID"));
 }
 
 async fn refresh_tokens_expire(backend: Backend) {

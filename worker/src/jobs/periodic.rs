@@ -62,14 +62,36 @@ impl PeriodicJob {
         &self.name
     }
 
-    /// Runs the job if its period is due and no other worker holds it.
+    /// Runs the job if its period is due and no other worker claimed it.
     ///
-    /// On PostgreSQL a transaction holds `pg_try_advisory_xact_lock` for the
-    /// whole run, so two processes never run the job at once; on both
-    /// databases the period is claimed by a conditional update of
-    /// `periodic_runs`, so it runs once per interval however many workers
-    /// there are.
+    /// The period is claimed by a conditional update of `periodic_runs`, so
+    /// it runs once per interval however many workers there are; on
+    /// PostgreSQL the claim is also made under `pg_try_advisory_xact_lock`.
+    /// The claim commits before the job runs, so no transaction is held open
+    /// for the length of the job.
     pub async fn run_if_due(&self, ctx: &JobContext) -> Result<bool, DbErr> {
+        let now = ctx.clock.now();
+        // A plain read first: most polls find nothing due and write nothing.
+        let last = PeriodicRuns::find_by_id(self.name.clone())
+            .one(&ctx.db)
+            .await?;
+        if let Some(started) = last.and_then(|r| r.last_started_at)
+            && started > now - self.interval
+        {
+            return Ok(false);
+        }
+        if !self.claim(ctx, now).await? {
+            return Ok(false);
+        }
+        self.finish(&ctx.db, ctx).await?;
+        Ok(true)
+    }
+
+    async fn claim(
+        &self,
+        ctx: &JobContext,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, DbErr> {
         let txn = entity::tx::begin_write(&ctx.db).await?;
         if txn.get_database_backend() == DatabaseBackend::Postgres {
             let row = txn
@@ -88,7 +110,6 @@ impl PeriodicJob {
                 return Ok(false);
             }
         }
-        let now = ctx.clock.now();
         PeriodicRuns::insert(periodic_run::ActiveModel {
             name: Set(self.name.clone()),
             last_started_at: Set(None),
@@ -116,14 +137,6 @@ impl PeriodicJob {
             txn.rollback().await?;
             return Ok(false);
         }
-        if txn.get_database_backend() != DatabaseBackend::Postgres {
-            // SQLite: commit the claim now rather than hold the write lock
-            // while the job itself writes through the pool.
-            txn.commit().await?;
-            self.finish(&ctx.db, ctx).await?;
-            return Ok(true);
-        }
-        self.finish(&txn, ctx).await?;
         txn.commit().await?;
         Ok(true)
     }

@@ -86,8 +86,33 @@ fn claimable(now: DateTime<Utc>) -> Cond {
         .add(
             Cond::all()
                 .add(Expr::col(job::Column::State).eq("running"))
-                .add(Expr::col(job::Column::LockedUntil).lt(now)),
+                .add(Expr::col(job::Column::LockedUntil).lt(now))
+                .add(Expr::col(job::Column::Attempts).lt(Expr::col(job::Column::MaxAttempts))),
         )
+}
+
+/// Fails jobs whose worker died (lease expired) on their last attempt.
+///
+/// Without this a job that kills its worker would be claimed forever.
+pub async fn sweep_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    let res = Jobs::update_many()
+        .col_expr(job::Column::State, Expr::value("failed"))
+        .col_expr(
+            job::Column::LastError,
+            Expr::value("lease expired on the last attempt (worker died or hung)"),
+        )
+        .col_expr(
+            job::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(job::Column::UpdatedAt, Expr::value(now))
+        .filter(job::Column::State.eq("running"))
+        .filter(job::Column::LockedUntil.lt(now))
+        .filter(Expr::col(job::Column::Attempts).gte(Expr::col(job::Column::MaxAttempts)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
 }
 
 /// Claims the oldest due job of the given kinds for `worker_id` until `now + lease`.

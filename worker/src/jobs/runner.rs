@@ -10,6 +10,7 @@ use chrono::Duration;
 use entity::job;
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use super::periodic::PeriodicJob;
 use super::queue;
@@ -60,6 +61,9 @@ pub struct RunReport {
     pub completed: usize,
     /// Queued jobs that failed an attempt (retried later or failed for good).
     pub failed: usize,
+    /// Jobs whose lease ran out while they ran (another worker may have
+    /// run them too: handlers must be idempotent).
+    pub lost: usize,
 }
 
 /// The background worker: a set of job handlers and periodic jobs.
@@ -128,13 +132,25 @@ impl Worker {
     ///
     /// Tests call this to drive background work without sleeping.
     pub async fn run_pending(&self) -> Result<RunReport, DbErr> {
+        self.run_pending_until(|| false).await
+    }
+
+    /// Like [`Worker::run_pending`], but stops between jobs once `stop()` is true.
+    pub async fn run_pending_until(&self, stop: impl Fn() -> bool) -> Result<RunReport, DbErr> {
         let mut report = RunReport::default();
         for p in &self.periodic {
-            if p.run_if_due(&self.ctx).await? {
-                report.periodic_ran.push(p.name().to_owned());
+            // One broken periodic job must not stop the others or the queue.
+            match p.run_if_due(&self.ctx).await {
+                Ok(true) => report.periodic_ran.push(p.name().to_owned()),
+                Ok(false) => {}
+                Err(e) => tracing::error!(job = p.name(), error = %e, "periodic job failed"),
             }
         }
-        while self.run_one(&mut report).await? {}
+        let swept = queue::sweep_expired(&self.ctx.db, self.ctx.clock.now()).await?;
+        if swept > 0 {
+            tracing::warn!(swept, "jobs failed after their last lease expired");
+        }
+        while !stop() && self.run_one(&mut report).await? {}
         Ok(report)
     }
 
@@ -144,18 +160,34 @@ impl Worker {
         let Some(job) = queue::claim(&self.ctx.db, &kinds, &self.id, now, self.lease).await? else {
             return Ok(false);
         };
-        let Some(handler) = self.handlers.get(&job.kind) else {
+        let Some(handler) = self.handlers.get(&job.kind).cloned() else {
             return Ok(true);
         };
         let span =
             tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-        let _guard = span.enter();
-        let outcome = handler.run(&self.ctx, &job).await;
+        // The handler runs in a task of its own: a panic becomes a failed
+        // attempt instead of killing the worker, and the lease bounds its time.
+        let ctx = self.ctx.clone();
+        let owned = job.clone();
+        let task =
+            tokio::spawn(async move { handler.run(&ctx, &owned).await }.instrument(span.clone()));
+        let limit = self.lease.to_std().unwrap_or(StdDuration::from_secs(300));
+        let outcome = match tokio::time::timeout(limit, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) if join.is_panic() => Err(JobError::Retry("handler panicked".into())),
+            Ok(Err(join)) => Err(JobError::Retry(format!("handler task ended: {join}"))),
+            Err(_) => Err(JobError::Retry("handler ran past its lease".into())),
+        };
         let now = self.ctx.clock.now();
+        let _guard = span.enter();
         match outcome {
             Ok(()) => {
-                queue::complete(&self.ctx.db, &job, &self.id, now).await?;
-                report.completed += 1;
+                if queue::complete(&self.ctx.db, &job, &self.id, now).await? {
+                    report.completed += 1;
+                } else {
+                    tracing::warn!("job finished after its lease was taken over");
+                    report.lost += 1;
+                }
             }
             Err(e) => {
                 let permanent = matches!(e, JobError::Permanent(_));
@@ -176,7 +208,8 @@ impl Worker {
             if *shutdown.borrow() {
                 break;
             }
-            match self.run_pending().await {
+            let stop = shutdown.clone();
+            match self.run_pending_until(|| *stop.borrow()).await {
                 Ok(report) if report.completed + report.failed > 0 => {
                     tracing::debug!(?report, "worker pass");
                 }

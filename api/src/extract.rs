@@ -1,0 +1,132 @@
+//! `ApiJson<T>`: a JSON body extractor whose errors name the field.
+//!
+//! actix's `web::Json` reports serde's message, which names a field only
+//! when it is missing; through `serde_path_to_error` every data error
+//! carries the path of the offending field (`location.lat`, `stops[2]`).
+
+use std::ops::Deref;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// A JSON request body of type `T`.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T> ApiJson<T> {
+    /// The body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for ApiJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Parses JSON bytes, naming the field of any data error.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(ApiError::new(
+                    ErrorCode::MALFORMED_JSON,
+                    format!("the body is not valid JSON: {inner}"),
+                ));
+            }
+            // A missing field is reported at its parent ("." at the top):
+            // serde names it in backticks.
+            let message = inner.to_string();
+            let field = match (path.as_str(), message.split('`').nth(1)) {
+                (".", Some(name)) if message.starts_with("missing field") => name.to_owned(),
+                (p, Some(name)) if message.starts_with("missing field") => format!("{p}.{name}"),
+                (".", _) => "body".to_owned(),
+                (p, _) => p.to_owned(),
+            };
+            Err(ApiError::field(field, message))
+        }
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.subtype().as_str() == "json" || m.suffix().is_some_and(|s| s.as_str() == "json")
+        });
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(256 * 1024, |s| s.settings.http.json_limit_bytes);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(
+                    ErrorCode::UNSUPPORTED_MEDIA_TYPE,
+                    "send the body as application/json",
+                ));
+            }
+            let bytes = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    ApiError::new(
+                        ErrorCode::PAYLOAD_TOO_LARGE,
+                        format!("the body is larger than {limit} bytes"),
+                    )
+                } else {
+                    ApiError::new(ErrorCode::BAD_REQUEST, format!("cannot read the body: {e}"))
+                }
+            })?;
+            parse(&bytes).map(ApiJson)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        lat: f64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        code: String,
+        location: Option<Inner>,
+    }
+
+    fn field_of(json: &str) -> String {
+        let e = parse::<Body>(json.as_bytes()).unwrap_err();
+        format!("{e}")
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert!(field_of(r#"{"code": 42}"#).contains("code:"));
+        assert!(field_of(r#"{}"#).contains("code:"));
+        assert!(field_of(r#"{"code": "x", "location": {"lat": "n"}}"#).contains("location.lat:"));
+        assert!(field_of(r#"{"code": "x", "location": {}}"#).contains("location.lat:"));
+        assert!(field_of(r#"{"code": "#).contains("MALFORMED_JSON"));
+        assert!(field_of(r#""text""#).contains("body:"));
+    }
+}
