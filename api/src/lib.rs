@@ -9,6 +9,7 @@ pub mod demo;
 pub mod demo_menu;
 pub mod error;
 pub mod extract;
+pub mod media;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;

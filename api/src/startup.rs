@@ -205,6 +205,7 @@ fn listing_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(v::approve_product)
         .service(v::reject_product)
         .service(v::delist_product)
+        .service(routes::images::upload)
         .service(r::list_stores)
         .service(r::store_menu)
         .service(r::search_products);
@@ -219,6 +220,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(routes::ops::healthz)
         .service(routes::ops::readyz)
         .service(routes::ops::metrics)
+        .service(routes::images::serve)
         .split_for_parts();
     api
 }
@@ -248,6 +250,7 @@ impl Application {
             wechat,
             demo_login,
             clock: opts.clock.clone(),
+            media: Arc::new(crate::media::LocalDir::new(settings.media.dir.clone())),
             settings: Arc::new(settings),
             password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -302,6 +305,7 @@ impl Application {
                 .service(routes::ops::healthz)
                 .service(routes::ops::readyz)
                 .service(routes::ops::metrics)
+                .service(routes::images::serve)
                 .split_for_parts();
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
                 .route("/docs", web::get().to(docs_redirect))

@@ -22,6 +22,8 @@ pub struct AppState {
     pub demo_login: bool,
     /// The time source.
     pub clock: SharedClock,
+    /// Where uploaded images live.
+    pub media: Arc<dyn crate::media::MediaStore>,
     /// Permits for password hashing (one per core).
     pub password_slots: Arc<tokio::sync::Semaphore>,
 }

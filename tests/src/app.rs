@@ -90,6 +90,7 @@ pub struct TestApp {
     pub database_url: String,
     handle: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
+    _media_dir: tempfile::TempDir,
 }
 
 impl Drop for TestApp {
@@ -151,6 +152,9 @@ impl TestApp {
         settings.database.max_connections = 5;
         settings.auth.jwt_secret = Some(TEST_JWT_SECRET.into());
         settings.worker.embedded = false;
+        let media_dir = tempfile::tempdir().expect("media dir");
+        settings.media.dir = media_dir.path().display().to_string();
+        settings.media.max_bytes = 64 * 1024;
         if let Some(w) = &wechat {
             settings.wechat.api_base = w.uri();
             settings.wechat.appid = Some(crate::wechat_fake::APPID.into());
@@ -199,6 +203,7 @@ impl TestApp {
             database_url,
             handle,
             _dir: dir,
+            _media_dir: media_dir,
         }
     }
 
@@ -382,6 +387,32 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    /// Uploads `bytes` as the `file` field of a multipart form.
+    pub async fn upload(&self, file_name: &str, bytes: &[u8], token: Option<&str>) -> Resp {
+        let boundary = "tongcheng-test-boundary-7d2f";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut req = self
+            .client
+            .post(format!("{}/api/v1/merchant/images", self.address))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }

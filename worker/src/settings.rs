@@ -26,6 +26,27 @@ pub struct Settings {
     pub worker: WorkerSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Uploaded images.
+    pub media: MediaSettings,
+}
+
+/// `[media]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Directory where uploaded images are stored.
+    pub dir: String,
+    /// Largest accepted image, in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        Self {
+            dir: "data/media".into(),
+            max_bytes: 2 * 1024 * 1024,
+        }
+    }
 }
 
 /// `[http]`

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod images;
 pub mod me;
 pub mod merchant;
 pub mod ops;

@@ -7,6 +7,7 @@ mod auth_wechat;
 mod browsing;
 mod cli;
 mod errors;
+mod images;
 mod jobs;
 mod menu;
 mod migrations;
