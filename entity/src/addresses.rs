@@ -10,7 +10,8 @@ use serde::Deserialize;
 use crate::address;
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
-use crate::service_area::{Place, check_phone, classify};
+use crate::service_area::{Place, classify};
+use crate::validate::{phone as check_phone, text};
 
 /// What a resident sends: either `location` (city) or `agent_point_id` (village).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -30,18 +31,6 @@ pub struct AddressInput {
     pub location: Option<Coordinates>,
     /// The agent point a village order is collected from.
     pub agent_point_id: Option<i64>,
-}
-
-fn text(field: &'static str, v: &str, min: usize, max: usize) -> DomainResult<String> {
-    let v = v.trim();
-    let n = v.chars().count();
-    if n < min || n > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be {min} to {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 /// Saves a new address after checking the platform serves it.

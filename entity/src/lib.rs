@@ -43,6 +43,7 @@ pub mod store_staff;
 pub mod throttle;
 pub mod tx;
 pub mod user;
+pub mod validate;
 pub mod village;
 pub mod wechat_identity;
 

@@ -14,22 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::listing::{ListingEvent, ProductStatus, transition};
+use crate::validate::text;
 use crate::{category, listing_decision, product, sku};
 
 /// Cold-chain classes: ambient, chilled (0–4 °C), frozen (≤ −18 °C).
 pub const COLD_CHAIN: &[&str] = &["ambient", "chilled", "frozen"];
-
-fn text(field: &'static str, v: &str, min: usize, max: usize) -> DomainResult<String> {
-    let v = v.trim();
-    let n = v.chars().count();
-    if n < min || n > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be {min} to {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
-}
 
 /// A category's fields.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

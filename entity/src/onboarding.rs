@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
-use crate::service_area::check_phone;
+use crate::validate::{phone as check_phone, text};
 use crate::{Role, accounts, merchant, merchant_application as app, store, store_staff};
 
 /// Merchant categories a platform lists.
@@ -38,17 +38,6 @@ pub struct ApplicationInput {
     pub location: Coordinates,
     /// `city`, `village` or `both`.
     pub delivery_modes: String,
-}
-
-fn text(field: &'static str, v: &str, max: usize) -> DomainResult<String> {
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(v.to_owned())
 }
 
 /// The unified social credit code: 18 characters of digits and capitals
@@ -99,7 +88,7 @@ pub async fn apply(
     let model = app::ActiveModel {
         platform_id: Set(platform_id),
         user_id: Set(user_id),
-        business_name: Set(text("business_name", &input.business_name, 32)?),
+        business_name: Set(text("business_name", &input.business_name, 1, 32)?),
         category: Set(if CATEGORIES.contains(&input.category.as_str()) {
             input.category.clone()
         } else {
@@ -110,9 +99,9 @@ pub async fn apply(
         }),
         licence_no: Set(check_licence(&input.licence_no)?),
         food_permit_no: Set(check_food_permit(&input.food_permit_no)?),
-        contact_name: Set(text("contact_name", &input.contact_name, 32)?),
+        contact_name: Set(text("contact_name", &input.contact_name, 1, 32)?),
         contact_phone: Set(check_phone("contact_phone", &input.contact_phone)?),
-        address: Set(text("address", &input.address, 64)?),
+        address: Set(text("address", &input.address, 1, 64)?),
         lat: Set(input.location.lat),
         lng: Set(input.location.lng),
         delivery_modes: Set(check_modes("delivery_modes", &input.delivery_modes)?),
@@ -159,7 +148,7 @@ pub async fn decide(
         .ok_or(DomainError::NotFound("application"))?;
     let (status, reason) = match &decision {
         Decision::Approve => ("approved", None),
-        Decision::Reject(r) => ("rejected", Some(text("reason", r, 200)?)),
+        Decision::Reject(r) => ("rejected", Some(text("reason", r, 1, 200)?)),
     };
     let claimed = app::Entity::update_many()
         .col_expr(app::Column::Status, Expr::value(status))

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
+use crate::validate::{phone, text};
 use crate::{agent_point, community, departure, route, route_stop, village};
 
 /// Loads an object by id only if it belongs to `platform_id`.
@@ -37,17 +38,6 @@ pub struct CommunityInput {
     pub radius_m: i32,
 }
 
-fn check_name(field: &'static str, name: &str, max: usize) -> DomainResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > max {
-        return Err(DomainError::invalid(
-            field,
-            format!("must be 1 to {max} characters"),
-        ));
-    }
-    Ok(name.to_owned())
-}
-
 impl CommunityInput {
     fn check(&self) -> DomainResult<String> {
         if !(50..=20_000).contains(&self.radius_m) {
@@ -56,7 +46,7 @@ impl CommunityInput {
                 "must be 50 to 20000 metres",
             ));
         }
-        check_name("name", &self.name, 32)
+        text("name", &self.name, 1, 32)
     }
 }
 
@@ -107,8 +97,8 @@ pub async fn save_village(
     input: &VillageInput,
     now: DateTime<Utc>,
 ) -> DomainResult<village::Model> {
-    let name = check_name("name", &input.name, 32)?;
-    let township = check_name("township", &input.township, 32)?;
+    let name = text("name", &input.name, 1, 32)?;
+    let township = text("township", &input.township, 1, 32)?;
     let mut model = match id {
         Some(id) => scoped!(crate::village, db, platform_id, id, "village")?.into(),
         None => village::ActiveModel {
@@ -141,21 +131,6 @@ pub struct AgentPointInput {
     pub opening_hours: String,
 }
 
-/// Checks a mainland phone number: 11-digit mobile or a landline with area code.
-pub fn check_phone(field: &'static str, phone: &str) -> DomainResult<String> {
-    let p: String = phone.chars().filter(|c| *c != '-' && *c != ' ').collect();
-    let ok = p.chars().all(|c| c.is_ascii_digit())
-        && ((p.len() == 11 && p.starts_with('1'))
-            || (p.starts_with('0') && (10..=12).contains(&p.len())));
-    if !ok {
-        return Err(DomainError::invalid(
-            field,
-            "must be an 11-digit mobile number or a landline with area code",
-        ));
-    }
-    Ok(p)
-}
-
 fn check_hours_range(s: &str) -> DomainResult<String> {
     let bad = || DomainError::invalid("opening_hours", "must be HH:MM-HH:MM");
     let (a, b) = s.trim().split_once('-').ok_or_else(bad)?;
@@ -173,9 +148,9 @@ pub async fn save_agent_point(
     now: DateTime<Utc>,
 ) -> DomainResult<agent_point::Model> {
     scoped!(crate::village, db, platform_id, input.village_id, "village")?;
-    let name = check_name("name", &input.name, 32)?;
-    let keeper = check_name("keeper_name", &input.keeper_name, 32)?;
-    let phone = check_phone("phone", &input.phone)?;
+    let name = text("name", &input.name, 1, 32)?;
+    let keeper = text("keeper_name", &input.keeper_name, 1, 32)?;
+    let phone = phone("phone", &input.phone)?;
     let hours = check_hours_range(&input.opening_hours)?;
     let mut model = match id {
         Some(id) => scoped!(crate::agent_point, db, platform_id, id, "agent point")?.into(),
@@ -233,8 +208,8 @@ pub async fn save_route(
     input: &RouteInput,
     now: DateTime<Utc>,
 ) -> DomainResult<RouteView> {
-    let name = check_name("name", &input.name, 32)?;
-    let hub_name = check_name("hub_name", &input.hub_name, 32)?;
+    let name = text("name", &input.name, 1, 32)?;
+    let hub_name = text("hub_name", &input.hub_name, 1, 32)?;
     if input.stops.is_empty() || input.stops.len() > 100 {
         return Err(DomainError::invalid(
             "stops",
@@ -472,13 +447,5 @@ mod tests {
         assert_eq!(weekdays_of(weekday_mask(&[7]).unwrap()), vec![7]);
         assert!(weekday_mask(&[]).is_err());
         assert!(weekday_mask(&[8]).is_err());
-    }
-
-    #[test]
-    fn phones() {
-        assert_eq!(check_phone("p", "139-0939-1001").unwrap(), "13909391001");
-        assert_eq!(check_phone("p", "0939-5123456").unwrap(), "09395123456");
-        assert!(check_phone("p", "12345").is_err());
-        assert!(check_phone("p", "2390939100x").is_err());
     }
 }

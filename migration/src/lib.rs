@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_listing;
+mod util;
 
 /// Runs Tongcheng's migrations in order.
 pub struct Migrator;

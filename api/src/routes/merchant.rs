@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use entity::error::DomainError;
 use entity::listing::ListingEvent;
-use entity::menu::{self, Actor, CategoryInput, ProductInput, ProductPatch, SkuInput};
+use entity::menu::{self, CategoryInput, ProductInput, ProductPatch, SkuInput};
 use entity::onboarding::{self, ApplicationInput};
 use entity::store_settings::{self, StorePatch, StoreView};
 use entity::{Role, category, merchant_application, product, sku, store};
@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::product_view::{ProductView, product_view};
+use super::product_view::{ProductView, product_view, step_and_view};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::ApiJson;
@@ -340,20 +340,7 @@ async fn step(
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = my_store(&txn, who).await?;
     let p = menu::product_of(&txn, s.id, id).await?;
-    let p = menu::apply_listing_event(
-        &txn,
-        p,
-        event,
-        reason,
-        Actor {
-            user_id: who.user_id,
-        },
-        state.clock.now(),
-    )
-    .await?;
-    let view = product_view(&txn, p).await?;
-    txn.commit().await?;
-    Ok(view)
+    step_and_view(txn, p, event, reason, who.user_id, state.clock.now()).await
 }
 
 /// Sends a product to the operators' review queue.

@@ -1,8 +1,9 @@
 //! How a product is shown to its merchant and to reviewing operators.
 
-use entity::menu::{self, Content};
+use entity::listing::ListingEvent;
+use entity::menu::{self, Actor, Content};
 use entity::{product, sku};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -58,4 +59,20 @@ pub async fn product_view(db: &impl ConnectionTrait, p: product::Model) -> ApiRe
         skus,
         updated_at: p.updated_at,
     })
+}
+
+/// Applies a listing-line step to a product loaded in `txn`, commits, and
+/// returns the product's view.
+pub async fn step_and_view(
+    txn: DatabaseTransaction,
+    p: product::Model,
+    event: ListingEvent,
+    reason: Option<String>,
+    user_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<ProductView> {
+    let p = menu::apply_listing_event(&txn, p, event, reason, Actor { user_id }, now).await?;
+    let view = product_view(&txn, p).await?;
+    txn.commit().await?;
+    Ok(view)
 }

@@ -2,14 +2,13 @@
 
 use actix_web::{get, post, web};
 use entity::listing::ListingEvent;
-use entity::menu::{self, Actor};
 use entity::onboarding::{self, Decision};
 use entity::{Role, merchant_application, product};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::product_view::{ProductView, product_view};
+use super::product_view::{ProductView, product_view, step_and_view};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
@@ -151,20 +150,7 @@ async fn review(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("product"))?;
-    let p = menu::apply_listing_event(
-        &txn,
-        p,
-        event,
-        reason,
-        Actor {
-            user_id: who.user_id,
-        },
-        state.clock.now(),
-    )
-    .await?;
-    let view = product_view(&txn, p).await?;
-    txn.commit().await?;
-    Ok(view)
+    step_and_view(txn, p, event, reason, who.user_id, state.clock.now()).await
 }
 
 /// Approves a product under review: its current content goes live.
