@@ -199,6 +199,7 @@ impl From<entity::error::DomainError> for ApiError {
             D::Invalid { field, message } => ApiError::field(field, message),
             D::OutsideServiceArea(m) => ApiError::new(ErrorCode::ADDRESS_OUTSIDE_SERVICE_AREA, m),
             e @ D::StaleVersion { .. } => ApiError::new(ErrorCode::STALE_VERSION, e.to_string()),
+            e @ D::InUse(_) => ApiError::new(ErrorCode::CONFLICT, e.to_string()),
             e @ D::ApplicationPending => {
                 ApiError::new(ErrorCode::APPLICATION_PENDING, e.to_string())
             }

@@ -175,6 +175,11 @@ fn service_area_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig
         .service(s::list_departures)
         .service(s::create_departure)
         .service(s::update_departure)
+        .service(s::delete_community)
+        .service(s::delete_village)
+        .service(s::delete_agent_point)
+        .service(s::delete_route)
+        .service(s::delete_departure)
         .service(routes::resident::list_addresses)
         .service(routes::resident::create_address)
         .service(routes::resident::delete_address);

@@ -29,6 +29,9 @@ pub enum DomainError {
         /// The version the caller sent.
         expected: i32,
     },
+    /// Something else still refers to the object.
+    #[error("{0} is still in use; remove what refers to it first")]
+    InUse(&'static str),
     /// The caller already has a pending application.
     #[error("an application is already pending")]
     ApplicationPending,

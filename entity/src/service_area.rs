@@ -361,6 +361,100 @@ pub async fn save_departure(
     Ok(model.save(db).await?.try_into_model()?)
 }
 
+/// What an operator can delete from the service area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaObject {
+    /// A community.
+    Community,
+    /// A village.
+    Village,
+    /// An agent point.
+    AgentPoint,
+    /// A route, with its stops, departures and store links.
+    Route,
+    /// A departure.
+    Departure,
+}
+
+fn in_use(what: &'static str) -> impl Fn(sea_orm::DbErr) -> DomainError {
+    move |e| {
+        // SQLite reports an `ON DELETE RESTRICT` refusal as 1811
+        // (SQLITE_CONSTRAINT_TRIGGER), which sea-orm does not classify.
+        let fk = matches!(
+            e.sql_err(),
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+        ) || e.to_string().contains("FOREIGN KEY constraint failed");
+        if fk {
+            DomainError::InUse(what)
+        } else {
+            DomainError::Db(e)
+        }
+    }
+}
+
+/// Deletes a service-area object of the platform. Run in a transaction.
+///
+/// The database refuses to delete what is still referred to (an address in
+/// a community, a route stopping at an agent point): that is `InUse`.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    what: AreaObject,
+    id: i64,
+) -> DomainResult<()> {
+    match what {
+        AreaObject::Community => {
+            scoped!(crate::community, db, platform_id, id, "community")?;
+            community::Entity::delete_by_id(id)
+                .exec(db)
+                .await
+                .map_err(in_use("community"))?;
+        }
+        AreaObject::Village => {
+            scoped!(crate::village, db, platform_id, id, "village")?;
+            village::Entity::delete_by_id(id)
+                .exec(db)
+                .await
+                .map_err(in_use("village"))?;
+        }
+        AreaObject::AgentPoint => {
+            scoped!(crate::agent_point, db, platform_id, id, "agent point")?;
+            agent_point::Entity::delete_by_id(id)
+                .exec(db)
+                .await
+                .map_err(in_use("agent point"))?;
+        }
+        AreaObject::Route => {
+            scoped!(crate::route, db, platform_id, id, "route")?;
+            route_stop::Entity::delete_many()
+                .filter(route_stop::Column::RouteId.eq(id))
+                .exec(db)
+                .await?;
+            crate::store_route::Entity::delete_many()
+                .filter(crate::store_route::Column::RouteId.eq(id))
+                .exec(db)
+                .await?;
+            departure::Entity::delete_many()
+                .filter(departure::Column::RouteId.eq(id))
+                .exec(db)
+                .await
+                .map_err(in_use("route"))?;
+            route::Entity::delete_by_id(id)
+                .exec(db)
+                .await
+                .map_err(in_use("route"))?;
+        }
+        AreaObject::Departure => {
+            scoped!(crate::departure, db, platform_id, id, "departure")?;
+            departure::Entity::delete_by_id(id)
+                .exec(db)
+                .await
+                .map_err(in_use("departure"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Where an address is: a point in town or a village agent point.
 #[derive(Debug, Clone)]
 pub enum Place {

@@ -1,9 +1,10 @@
 //! Operators' service area: communities, villages, agent points, village
 //! routes and their departures, always within the operator's platform.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use entity::service_area::{
-    self, AgentPointInput, CommunityInput, DepartureInput, RouteInput, RouteView, VillageInput,
+    self, AgentPointInput, AreaObject, CommunityInput, DepartureInput, RouteInput, RouteView,
+    VillageInput,
 };
 use entity::{Role, agent_point, community, departure, village};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -357,4 +358,100 @@ pub async fn update_departure(
     )
     .await?;
     Ok(web::Json(d.into()))
+}
+
+async fn remove(
+    state: &AppState,
+    who: &Principal,
+    what: AreaObject,
+    id: i64,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    service_area::delete(&txn, who.platform_id, what, id).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes a community no address refers to.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 204, description = "Deleted"),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
+))]
+#[delete("/admin/communities/{id}")]
+pub async fn delete_community(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    remove(&state, &who, AreaObject::Community, *id).await
+}
+
+/// Deletes a village without agent points.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 204, description = "Deleted"),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
+))]
+#[delete("/admin/villages/{id}")]
+pub async fn delete_village(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    remove(&state, &who, AreaObject::Village, *id).await
+}
+
+/// Deletes an agent point that no route or address uses.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 204, description = "Deleted"),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
+))]
+#[delete("/admin/agent-points/{id}")]
+pub async fn delete_agent_point(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    remove(&state, &who, AreaObject::AgentPoint, *id).await
+}
+
+/// Deletes a route with its stops, departures and store links.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 204, description = "Deleted"),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
+))]
+#[delete("/admin/routes/{id}")]
+pub async fn delete_route(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    remove(&state, &who, AreaObject::Route, *id).await
+}
+
+/// Deletes a departure.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 204, description = "Deleted"),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
+))]
+#[delete("/admin/routes/{route_id}/departures/{id}")]
+pub async fn delete_departure(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (route_id, id) = *path;
+    let d = departure::Entity::find_by_id(id)
+        .filter(departure::Column::RouteId.eq(route_id))
+        .one(&state.db)
+        .await?;
+    if d.is_none() {
+        return Err(crate::error::ApiError::not_found("departure"));
+    }
+    remove(&state, &who, AreaObject::Departure, id).await
 }

@@ -99,6 +99,55 @@ async fn operators_manage_the_service_area(backend: Backend) {
     let routes = app.get("/api/v1/admin/routes", t).await;
     assert_eq!(routes.body.as_array().unwrap().len(), 3);
 
+    // Deleting: refused while something refers to the object.
+    let r = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/v1/admin/agent-points/{pid}"),
+            None,
+            t,
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (409, "CONFLICT"), "{}", r.text);
+    let r = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/v1/admin/villages/{vid}"),
+            None,
+            t,
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    let did = d.body["id"].as_i64().unwrap();
+    let r = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/v1/admin/routes/{rid}/departures/{did}"),
+            None,
+            t,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = app
+        .send_json(
+            Method::DELETE,
+            &format!("/api/v1/admin/routes/{rid}"),
+            None,
+            t,
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    for path in [
+        format!("/api/v1/admin/agent-points/{pid}"),
+        format!("/api/v1/admin/villages/{vid}"),
+        format!("/api/v1/admin/communities/{cid}"),
+    ] {
+        let r = app.send_json(Method::DELETE, &path, None, t).await;
+        assert_eq!(r.status, 204, "{path}: {}", r.text);
+        let again = app.send_json(Method::DELETE, &path, None, t).await;
+        assert_eq!(again.status, 404);
+    }
+
     // Residents cannot manage the service area.
     let resident = app.demo_token("someone").await;
     let r = app.get("/api/v1/admin/communities", Some(&resident)).await;
