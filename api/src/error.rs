@@ -73,6 +73,16 @@ error_codes! {
     APPLICATION_ALREADY_DECIDED = StatusCode::CONFLICT, "The application was approved or rejected already.";
     INVALID_PRODUCT_STATE = StatusCode::CONFLICT, "The listing line does not allow this step from the product's status.";
     PRODUCT_NOT_READY = StatusCode::UNPROCESSABLE_ENTITY, "The product is missing something it needs for review (e.g. a SKU).";
+    STORE_CLOSED = StatusCode::UNPROCESSABLE_ENTITY, "The store is closed now.";
+    OUT_OF_DELIVERY_RANGE = StatusCode::UNPROCESSABLE_ENTITY, "The address is beyond the store's delivery range or village routes.";
+    BELOW_MINIMUM_ORDER = StatusCode::UNPROCESSABLE_ENTITY, "The items do not reach the store's minimum order.";
+    SKU_UNAVAILABLE = StatusCode::UNPROCESSABLE_ENTITY, "A SKU is unknown, off the shelf or not listed.";
+    INSUFFICIENT_STOCK = StatusCode::CONFLICT, "Not enough stock left for a SKU.";
+    NO_DEPARTURE_AVAILABLE = StatusCode::UNPROCESSABLE_ENTITY, "No village departure is open for orders within a week.";
+    INVALID_ORDER_STATE = StatusCode::CONFLICT, "The order cannot take this step from its status.";
+    IDEMPOTENCY_KEY_REUSED = StatusCode::UNPROCESSABLE_ENTITY, "The Idempotency-Key was used with a different request.";
+    PAYMENT_AMOUNT_MISMATCH = StatusCode::BAD_REQUEST, "The paid amount differs from the order's.";
+    PAYMENT_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "No payment provider can take this payment now.";
     NOT_STORE_STAFF = StatusCode::FORBIDDEN, "You do not work at a store on this platform.";
     UNSUPPORTED_IMAGE = StatusCode::UNSUPPORTED_MEDIA_TYPE, "The upload is not a JPEG, PNG or WebP image (checked by content).";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
@@ -208,6 +218,25 @@ impl From<entity::error::DomainError> for ApiError {
             }
             D::Listing(t) => ApiError::new(ErrorCode::INVALID_PRODUCT_STATE, t.to_string()),
             D::NotReady(m) => ApiError::new(ErrorCode::PRODUCT_NOT_READY, m),
+            e @ D::StoreClosed => ApiError::new(ErrorCode::STORE_CLOSED, e.to_string()),
+            D::OutOfDeliveryRange(m) => ApiError::new(ErrorCode::OUT_OF_DELIVERY_RANGE, m),
+            e @ D::BelowMinimumOrder { .. } => {
+                ApiError::new(ErrorCode::BELOW_MINIMUM_ORDER, e.to_string())
+            }
+            e @ D::SkuUnavailable(_) => ApiError::new(ErrorCode::SKU_UNAVAILABLE, e.to_string()),
+            e @ D::InsufficientStock(_) => {
+                ApiError::new(ErrorCode::INSUFFICIENT_STOCK, e.to_string())
+            }
+            e @ D::NoDepartureAvailable => {
+                ApiError::new(ErrorCode::NO_DEPARTURE_AVAILABLE, e.to_string())
+            }
+            D::OrderState(t) => ApiError::new(ErrorCode::INVALID_ORDER_STATE, t.to_string()),
+            e @ D::IdempotencyKeyReused => {
+                ApiError::new(ErrorCode::IDEMPOTENCY_KEY_REUSED, e.to_string())
+            }
+            e @ D::AmountMismatch { .. } => {
+                ApiError::new(ErrorCode::PAYMENT_AMOUNT_MISMATCH, e.to_string())
+            }
             D::Db(db) => db.into(),
         }
     }

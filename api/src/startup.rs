@@ -156,6 +156,22 @@ fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routes::admin::platform_overview);
     service_area_routes(cfg);
     listing_routes(cfg);
+    order_routes(cfg);
+}
+
+fn order_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::{merchant_orders as m, orders as o};
+    cfg.service(o::quote)
+        .service(o::place)
+        .service(o::list)
+        .service(o::get_one)
+        .service(o::pay)
+        .service(o::cancel)
+        .service(o::demo_confirm)
+        .service(m::list)
+        .service(m::accept)
+        .service(m::reject)
+        .service(m::ready);
 }
 
 fn service_area_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

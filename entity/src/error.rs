@@ -44,6 +44,43 @@ pub enum DomainError {
     /// A product cannot go to review yet (e.g. no SKU).
     #[error("{0}")]
     NotReady(String),
+    /// The store is closed (or its "closed now" switch is on).
+    #[error("the store is closed now")]
+    StoreClosed,
+    /// The address is beyond the store's delivery range or routes.
+    #[error("{0}")]
+    OutOfDeliveryRange(String),
+    /// The items do not reach the store's minimum order.
+    #[error("the minimum order is {min_fen} fen; the items come to {total_fen} fen")]
+    BelowMinimumOrder {
+        /// The store's minimum.
+        min_fen: i64,
+        /// The items' total.
+        total_fen: i64,
+    },
+    /// A SKU is not for sale (unknown, off the shelf, or not listed).
+    #[error("SKU {0} is not available")]
+    SkuUnavailable(i64),
+    /// Not enough stock for a SKU.
+    #[error("not enough stock for SKU {0}")]
+    InsufficientStock(i64),
+    /// No village departure with an open cut-off within a week.
+    #[error("no departure of the routes serving this agent point is open for orders")]
+    NoDepartureAvailable,
+    /// An order transition that the state machine does not allow.
+    #[error(transparent)]
+    OrderState(#[from] crate::order_state::InvalidOrderTransition),
+    /// An idempotency key reused with a different request.
+    #[error("this Idempotency-Key was used with a different request")]
+    IdempotencyKeyReused,
+    /// A payment whose amount differs from what was asked.
+    #[error("paid amount {paid_fen} differs from the order's {expected_fen}")]
+    AmountMismatch {
+        /// Expected.
+        expected_fen: i64,
+        /// Reported by the provider.
+        paid_fen: i64,
+    },
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),

@@ -24,6 +24,10 @@ pub struct Model {
     pub fee_hint_city_fen: i64,
     /// The same hint for village addresses.
     pub fee_hint_village_fen: i64,
+    /// Unpaid orders are cancelled after this many seconds.
+    pub payment_timeout_secs: i32,
+    /// Paid orders not accepted within this many seconds are refunded.
+    pub acceptance_timeout_secs: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

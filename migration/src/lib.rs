@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_listing;
+mod m20261123_000003_orders;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_listing::Migration),
+            Box::new(m20261123_000003_orders::Migration),
         ]
     }
 }

@@ -202,6 +202,8 @@ pub struct WorkerSettings {
     pub lease_secs: i64,
     /// Interval of the refresh-token purge, in seconds.
     pub purge_interval_secs: i64,
+    /// How often payment and acceptance timeouts are checked, in seconds.
+    pub timeouts_interval_secs: i64,
 }
 
 impl Default for WorkerSettings {
@@ -211,6 +213,7 @@ impl Default for WorkerSettings {
             poll_interval_ms: 1_000,
             lease_secs: 300,
             purge_interval_secs: 3_600,
+            timeouts_interval_secs: 15,
         }
     }
 }

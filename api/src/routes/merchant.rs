@@ -62,7 +62,7 @@ pub async fn my_applications(
 }
 
 /// The store the caller works at: merchant staff on this platform only.
-async fn my_store(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<store::Model> {
+pub async fn my_store(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<store::Model> {
     if !who.has(Role::MerchantStaff) {
         return Err(ApiError::new(
             ErrorCode::NOT_STORE_STAFF,

@@ -199,19 +199,21 @@ async fn the_purge_removes_expired_refresh_tokens_once_per_interval(backend: Bac
     let b = app.worker();
     // First pass: both workers try at once; the period runs exactly once.
     let (ra, rb) = tokio::join!(a.run_pending(), b.run_pending());
-    let ran = ra.unwrap().periodic_ran.len() + rb.unwrap().periodic_ran.len();
-    assert_eq!(ran, 1);
+    let purges =
+        |r: &worker::jobs::RunReport| r.periodic_ran.iter().filter(|n| *n == "purge").count();
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(purges(&ra) + purges(&rb), 1);
     assert_eq!(tokens().await.unwrap(), 2, "live tokens were purged");
 
     app.clock.advance(Duration::days(31));
     // Still within the interval of the first run? No: a month has passed.
-    assert_eq!(a.run_pending().await.unwrap().periodic_ran, vec!["purge"]);
+    assert_eq!(purges(&a.run_pending().await.unwrap()), 1);
     assert_eq!(tokens().await.unwrap(), 0);
     // Within the next interval nobody runs it again.
-    assert!(b.run_pending().await.unwrap().periodic_ran.is_empty());
+    assert_eq!(purges(&b.run_pending().await.unwrap()), 0);
     app.clock
         .advance(Duration::seconds(app.settings.worker.purge_interval_secs));
-    assert_eq!(b.run_pending().await.unwrap().periodic_ran, vec!["purge"]);
+    assert_eq!(purges(&b.run_pending().await.unwrap()), 1);
 }
 
 /// Panics on every run.

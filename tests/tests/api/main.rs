@@ -13,6 +13,7 @@ mod menu;
 mod migrations;
 mod onboarding;
 mod ops;
+mod orders;
 mod seed;
 mod service_area;
 mod sessions;

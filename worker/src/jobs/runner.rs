@@ -91,6 +91,8 @@ impl Worker {
     pub fn new(db: DatabaseConnection, clock: SharedClock, settings: &WorkerSettings) -> Self {
         let mut worker = Self::bare(db, clock, settings);
         worker.add_periodic(crate::purge::periodic(settings));
+        worker.add_periodic(crate::orders::timeouts_job(settings.timeouts_interval_secs));
+        worker.register(crate::orders::REFUND_JOB, crate::orders::ExecuteRefund);
         worker
     }
 

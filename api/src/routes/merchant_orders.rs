@@ -1,0 +1,122 @@
+//! The kitchen's order board: list, accept, reject (refunded), ready.
+
+use actix_web::{get, post, web};
+use entity::order;
+use entity::order_state::OrderEvent;
+use entity::ordering::{self, OrderActor};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::merchant::my_store;
+use super::order_view::{OrderPage, OrderView, order_view};
+use super::orders::{PageQuery, page};
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// The store's orders, newest first; `?status=paid` is the new-order queue.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), params(PageQuery), responses(
+    (status = 200, body = OrderPage),
+    (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
+))]
+#[get("/merchant/orders")]
+pub async fn list(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: web::Query<PageQuery>,
+) -> ApiResult<web::Json<OrderPage>> {
+    let s = my_store(&state.db, &who).await?;
+    let filter = sea_orm::Condition::all().add(order::Column::StoreId.eq(s.id));
+    Ok(web::Json(page(&state.db, filter, &q).await?))
+}
+
+/// A reason for rejecting.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RejectOrder {
+    /// Why; the resident sees it.
+    pub reason: String,
+}
+
+async fn step(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    event: OrderEvent,
+    reason: Option<String>,
+) -> ApiResult<OrderView> {
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let s = my_store(&txn, who).await?;
+    let o = order::Entity::find_by_id(id)
+        .filter(order::Column::StoreId.eq(s.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let now = state.clock.now();
+    let actor = OrderActor {
+        kind: "merchant",
+        user_id: Some(who.user_id),
+    };
+    let (o, refund) = ordering::apply(&txn, o, event, actor, reason, now).await?;
+    if let Some(due) = refund {
+        worker::orders::enqueue_refund(&txn, &due.refund, now).await?;
+    }
+    let view = order_view(&txn, o).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Accepts a paid order.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+    (status = 200, body = OrderView),
+    (status = 404, description = "NOT_FOUND (also another store's)", body = ErrorBody),
+    (status = 409, description = "INVALID_ORDER_STATE", body = ErrorBody),
+))]
+#[post("/merchant/orders/{id}/accept")]
+pub async fn accept(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<OrderView>> {
+    Ok(web::Json(
+        step(&state, &who, *id, OrderEvent::MerchantAccept, None).await?,
+    ))
+}
+
+/// Rejects a paid order; the resident is refunded in full.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = RejectOrder, responses(
+    (status = 200, body = OrderView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "INVALID_ORDER_STATE", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: reason", body = ErrorBody),
+))]
+#[post("/merchant/orders/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<RejectOrder>,
+) -> ApiResult<web::Json<OrderView>> {
+    let reason = crate::routes::required_text("reason", &body.reason, 200)?;
+    Ok(web::Json(
+        step(&state, &who, *id, OrderEvent::MerchantReject, Some(reason)).await?,
+    ))
+}
+
+/// Marks an accepted order ready for pickup or the village trip.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+    (status = 200, body = OrderView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "INVALID_ORDER_STATE", body = ErrorBody),
+))]
+#[post("/merchant/orders/{id}/ready")]
+pub async fn ready(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<OrderView>> {
+    Ok(web::Json(
+        step(&state, &who, *id, OrderEvent::MarkReady, None).await?,
+    ))
+}

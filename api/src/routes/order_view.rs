@@ -1,0 +1,90 @@
+//! How an order is shown: lines, money, plan and timeline.
+
+use entity::pricing::DeliveryPlan;
+use entity::{order, order_event, order_item};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiResult;
+
+/// An order with its lines and timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    /// Order id.
+    pub id: i64,
+    /// Public order number.
+    pub order_no: String,
+    /// Status, e.g. `pending_payment`, `paid`, `accepted`.
+    pub status: String,
+    /// The store.
+    pub store_id: i64,
+    /// `city` or `village`.
+    pub delivery_kind: String,
+    /// Lines with names and prices as ordered.
+    pub items: Vec<order_item::Model>,
+    /// Sum of the lines.
+    pub items_total_fen: i64,
+    /// Packing fee.
+    pub packing_fee_fen: i64,
+    /// Delivery fee.
+    pub delivery_fee_fen: i64,
+    /// Cold-chain surcharge.
+    pub surcharge_fen: i64,
+    /// Discounts.
+    pub discount_fen: i64,
+    /// What the resident pays.
+    pub payable_fen: i64,
+    /// How and when it arrives.
+    pub plan: Option<DeliveryPlan>,
+    /// The kitchen note.
+    pub note: String,
+    /// Every step: who, when, from, to.
+    pub timeline: Vec<order_event::Model>,
+    /// When it was placed.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was paid.
+    pub paid_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Builds the view of an order.
+pub async fn order_view(db: &impl ConnectionTrait, o: order::Model) -> ApiResult<OrderView> {
+    let items = order_item::Entity::find()
+        .filter(order_item::Column::OrderId.eq(o.id))
+        .order_by_asc(order_item::Column::Id)
+        .all(db)
+        .await?;
+    let timeline = order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(o.id))
+        .order_by_asc(order_event::Column::Id)
+        .all(db)
+        .await?;
+    Ok(OrderView {
+        plan: serde_json::from_str(&o.delivery_plan).ok(),
+        id: o.id,
+        order_no: o.order_no,
+        status: o.status,
+        store_id: o.store_id,
+        delivery_kind: o.delivery_kind,
+        items,
+        items_total_fen: o.items_total_fen,
+        packing_fee_fen: o.packing_fee_fen,
+        delivery_fee_fen: o.delivery_fee_fen,
+        surcharge_fen: o.surcharge_fen,
+        discount_fen: o.discount_fen,
+        payable_fen: o.payable_fen,
+        note: o.note,
+        timeline,
+        created_at: o.created_at,
+        paid_at: o.paid_at,
+    })
+}
+
+/// A page of orders.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderPage {
+    /// Orders, newest first.
+    pub items: Vec<order::Model>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<i64>,
+}

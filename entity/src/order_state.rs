@@ -1,0 +1,271 @@
+//! The order state machine: one transition function for every move of an
+//! order along the to-door line.
+
+use serde::{Deserialize, Serialize};
+
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Created, waiting for payment.
+    PendingPayment,
+    /// Paid, waiting for the kitchen.
+    Paid,
+    /// The kitchen is preparing it.
+    Accepted,
+    /// Ready for the rider or the village trip.
+    Ready,
+    /// A rider has it assigned (city).
+    RiderAssigned,
+    /// The rider picked it up (city).
+    PickedUp,
+    /// On a village trip.
+    OnTrip,
+    /// Waiting at the village agent point.
+    AtAgentPoint,
+    /// Handed to the resident (door or agent point).
+    Delivered,
+    /// Confirmed by the resident or closed after a while.
+    Completed,
+    /// Cancelled before payment.
+    Cancelled,
+    /// Money is on its way back.
+    Refunding,
+    /// Money is back with the resident.
+    Refunded,
+}
+
+impl OrderStatus {
+    /// Every status.
+    pub const ALL: [OrderStatus; 13] = [
+        OrderStatus::PendingPayment,
+        OrderStatus::Paid,
+        OrderStatus::Accepted,
+        OrderStatus::Ready,
+        OrderStatus::RiderAssigned,
+        OrderStatus::PickedUp,
+        OrderStatus::OnTrip,
+        OrderStatus::AtAgentPoint,
+        OrderStatus::Delivered,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+        OrderStatus::Refunding,
+        OrderStatus::Refunded,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Accepted => "accepted",
+            OrderStatus::Ready => "ready",
+            OrderStatus::RiderAssigned => "rider_assigned",
+            OrderStatus::PickedUp => "picked_up",
+            OrderStatus::OnTrip => "on_trip",
+            OrderStatus::AtAgentPoint => "at_agent_point",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunding => "refunding",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// Something that happens to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderEvent {
+    /// The payment provider confirmed payment.
+    PaymentConfirmed,
+    /// The resident cancels.
+    ResidentCancel,
+    /// Nobody paid in time.
+    PaymentTimeout,
+    /// The kitchen accepts.
+    MerchantAccept,
+    /// The kitchen refuses.
+    MerchantReject,
+    /// The kitchen did not answer in time.
+    AcceptanceTimeout,
+    /// The kitchen finished preparing.
+    MarkReady,
+    /// A rider takes the job (city).
+    AssignRider,
+    /// The rider picks it up at the store (city).
+    PickUp,
+    /// Loaded onto a village trip.
+    LoadOnTrip,
+    /// The trip reached the agent point.
+    ArriveAtAgentPoint,
+    /// Handed to the resident (door, or collected at the agent point).
+    Deliver,
+    /// The resident confirms, or the platform closes it.
+    Complete,
+    /// The refund went through.
+    RefundSucceeded,
+}
+
+impl OrderEvent {
+    /// Every event.
+    pub const ALL: [OrderEvent; 14] = [
+        OrderEvent::PaymentConfirmed,
+        OrderEvent::ResidentCancel,
+        OrderEvent::PaymentTimeout,
+        OrderEvent::MerchantAccept,
+        OrderEvent::MerchantReject,
+        OrderEvent::AcceptanceTimeout,
+        OrderEvent::MarkReady,
+        OrderEvent::AssignRider,
+        OrderEvent::PickUp,
+        OrderEvent::LoadOnTrip,
+        OrderEvent::ArriveAtAgentPoint,
+        OrderEvent::Deliver,
+        OrderEvent::Complete,
+        OrderEvent::RefundSucceeded,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderEvent::PaymentConfirmed => "payment_confirmed",
+            OrderEvent::ResidentCancel => "resident_cancel",
+            OrderEvent::PaymentTimeout => "payment_timeout",
+            OrderEvent::MerchantAccept => "merchant_accept",
+            OrderEvent::MerchantReject => "merchant_reject",
+            OrderEvent::AcceptanceTimeout => "acceptance_timeout",
+            OrderEvent::MarkReady => "mark_ready",
+            OrderEvent::AssignRider => "assign_rider",
+            OrderEvent::PickUp => "pick_up",
+            OrderEvent::LoadOnTrip => "load_on_trip",
+            OrderEvent::ArriveAtAgentPoint => "arrive_at_agent_point",
+            OrderEvent::Deliver => "deliver",
+            OrderEvent::Complete => "complete",
+            OrderEvent::RefundSucceeded => "refund_succeeded",
+        }
+    }
+}
+
+/// City or village delivery: some steps exist for one only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryKind {
+    /// Rider to the door.
+    City,
+    /// Scheduled trip to an agent point.
+    Village,
+}
+
+/// A move the state machine does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a {} order cannot take {}", from.as_str(), event.as_str())]
+pub struct InvalidOrderTransition {
+    /// The current status.
+    pub from: OrderStatus,
+    /// The refused event.
+    pub event: OrderEvent,
+}
+
+/// The one transition function of orders.
+pub fn transition(
+    from: OrderStatus,
+    event: OrderEvent,
+    kind: DeliveryKind,
+) -> Result<OrderStatus, InvalidOrderTransition> {
+    use DeliveryKind::{City, Village};
+    use OrderEvent as E;
+    use OrderStatus as S;
+    let to = match (from, event, kind) {
+        (S::PendingPayment, E::PaymentConfirmed, _) => S::Paid,
+        (S::PendingPayment, E::ResidentCancel | E::PaymentTimeout, _) => S::Cancelled,
+        // Paid but not yet accepted: the money goes back.
+        (S::Paid, E::ResidentCancel | E::MerchantReject | E::AcceptanceTimeout, _) => S::Refunding,
+        (S::Paid, E::MerchantAccept, _) => S::Accepted,
+        (S::Accepted, E::MarkReady, _) => S::Ready,
+        (S::Ready, E::AssignRider, City) => S::RiderAssigned,
+        (S::RiderAssigned, E::PickUp, City) => S::PickedUp,
+        (S::PickedUp, E::Deliver, City) => S::Delivered,
+        (S::Ready, E::LoadOnTrip, Village) => S::OnTrip,
+        (S::OnTrip, E::ArriveAtAgentPoint, Village) => S::AtAgentPoint,
+        (S::AtAgentPoint, E::Deliver, Village) => S::Delivered,
+        (S::Delivered, E::Complete, _) => S::Completed,
+        (S::Refunding, E::RefundSucceeded, _) => S::Refunded,
+        (from, event, _) => return Err(InvalidOrderTransition { from, event }),
+    };
+    Ok(to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeliveryKind::{City, Village};
+    use OrderEvent as E;
+    use OrderStatus as S;
+
+    /// Every allowed move; everything else must be refused.
+    const ALLOWED: &[(S, E, Option<DeliveryKind>, S)] = &[
+        (S::PendingPayment, E::PaymentConfirmed, None, S::Paid),
+        (S::PendingPayment, E::ResidentCancel, None, S::Cancelled),
+        (S::PendingPayment, E::PaymentTimeout, None, S::Cancelled),
+        (S::Paid, E::ResidentCancel, None, S::Refunding),
+        (S::Paid, E::MerchantReject, None, S::Refunding),
+        (S::Paid, E::AcceptanceTimeout, None, S::Refunding),
+        (S::Paid, E::MerchantAccept, None, S::Accepted),
+        (S::Accepted, E::MarkReady, None, S::Ready),
+        (S::Ready, E::AssignRider, Some(City), S::RiderAssigned),
+        (S::RiderAssigned, E::PickUp, Some(City), S::PickedUp),
+        (S::PickedUp, E::Deliver, Some(City), S::Delivered),
+        (S::Ready, E::LoadOnTrip, Some(Village), S::OnTrip),
+        (
+            S::OnTrip,
+            E::ArriveAtAgentPoint,
+            Some(Village),
+            S::AtAgentPoint,
+        ),
+        (S::AtAgentPoint, E::Deliver, Some(Village), S::Delivered),
+        (S::Delivered, E::Complete, None, S::Completed),
+        (S::Refunding, E::RefundSucceeded, None, S::Refunded),
+    ];
+
+    #[test]
+    fn every_pair_is_decided() {
+        let mut allowed_count = 0;
+        for from in S::ALL {
+            for event in E::ALL {
+                for kind in [City, Village] {
+                    let want = ALLOWED
+                        .iter()
+                        .find(|(f, e, k, _)| {
+                            *f == from && *e == event && k.is_none_or(|k| k == kind)
+                        })
+                        .map(|(_, _, _, to)| *to);
+                    let got = transition(from, event, kind).ok();
+                    assert_eq!(got, want, "{from:?} + {event:?} ({kind:?})");
+                    allowed_count += usize::from(got.is_some());
+                }
+            }
+        }
+        assert_eq!(allowed_count, 2 * 10 + 6, "allowed moves counted per kind");
+    }
+
+    #[test]
+    fn terminal_states_take_nothing() {
+        for terminal in [S::Completed, S::Cancelled, S::Refunded] {
+            for event in E::ALL {
+                assert!(transition(terminal, event, City).is_err());
+                assert!(transition(terminal, event, Village).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+    }
+}

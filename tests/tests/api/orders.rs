@@ -1,0 +1,568 @@
+//! The to-door line, part 1: quote, order, pay (demo provider), kitchen
+//! handling, cancellations, timeouts and refunds.
+
+use chrono::{Duration, TimeZone, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tests::{Backend, Resp, TestApp, both};
+
+/// Monday 2026-11-23 10:00 in Kang county (UTC+8).
+fn monday_10am() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap()
+}
+
+struct Shop {
+    resident: String,
+    kitchen: String,
+    address: i64,
+    store: i64,
+    skus: std::collections::HashMap<String, i64>,
+}
+
+async fn shop(app: &TestApp) -> Shop {
+    app.clock.set(monday_10am());
+    let resident = app.demo_token("zhang").await;
+    let a = app
+        .post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3320, "lng": 105.6140}}), Some(&resident))
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let kitchen = app.demo_token("huaqiao").await;
+    let store = app.get("/api/v1/merchant/store", Some(&kitchen)).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let products = app.get("/api/v1/merchant/products", Some(&kitchen)).await;
+    let mut skus = std::collections::HashMap::new();
+    for p in products.body.as_array().unwrap() {
+        for k in p["skus"].as_array().unwrap() {
+            skus.insert(
+                format!(
+                    "{}/{}",
+                    p["name"].as_str().unwrap(),
+                    k["name"].as_str().unwrap()
+                ),
+                k["id"].as_i64().unwrap(),
+            );
+        }
+    }
+    Shop {
+        resident,
+        kitchen,
+        address: a.body["id"].as_i64().unwrap(),
+        store,
+        skus,
+    }
+}
+
+fn body(s: &Shop, items: &[(&str, i64)]) -> Value {
+    json!({
+        "store_id": s.store,
+        "address_id": s.address,
+        "items": items.iter().map(|(k, q)| json!({"sku_id": s.skus[*k], "qty": q})).collect::<Vec<_>>(),
+        "note": "少放辣"
+    })
+}
+
+async fn place(app: &TestApp, s: &Shop, items: &[(&str, i64)], key: Option<&str>) -> Resp {
+    let mut req = app
+        .client
+        .post(format!("{}/api/v1/orders", app.address))
+        .bearer_auth(&s.resident)
+        .json(&body(s, items));
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    app.send(req).await
+}
+
+async fn pay(app: &TestApp, token: &str, id: i64) -> Resp {
+    let p = app
+        .post(&format!("/api/v1/orders/{id}/pay"), json!({}), Some(token))
+        .await;
+    assert_eq!(p.status, 200, "{}", p.text);
+    assert_eq!(p.body["provider"], "demo");
+    let path = p.body["confirm_path"].as_str().unwrap().to_owned();
+    app.post(&path, json!({}), Some(token)).await
+}
+
+const PORK6: &str = "黑猪肉包子/鲜肉包 ×6";
+const VEG6: &str = "素菜包/素菜包 ×6";
+const FROZEN_PORK: &str = "速冻黑猪肉包子/冷冻袋 ×10";
+const FROZEN_VEG: &str = "速冻素菜包/冷冻袋 ×10";
+
+async fn a_resident_orders_buns_pays_and_the_kitchen_handles_it(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    let q = app
+        .post(
+            "/api/v1/orders/quote",
+            body(&s, &[(PORK6, 2)]),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!(q.status, 200, "{}", q.text);
+    assert_eq!(q.body["items_total_fen"], 2_400);
+    assert_eq!(q.body["packing_fee_fen"], 100);
+    assert_eq!(q.body["delivery_fee_fen"], 300);
+    assert_eq!(q.body["payable_fen"], 2_800);
+    assert_eq!(q.body["plan"]["kind"], "city");
+    assert_eq!(app.count("orders").await, 0, "a quote creates nothing");
+
+    let o = place(&app, &s, &[(PORK6, 2)], Some("order-1")).await;
+    assert_eq!(o.status, 201, "{}", o.text);
+    assert_eq!(o.body["status"], "pending_payment");
+    assert_eq!(o.body["payable_fen"], 2_800);
+    assert!(
+        o.body["order_no"]
+            .as_str()
+            .unwrap()
+            .starts_with("TC20261123")
+    );
+    let id = o.body["id"].as_i64().unwrap();
+    let again = place(&app, &s, &[(PORK6, 2)], Some("order-1")).await;
+    assert_eq!((again.status, again.body["id"].as_i64()), (200, Some(id)));
+    let other = place(&app, &s, &[(PORK6, 3)], Some("order-1")).await;
+    assert_eq!(
+        (other.status, other.code()),
+        (422, "IDEMPOTENCY_KEY_REUSED")
+    );
+    assert_eq!(app.count("orders").await, 1);
+
+    let start = app
+        .post(
+            &format!("/api/v1/orders/{id}/pay"),
+            json!({}),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!(start.body["amount_fen"], 2_800);
+    let confirm = start.body["confirm_path"].as_str().unwrap().to_owned();
+    // Only the payer confirms.
+    let stranger = app.demo_token("li").await;
+    assert_eq!(
+        app.post(&confirm, json!({}), Some(&stranger)).await.status,
+        404
+    );
+    let paid = app.post(&confirm, json!({}), Some(&s.resident)).await;
+    assert_eq!(paid.status, 200, "{}", paid.text);
+    assert_eq!(paid.body["status"], "paid");
+    // A duplicate confirmation is acknowledged and changes nothing.
+    let twice = app.post(&confirm, json!({}), Some(&s.resident)).await;
+    assert_eq!(twice.status, 200, "{}", twice.text);
+    assert_eq!(twice.body["timeline"].as_array().unwrap().len(), 2);
+    let again = app
+        .post(
+            &format!("/api/v1/orders/{id}/pay"),
+            json!({}),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!((again.status, again.code()), (409, "INVALID_ORDER_STATE"));
+
+    let queue = app
+        .get("/api/v1/merchant/orders?status=paid", Some(&s.kitchen))
+        .await;
+    assert_eq!(queue.body["items"][0]["id"], id);
+    let coop = app.demo_token("coop").await;
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/merchant/orders/{id}/accept"),
+            json!({}),
+            Some(&coop)
+        )
+        .await
+        .status,
+        404
+    );
+    let early = app
+        .post(
+            &format!("/api/v1/merchant/orders/{id}/ready"),
+            json!({}),
+            Some(&s.kitchen),
+        )
+        .await;
+    assert_eq!(early.code(), "INVALID_ORDER_STATE");
+    let a = app
+        .post(
+            &format!("/api/v1/merchant/orders/{id}/accept"),
+            json!({}),
+            Some(&s.kitchen),
+        )
+        .await;
+    assert_eq!(a.body["status"], "accepted", "{}", a.text);
+    let r = app
+        .post(
+            &format!("/api/v1/merchant/orders/{id}/ready"),
+            json!({}),
+            Some(&s.kitchen),
+        )
+        .await;
+    assert_eq!(r.body["status"], "ready");
+    let cancel = app
+        .post(
+            &format!("/api/v1/orders/{id}/cancel"),
+            json!({}),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!((cancel.status, cancel.code()), (409, "INVALID_ORDER_STATE"));
+
+    let detail = app
+        .get(&format!("/api/v1/orders/{id}"), Some(&s.resident))
+        .await;
+    let steps: Vec<(&str, &str)> = detail.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["to_status"].as_str().unwrap(),
+                e["actor_kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("pending_payment", "resident"),
+            ("paid", "payment"),
+            ("accepted", "merchant"),
+            ("ready", "merchant")
+        ]
+    );
+    assert_eq!(detail.body["items"][0]["product_name"], "黑猪肉包子");
+    assert_eq!(detail.body["note"], "少放辣");
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&stranger))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get("/api/v1/orders", Some(&s.resident)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+async fn quotes_refuse_with_precise_reasons(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    let quote = |items: Vec<(&'static str, i64)>| {
+        let app = &app;
+        let b = body(&s, &items);
+        let t = s.resident.clone();
+        async move { app.post("/api/v1/orders/quote", b, Some(&t)).await }
+    };
+    assert_eq!(quote(vec![(VEG6, 1)]).await.code(), "BELOW_MINIMUM_ORDER");
+    let r = quote(vec![(FROZEN_VEG, 1)]).await;
+    assert_eq!(r.code(), "INSUFFICIENT_STOCK", "{}", r.text);
+    // 99 bags of twenty; sixty are left.
+    assert_eq!(
+        quote(vec![("速冻黑猪肉包子/冷冻袋 ×20", 99)]).await.code(),
+        "INSUFFICIENT_STOCK"
+    );
+    let mut foreign = body(&s, &[(PORK6, 2)]);
+    let coop = app.demo_token("coop").await;
+    let coop_products = app.get("/api/v1/merchant/products", Some(&coop)).await;
+    foreign["items"][0]["sku_id"] = coop_products.body[0]["skus"][0]["id"].clone();
+    let r = app
+        .post("/api/v1/orders/quote", foreign, Some(&s.resident))
+        .await;
+    assert_eq!(r.code(), "SKU_UNAVAILABLE");
+    let mut dup = body(&s, &[(PORK6, 2)]);
+    dup["items"] = json!([dup["items"][0], dup["items"][0]]);
+    assert_eq!(
+        app.post("/api/v1/orders/quote", dup, Some(&s.resident))
+            .await
+            .code(),
+        "VALIDATION_FAILED"
+    );
+
+    let store = app.get("/api/v1/merchant/store", Some(&s.kitchen)).await;
+    let v = store.body["version"].as_i64().unwrap();
+    app.send_json(
+        Method::PATCH,
+        "/api/v1/merchant/store",
+        Some(json!({"version": v, "delivery_radius_m": 100})),
+        Some(&s.kitchen),
+    )
+    .await;
+    assert_eq!(
+        quote(vec![(PORK6, 2)]).await.code(),
+        "OUT_OF_DELIVERY_RANGE"
+    );
+    app.send_json(
+        Method::PATCH,
+        "/api/v1/merchant/store",
+        Some(json!({"version": v + 1, "delivery_radius_m": 5000, "closed_now": true})),
+        Some(&s.kitchen),
+    )
+    .await;
+    assert_eq!(quote(vec![(PORK6, 2)]).await.code(), "STORE_CLOSED");
+}
+
+async fn village_orders_ride_the_next_departure_with_a_cold_chain_surcharge(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut s = shop(&app).await;
+    let op = app.operator_token().await;
+    let points = app.get("/api/v1/admin/agent-points", Some(&op)).await;
+    let point = points
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "花桥村便民服务点")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let a = app
+        .post(
+            "/api/v1/addresses",
+            json!({"contact_name": "杨", "contact_phone": "13900000002", "agent_point_id": point}),
+            Some(&s.resident),
+        )
+        .await;
+    s.address = a.body["id"].as_i64().unwrap();
+    let q = app
+        .post(
+            "/api/v1/orders/quote",
+            body(&s, &[(FROZEN_PORK, 1)]),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!(q.status, 200, "{}", q.text);
+    assert_eq!(q.body["delivery_kind"], "village");
+    assert_eq!(q.body["delivery_fee_fen"], 500);
+    assert_eq!(q.body["surcharge_fen"], 300);
+    assert_eq!(q.body["payable_fen"], 2_800 + 100 + 500 + 300);
+    // 10:00 local: the 09:30 trip has left; the 15:00 one closes at 14:00.
+    assert_eq!(q.body["plan"]["kind"], "village");
+    assert_eq!(q.body["plan"]["departs_at"], "2026-11-23T07:00:00Z");
+    assert_eq!(q.body["plan"]["cutoff_at"], "2026-11-23T06:00:00Z");
+
+    // Every departure of that route stops running: no trip to take.
+    let routes = app.get("/api/v1/admin/routes", Some(&op)).await;
+    for r in routes.body.as_array().unwrap() {
+        let rid = r["id"].as_i64().unwrap();
+        for d in app
+            .get(&format!("/api/v1/admin/routes/{rid}/departures"), Some(&op))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+        {
+            let did = d["id"].as_i64().unwrap();
+            let r = app.send_json(Method::PUT, &format!("/api/v1/admin/routes/{rid}/departures/{did}"), Some(json!({"weekdays": d["days"], "depart_at": d["depart_at"], "cutoff_minutes": d["cutoff_minutes"], "active": false})), Some(&op)).await;
+            assert_eq!(r.status, 200, "{}", r.text);
+        }
+    }
+    let q = app
+        .post(
+            "/api/v1/orders/quote",
+            body(&s, &[(FROZEN_PORK, 1)]),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!(q.code(), "NO_DEPARTURE_AVAILABLE");
+}
+
+async fn concurrent_orders_never_oversell(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    // Three bags left.
+    let products = app.get("/api/v1/merchant/products", Some(&s.kitchen)).await;
+    let p = products
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "速冻黑猪肉包子")
+        .unwrap()
+        .clone();
+    let (pid, v, sku) = (
+        p["id"].as_i64().unwrap(),
+        p["version"].as_i64().unwrap(),
+        s.skus[FROZEN_PORK],
+    );
+    let r = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/merchant/products/{pid}/skus/{sku}"),
+            Some(json!({"version": v, "name": "冷冻袋 ×10", "price_fen": 2800, "stock": 3})),
+            Some(&s.kitchen),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let results =
+        futures_util::future::join_all((0..10).map(|_| place(&app, &s, &[(FROZEN_PORK, 1)], None)))
+            .await;
+    let won = results.iter().filter(|r| r.status == 201).count();
+    let lost: Vec<&str> = results
+        .iter()
+        .filter(|r| r.status != 201)
+        .map(|r| r.code())
+        .collect();
+    assert_eq!(won, 3, "{lost:?}");
+    assert!(lost.iter().all(|c| *c == "INSUFFICIENT_STOCK"), "{lost:?}");
+    let p = app
+        .get(
+            &format!("/api/v1/merchant/products/{pid}"),
+            Some(&s.kitchen),
+        )
+        .await;
+    assert_eq!(p.body["skus"][0]["stock"], 0);
+}
+
+async fn cancelling_releases_stock_or_refunds(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    let stock = || async {
+        let ps = app.get("/api/v1/merchant/products", Some(&s.kitchen)).await;
+        ps.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "速冻黑猪肉包子")
+            .unwrap()["skus"][0]["stock"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = stock().await;
+    let unpaid = place(&app, &s, &[(FROZEN_PORK, 2)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(stock().await, before - 2);
+    let c = app
+        .post(
+            &format!("/api/v1/orders/{unpaid}/cancel"),
+            json!({"reason": "买错了"}),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!(c.body["status"], "cancelled", "{}", c.text);
+    assert_eq!(stock().await, before);
+
+    let paid = place(&app, &s, &[(FROZEN_PORK, 1)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    pay(&app, &s.resident, paid).await;
+    let c = app
+        .post(
+            &format!("/api/v1/orders/{paid}/cancel"),
+            json!({}),
+            Some(&s.resident),
+        )
+        .await;
+    assert_eq!(c.body["status"], "refunding", "{}", c.text);
+    assert_eq!(stock().await, before);
+    app.worker().run_pending().await.unwrap();
+    let o = app
+        .get(&format!("/api/v1/orders/{paid}"), Some(&s.resident))
+        .await;
+    assert_eq!(o.body["status"], "refunded");
+    assert_eq!(app.count("refunds").await, 1);
+
+    // The kitchen can refuse a paid order: refunded too.
+    let third = place(&app, &s, &[(PORK6, 2)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    pay(&app, &s.resident, third).await;
+    let no_reason = app
+        .post(
+            &format!("/api/v1/merchant/orders/{third}/reject"),
+            json!({"reason": ""}),
+            Some(&s.kitchen),
+        )
+        .await;
+    assert_eq!(no_reason.status, 422);
+    let r = app
+        .post(
+            &format!("/api/v1/merchant/orders/{third}/reject"),
+            json!({"reason": "肉馅售罄"}),
+            Some(&s.kitchen),
+        )
+        .await;
+    assert_eq!(r.body["status"], "refunding", "{}", r.text);
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{third}"), Some(&s.resident))
+            .await
+            .body["status"],
+        "refunded"
+    );
+    // Running the worker again books nothing twice.
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(app.count("refunds").await, 2);
+}
+
+async fn timeouts_cancel_unpaid_and_refund_unaccepted_orders(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    let unpaid = place(&app, &s, &[(FROZEN_PORK, 1)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let paid = place(&app, &s, &[(PORK6, 2)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    pay(&app, &s.resident, paid).await;
+    // A payment started but never confirmed, for the late-payment case below.
+    let late = place(&app, &s, &[(PORK6, 2)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let start = app
+        .post(
+            &format!("/api/v1/orders/{late}/pay"),
+            json!({}),
+            Some(&s.resident),
+        )
+        .await;
+    let late_path = start.body["confirm_path"].as_str().unwrap().to_owned();
+
+    app.clock.advance(Duration::minutes(4));
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{paid}"), Some(&s.resident))
+            .await
+            .body["status"],
+        "paid"
+    );
+
+    app.clock.advance(Duration::minutes(12));
+    app.worker().run_pending().await.unwrap();
+    // Tokens are 15-minute ones: sign in again.
+    let s = Shop {
+        resident: app.demo_token("zhang").await,
+        ..s
+    };
+    let u = app
+        .get(&format!("/api/v1/orders/{unpaid}"), Some(&s.resident))
+        .await;
+    assert_eq!(u.body["status"], "cancelled");
+    assert_eq!(
+        u.body["timeline"].as_array().unwrap().last().unwrap()["actor_kind"],
+        "system"
+    );
+    let p = app
+        .get(&format!("/api/v1/orders/{paid}"), Some(&s.resident))
+        .await;
+    assert_eq!(p.body["status"], "refunded", "{}", p.text);
+
+    // Paying after the timeout closed the order: the money goes back.
+    let token = app.demo_token("zhang").await;
+    let r = app.post(&late_path, json!({}), Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["status"], "cancelled");
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(app.count("refunds").await, 2);
+}
+
+both!(
+    a_resident_orders_buns_pays_and_the_kitchen_handles_it,
+    quotes_refuse_with_precise_reasons,
+    village_orders_ride_the_next_departure_with_a_cold_chain_surcharge,
+    concurrent_orders_never_oversell,
+    cancelling_releases_stock_or_refunds,
+    timeouts_cancel_unpaid_and_refund_unaccepted_orders,
+);
