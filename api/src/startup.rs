@@ -168,6 +168,7 @@ fn order_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(o::pay)
         .service(o::cancel)
         .service(o::demo_confirm)
+        .service(routes::order_stream::stream_orders)
         .service(m::list)
         .service(m::accept)
         .service(m::reject)

@@ -152,6 +152,7 @@ impl TestApp {
         settings.database.max_connections = 5;
         settings.auth.jwt_secret = Some(TEST_JWT_SECRET.into());
         settings.worker.embedded = false;
+        settings.http.stream_poll_ms = 100;
         let media_dir = tempfile::tempdir().expect("media dir");
         settings.media.dir = media_dir.path().display().to_string();
         settings.media.max_bytes = 64 * 1024;

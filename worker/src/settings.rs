@@ -61,6 +61,10 @@ pub struct HttpSettings {
     pub shutdown_timeout_secs: u64,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// How often an open event stream looks for new events, in milliseconds.
+    pub stream_poll_ms: u64,
+    /// Seconds between keep-alive comments on an idle event stream.
+    pub stream_heartbeat_secs: u64,
 }
 
 impl Default for HttpSettings {
@@ -70,6 +74,8 @@ impl Default for HttpSettings {
             json_limit_bytes: 256 * 1024,
             shutdown_timeout_secs: 30,
             workers: 0,
+            stream_poll_ms: 1_000,
+            stream_heartbeat_secs: 15,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod me;
 pub mod merchant;
 pub mod merchant_orders;
 pub mod ops;
+pub mod order_stream;
 pub mod order_view;
 pub mod orders;
 pub mod product_view;

@@ -558,7 +558,129 @@ async fn timeouts_cancel_unpaid_and_refund_unaccepted_orders(backend: Backend) {
     assert_eq!(app.count("refunds").await, 2);
 }
 
+/// Reads server-sent events until `want` events arrived (10 s at most).
+async fn read_events(resp: reqwest::Response, want: usize) -> Vec<(i64, String, Value)> {
+    use futures_util::StreamExt;
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while events.len() < want {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("events in time")
+            .expect("stream open")
+            .expect("chunk");
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let field = |name: &str| {
+                frame
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name))
+                    .map(str::trim)
+                    .map(str::to_owned)
+            };
+            if let (Some(id), Some(ev), Some(data)) =
+                (field("id:"), field("event:"), field("data:"))
+            {
+                events.push((
+                    id.parse().unwrap(),
+                    ev,
+                    serde_json::from_str(&data).unwrap(),
+                ));
+            }
+        }
+    }
+    events
+}
+
+async fn the_kitchen_hears_new_orders_live_and_misses_nothing_across_reconnects(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    let url = format!("{}/api/v1/merchant/orders/stream", app.address);
+    let resp = app
+        .client
+        .get(&url)
+        .bearer_auth(&s.kitchen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let a = place(&app, &s, &[(PORK6, 2)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    pay(&app, &s.resident, a).await;
+    let got = read_events(resp, 1).await;
+    assert_eq!(got[0].1, "order.paid");
+    assert_eq!(got[0].2["order_id"], a);
+    assert_eq!(got[0].2["payable_fen"], 2_800);
+    let seen = got[0].0;
+
+    // While the kitchen is offline: a new paid order and a cancellation.
+    let b = place(&app, &s, &[(PORK6, 2)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    pay(&app, &s.resident, b).await;
+    app.post(
+        &format!("/api/v1/orders/{a}/cancel"),
+        json!({}),
+        Some(&s.resident),
+    )
+    .await;
+    let resp = app
+        .client
+        .get(&url)
+        .bearer_auth(&s.kitchen)
+        .header("last-event-id", seen.to_string())
+        .send()
+        .await
+        .unwrap();
+    let got = read_events(resp, 2).await;
+    let kinds: Vec<(&str, i64)> = got
+        .iter()
+        .map(|(_, e, d)| (e.as_str(), d["order_id"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(kinds, vec![("order.paid", b), ("order.refunding", a)]);
+
+    let resident = app
+        .client
+        .get(&url)
+        .bearer_auth(&s.resident)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resident.status(), 403);
+    // Another kitchen hears nothing of these.
+    let coop = app.demo_token("coop").await;
+    let other = app
+        .client
+        .get(format!("{url}?last_event_id=0"))
+        .bearer_auth(&coop)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    let c = place(&app, &s, &[(PORK6, 2)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    pay(&app, &s.resident, c).await;
+    use futures_util::StreamExt;
+    let mut st = other.bytes_stream();
+    let first = st.next().await.unwrap().unwrap();
+    assert_eq!(&first[..], b"retry: 3000\n\n");
+    let more = tokio::time::timeout(std::time::Duration::from_millis(600), st.next()).await;
+    assert!(more.is_err(), "another store's orders leaked: {more:?}");
+}
+
 both!(
+    the_kitchen_hears_new_orders_live_and_misses_nothing_across_reconnects,
     a_resident_orders_buns_pays_and_the_kitchen_handles_it,
     quotes_refuse_with_precise_reasons,
     village_orders_ride_the_next_departure_with_a_cold_chain_surcharge,
