@@ -293,7 +293,7 @@ impl Application {
         let server = Self::server(state.clone(), listener, opts.handle_signals)?;
         let worker = if state.settings.worker.embedded {
             let (tx, rx) = watch::channel(false);
-            let w = Worker::new(db, opts.clock.clone(), &state.settings.worker);
+            let w = Worker::new(db, opts.clock.clone(), &state.settings);
             Some((tx, tokio::spawn(w.run(rx))))
         } else {
             None

@@ -31,6 +31,7 @@ pub mod order_event;
 pub mod order_item;
 pub mod order_state;
 pub mod ordering;
+pub mod outbox;
 pub mod payment;
 pub mod periodic_run;
 pub mod platform;

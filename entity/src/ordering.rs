@@ -658,11 +658,57 @@ pub async fn apply(
             .await?;
     }
     record(db, &o, Some(from), to, event.as_str(), actor, reason, now).await?;
+    notify_resident(db, &o, to, now).await?;
     let fresh = order::Entity::find_by_id(o.id)
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("order"))?;
     Ok((fresh, due))
+}
+
+/// The job kind that sends a WeChat subscription message.
+pub const NOTIFY_JOB: &str = "notify.subscribe";
+
+/// The subscription-message template a status change is announced with.
+pub fn template_for(to: OrderStatus) -> Option<&'static str> {
+    match to {
+        OrderStatus::Paid => Some("order_paid"),
+        OrderStatus::Accepted => Some("order_accepted"),
+        OrderStatus::PickedUp | OrderStatus::OnTrip => Some("out_for_delivery"),
+        OrderStatus::Delivered => Some("delivered"),
+        OrderStatus::Refunded => Some("refunded"),
+        _ => None,
+    }
+}
+
+/// Puts the resident's notification in the outbox, in the caller's
+/// transaction: it is sent if and only if the change commits.
+async fn notify_resident(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    to: OrderStatus,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let Some(template) = template_for(to) else {
+        return Ok(());
+    };
+    let mut job = crate::outbox::NewJob::new(
+        NOTIFY_JOB,
+        serde_json::json!({
+            "user_id": o.user_id,
+            "order_id": o.id,
+            "order_no": o.order_no,
+            "template": template,
+            "status": to.as_str(),
+            "payable_fen": o.payable_fen,
+        }),
+        now,
+    );
+    job.platform_id = Some(o.platform_id);
+    job.dedupe_key = Some(format!("notify:{}:{template}", o.id));
+    job.max_attempts = 8;
+    crate::outbox::enqueue(db, job, now).await?;
+    Ok(())
 }
 
 /// Gives back the stock an order reserved (once: the flag is cleared).

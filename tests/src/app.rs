@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use api::{Application, BuildOptions, demo::SeedReport};
 use chrono::{SubsecRound, Utc};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use serde_json::Value;
 use worker::{Settings, clock::ManualClock, jobs::Worker};
 
@@ -161,6 +161,13 @@ impl TestApp {
             settings.wechat.appid = Some(crate::wechat_fake::APPID.into());
             settings.wechat.secret = Some(crate::wechat_fake::SECRET.into());
             settings.wechat.timeout_ms = 2_000;
+            for (event, id) in [
+                ("order_paid", "TPL_PAID"),
+                ("order_accepted", "TPL_ACCEPTED"),
+                ("refunded", "TPL_REFUNDED"),
+            ] {
+                settings.wechat.templates.insert(event.into(), id.into());
+            }
         }
         // PostgreSQL keeps microseconds: start there so round trips compare equal.
         let clock = ManualClock::new(Utc::now().trunc_subsecs(6));
@@ -228,7 +235,7 @@ impl TestApp {
         Worker::new(
             self.db.clone(),
             Arc::new(self.clock.clone()),
-            &self.settings.worker,
+            &self.settings,
         )
     }
 
@@ -418,6 +425,23 @@ impl TestApp {
             req = req.bearer_auth(t);
         }
         self.send(req).await
+    }
+
+    /// An access token for any user, signed with the test secret (for users
+    /// who cannot sign in through the configured login, e.g. demo staff when
+    /// WeChat is configured).
+    pub async fn token_for(&self, user_id: i64) -> String {
+        let user = entity::user::Entity::find_by_id(user_id)
+            .one(&self.db)
+            .await
+            .expect("user query")
+            .expect("user");
+        let roles = entity::accounts::roles_of(&self.db, user_id, user.platform_id)
+            .await
+            .expect("roles");
+        api::auth::jwt::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), 900)
+            .issue(user_id, user.platform_id, roles, self.clock.now_utc())
+            .expect("token")
     }
 
     /// The seeded operator's access token.

@@ -17,10 +17,66 @@ pub const APPID: &str = "wx0123456789abcdef";
 /// The secret the fake expects.
 pub const SECRET: &str = "fake-mini-program-secret";
 
-/// The running fake and the codes it has seen.
+/// The running fake and what it has seen.
 pub struct WechatFake {
     server: MockServer,
     seen: Arc<Mutex<Vec<String>>>,
+    messages: Arc<Mutex<Vec<serde_json::Value>>>,
+    tokens_issued: Arc<Mutex<u32>>,
+}
+
+/// The access token the fake issues.
+pub const ACCESS_TOKEN: &str = "fake-access-token";
+
+/// `POST /cgi-bin/stable_token`: checks the credentials, issues a token.
+struct StableToken {
+    issued: Arc<Mutex<u32>>,
+}
+
+impl Respond for StableToken {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        if body["appid"] != APPID
+            || body["secret"] != SECRET
+            || body["grant_type"] != "client_credential"
+        {
+            return errcode(40013, "invalid appid or secret");
+        }
+        if let Ok(mut n) = self.issued.lock() {
+            *n += 1;
+        }
+        ResponseTemplate::new(200)
+            .set_body_json(serde_json::json!({"access_token": ACCESS_TOKEN, "expires_in": 7200}))
+    }
+}
+
+/// `POST /cgi-bin/message/subscribe/send?access_token=`: records messages;
+/// the openid `refuser` never subscribed (43101).
+struct SubscribeSend {
+    messages: Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Respond for SubscribeSend {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let token_ok = req
+            .url
+            .query_pairs()
+            .any(|(k, v)| k == "access_token" && v == ACCESS_TOKEN);
+        if !token_ok {
+            return errcode(
+                40001,
+                "invalid credential, access_token is invalid or not latest",
+            );
+        }
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        if let Ok(mut m) = self.messages.lock() {
+            m.push(body.clone());
+        }
+        if body["touser"] == "refuser" {
+            return errcode(43101, "user refuse to accept the msg");
+        }
+        errcode(0, "ok")
+    }
 }
 
 struct Jscode2Session {
@@ -81,17 +137,48 @@ impl WechatFake {
         // A server of its own (not from wiremock's pool), so dropping it stops it.
         let server = MockServer::builder().start().await;
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let tokens_issued = Arc::new(Mutex::new(0));
         Mock::given(matchers::method("GET"))
             .and(matchers::path("/sns/jscode2session"))
             .respond_with(Jscode2Session { seen: seen.clone() })
             .mount(&server)
             .await;
-        Self { server, seen }
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path("/cgi-bin/stable_token"))
+            .respond_with(StableToken {
+                issued: tokens_issued.clone(),
+            })
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path("/cgi-bin/message/subscribe/send"))
+            .respond_with(SubscribeSend {
+                messages: messages.clone(),
+            })
+            .mount(&server)
+            .await;
+        Self {
+            server,
+            seen,
+            messages,
+            tokens_issued,
+        }
     }
 
     /// The fake's base URL.
     pub fn uri(&self) -> String {
         self.server.uri()
+    }
+
+    /// Subscription messages received, in order.
+    pub fn messages(&self) -> Vec<serde_json::Value> {
+        self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// How many access tokens were issued.
+    pub fn tokens_issued(&self) -> u32 {
+        self.tokens_issued.lock().map(|n| *n).unwrap_or(0)
     }
 
     /// The login codes WeChat was asked about, in order.

@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod db;
 pub mod jobs;
+pub mod notify;
 pub mod orders;
 pub mod purge;
 pub mod settings;

@@ -47,7 +47,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let worker = Worker::new(conn, Arc::new(SystemClock), &settings.worker);
+    let worker = Worker::new(conn, Arc::new(SystemClock), &settings);
     let handle = tokio::spawn(worker.run(rx));
     shutdown_signal().await;
     tracing::info!("shutting down at the next safe point");

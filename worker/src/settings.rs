@@ -139,6 +139,10 @@ pub struct WechatSettings {
     pub secret: Option<String>,
     /// Per-request timeout in milliseconds.
     pub timeout_ms: u64,
+    /// Subscription-message template ids by event: `order_paid`,
+    /// `order_accepted`, `out_for_delivery`, `delivered`, `refunded`. An event
+    /// without a template is not announced.
+    pub templates: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for WechatSettings {
@@ -148,6 +152,7 @@ impl Default for WechatSettings {
             appid: None,
             secret: None,
             timeout_ms: 5_000,
+            templates: Default::default(),
         }
     }
 }
@@ -288,6 +293,7 @@ impl std::fmt::Debug for WechatSettings {
             .field("appid", &self.appid)
             .field("secret", &redacted(&self.secret))
             .field("timeout_ms", &self.timeout_ms)
+            .field("templates", &self.templates)
             .finish()
     }
 }

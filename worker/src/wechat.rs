@@ -61,6 +61,38 @@ pub struct WechatClient {
     api_base: String,
     appid: String,
     secret: String,
+    /// The access token and when to stop using it; the lock is held while
+    /// refreshing, so one process refreshes once.
+    token: std::sync::Arc<tokio::sync::Mutex<Option<(String, std::time::Instant)>>>,
+}
+
+/// Why sending a subscription message failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Another attempt may succeed (busy, network, expired token).
+    #[error("{0}")]
+    Retry(String),
+    /// It will fail the same way again (e.g. 43101: the user did not subscribe).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+#[derive(Debug, Deserialize)]
+struct RawToken {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+    access_token: Option<String>,
+    expires_in: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawErr {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
 }
 
 impl std::fmt::Debug for WechatClient {
@@ -87,7 +119,101 @@ impl WechatClient {
             api_base: settings.api_base.trim_end_matches('/').to_owned(),
             appid: appid.clone(),
             secret: secret.clone(),
+            token: Default::default(),
         }))
+    }
+
+    /// The access token, from `/cgi-bin/stable_token` (which hands every
+    /// caller the same token while it is valid, so several workers do not
+    /// invalidate each other's), cached until five minutes before expiry.
+    pub async fn access_token(&self) -> Result<String, SendError> {
+        let mut cached = self.token.lock().await;
+        if let Some((token, until)) = cached.as_ref()
+            && std::time::Instant::now() < *until
+        {
+            return Ok(token.clone());
+        }
+        let url = format!("{}/cgi-bin/stable_token", self.api_base);
+        let resp = self
+            .http
+            .post(url)
+            .json(&serde_json::json!({
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+                "force_refresh": false,
+            }))
+            .send()
+            .await
+            .map_err(|e| SendError::Retry(describe(&e)))?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| SendError::Retry(describe(&e)))?;
+        let raw: RawToken = serde_json::from_slice(&body)
+            .map_err(|e| SendError::Retry(format!("malformed token response: {e}")))?;
+        match (raw.errcode, raw.access_token) {
+            (0, Some(token)) => {
+                let ttl = raw.expires_in.unwrap_or(7_200).saturating_sub(300).max(60);
+                *cached = Some((
+                    token.clone(),
+                    std::time::Instant::now() + Duration::from_secs(ttl),
+                ));
+                Ok(token)
+            }
+            (-1, _) => Err(SendError::Retry("token: system busy (errcode -1)".into())),
+            (code, _) => Err(SendError::Permanent(format!(
+                "token: errcode {code}: {}",
+                raw.errmsg
+            ))),
+        }
+    }
+
+    /// Forgets the cached token (after WeChat says it is invalid).
+    pub async fn forget_token(&self) {
+        *self.token.lock().await = None;
+    }
+
+    /// Sends a subscription message (`/cgi-bin/message/subscribe/send`).
+    pub async fn send_subscribe(&self, body: &serde_json::Value) -> Result<(), SendError> {
+        let token = self.access_token().await?;
+        let url = format!("{}/cgi-bin/message/subscribe/send", self.api_base);
+        let resp = self
+            .http
+            .post(url)
+            .query(&[("access_token", token.as_str())])
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| SendError::Retry(describe(&e)))?;
+        if resp.status().is_server_error() {
+            return Err(SendError::Retry(format!("HTTP {}", resp.status())));
+        }
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| SendError::Retry(describe(&e)))?;
+        let raw: RawErr = serde_json::from_slice(&bytes)
+            .map_err(|e| SendError::Retry(format!("malformed response: {e}")))?;
+        match raw.errcode {
+            0 => Ok(()),
+            // Invalid or expired access token: fetch a new one next time.
+            40001 | 40014 | 42001 => {
+                self.forget_token().await;
+                Err(SendError::Retry(format!(
+                    "errcode {}: access token rejected",
+                    raw.errcode
+                )))
+            }
+            -1 => Err(SendError::Retry("system busy (errcode -1)".into())),
+            43101 => Err(SendError::Permanent(
+                "errcode 43101: the user has not subscribed".into(),
+            )),
+            code => Err(SendError::Permanent(format!(
+                "errcode {code}: {}",
+                raw.errmsg
+            ))),
+        }
     }
 
     /// The mini-program's appid.

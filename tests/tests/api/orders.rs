@@ -679,7 +679,114 @@ async fn the_kitchen_hears_new_orders_live_and_misses_nothing_across_reconnects(
     assert!(more.is_err(), "another store's orders leaked: {more:?}");
 }
 
+async fn residents_get_subscription_messages_through_the_outbox(backend: Backend) {
+    let app = TestApp::spawn_with(
+        backend,
+        tests::Options {
+            demo: false,
+            wechat: true,
+            seed: true,
+        },
+    )
+    .await;
+    app.clock.set(monday_10am());
+    let login = |code: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .post("/api/v1/auth/wechat-login", json!({"code": code}), None)
+                .await;
+            r.body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let kitchen_id: i64 = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::wechat_identity::Entity::find()
+            .filter(entity::wechat_identity::Column::Openid.eq("demo:huaqiao"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id
+    };
+    let kitchen = app.token_for(kitchen_id).await;
+    let mut orders = Vec::new();
+    for code in ["ok:o-notify", "ok:refuser"] {
+        let resident = login(code).await;
+        let a = app.post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3320, "lng": 105.6140}}), Some(&resident)).await;
+        let store = app.get("/api/v1/merchant/store", Some(&kitchen)).await.body["id"]
+            .as_i64()
+            .unwrap();
+        let products = app.get("/api/v1/merchant/products", Some(&kitchen)).await;
+        let sku = products
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "黑猪肉包子")
+            .unwrap()["skus"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let o = app.post("/api/v1/orders", json!({"store_id": store, "address_id": a.body["id"], "items": [{"sku_id": sku, "qty": 2}]}), Some(&resident)).await;
+        assert_eq!(o.status, 201, "{}", o.text);
+        let id = o.body["id"].as_i64().unwrap();
+        let paid = pay(&app, &resident, id).await;
+        assert_eq!(paid.body["status"], "paid", "{}", paid.text);
+        orders.push((id, o.body["order_no"].as_str().unwrap().to_owned()));
+    }
+    let fake = app.wechat.as_ref().unwrap();
+    assert!(fake.messages().is_empty(), "sent before the worker ran");
+    // One worker process, one token cache.
+    let worker = app.worker();
+    worker.run_pending().await.unwrap();
+    let sent = fake.messages();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0]["touser"], "o-notify");
+    assert_eq!(sent[0]["template_id"], "TPL_PAID");
+    assert_eq!(
+        sent[0]["data"]["character_string1"]["value"],
+        orders[0].1.as_str()
+    );
+    assert_eq!(sent[0]["data"]["amount3"]["value"], "¥28.00");
+
+    // The kitchen accepts the first order: one more message, same token.
+    let r = app
+        .post(
+            &format!("/api/v1/merchant/orders/{}/accept", orders[0].0),
+            json!({}),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    worker.run_pending().await.unwrap();
+    let sent = fake.messages();
+    assert_eq!(sent.len(), 3);
+    assert_eq!(sent[2]["template_id"], "TPL_ACCEPTED");
+    assert_eq!(fake.tokens_issued(), 1, "the access token is cached");
+
+    // The user who refused subscriptions: recorded as failed, not retried.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let failed = entity::job::Entity::find()
+        .filter(entity::job::Column::Kind.eq("notify.subscribe"))
+        .filter(entity::job::Column::State.eq("failed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].last_error.as_deref().unwrap().contains("43101"));
+    app.clock.advance(Duration::hours(2));
+    worker.run_pending().await.unwrap();
+    // (The refuser's unaccepted order was refunded meanwhile: a new message.)
+    let paid_to_refuser = fake
+        .messages()
+        .iter()
+        .filter(|m| m["touser"] == "refuser" && m["template_id"] == "TPL_PAID")
+        .count();
+    assert_eq!(paid_to_refuser, 1, "a refused message was retried");
+}
+
 both!(
+    residents_get_subscription_messages_through_the_outbox,
     the_kitchen_hears_new_orders_live_and_misses_nothing_across_reconnects,
     a_resident_orders_buns_pays_and_the_kitchen_handles_it,
     quotes_refuse_with_precise_reasons,

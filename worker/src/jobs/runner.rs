@@ -88,11 +88,21 @@ impl std::fmt::Debug for Worker {
 
 impl Worker {
     /// A worker with Tongcheng's built-in jobs registered.
-    pub fn new(db: DatabaseConnection, clock: SharedClock, settings: &WorkerSettings) -> Self {
-        let mut worker = Self::bare(db, clock, settings);
-        worker.add_periodic(crate::purge::periodic(settings));
-        worker.add_periodic(crate::orders::timeouts_job(settings.timeouts_interval_secs));
+    pub fn new(db: DatabaseConnection, clock: SharedClock, settings: &crate::Settings) -> Self {
+        let w = &settings.worker;
+        let mut worker = Self::bare(db, clock, w);
+        worker.add_periodic(crate::purge::periodic(w));
+        worker.add_periodic(crate::orders::timeouts_job(w.timeouts_interval_secs));
         worker.register(crate::orders::REFUND_JOB, crate::orders::ExecuteRefund);
+        let client =
+            crate::wechat::WechatClient::from_settings(&settings.wechat).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "WeChat client unavailable: notifications are off");
+                None
+            });
+        worker.register(
+            entity::ordering::NOTIFY_JOB,
+            crate::notify::SubscribeSender::new(client, settings.wechat.templates.clone()),
+        );
         worker
     }
 

@@ -1,0 +1,114 @@
+//! Delivers the outbox's subscription messages to residents' WeChat.
+//!
+//! Template data keys are fixed: `character_string1` (order number),
+//! `phrase2` (status), `amount3` (amount paid), `time4` (when); pick
+//! templates with these keywords in the mini-program admin and configure
+//! their ids under `[wechat.templates]`.
+
+use std::collections::BTreeMap;
+
+use entity::{job, wechat_identity};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
+use crate::wechat::{SendError, WechatClient};
+
+#[derive(Debug, Deserialize)]
+struct Payload {
+    user_id: i64,
+    order_id: i64,
+    order_no: String,
+    template: String,
+    status: String,
+    payable_fen: i64,
+}
+
+/// What a status is called in a message (WeChat `phrase` values are short).
+fn phrase(status: &str) -> &'static str {
+    match status {
+        "paid" => "已支付",
+        "accepted" => "商家已接单",
+        "picked_up" | "on_trip" => "配送中",
+        "delivered" => "已送达",
+        "refunded" => "已退款",
+        _ => "状态更新",
+    }
+}
+
+/// `¥28.00` from 2800 fen.
+pub fn yuan(fen: i64) -> String {
+    format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
+}
+
+/// Sends `notify.subscribe` jobs; without WeChat credentials it does nothing.
+#[derive(Debug, Clone)]
+pub struct SubscribeSender {
+    client: Option<WechatClient>,
+    templates: BTreeMap<String, String>,
+}
+
+impl SubscribeSender {
+    /// A sender for the configured mini-program and templates.
+    pub fn new(client: Option<WechatClient>, templates: BTreeMap<String, String>) -> Self {
+        Self { client, templates }
+    }
+}
+
+impl JobHandler for SubscribeSender {
+    fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a job::Model) -> JobFuture<'a> {
+        Box::pin(async move {
+            let p: Payload = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+            let Some(client) = &self.client else {
+                tracing::debug!(
+                    order = p.order_id,
+                    "WeChat not configured: notification skipped"
+                );
+                return Ok(());
+            };
+            let Some(template_id) = self.templates.get(&p.template) else {
+                tracing::debug!(template = %p.template, "no template configured: notification skipped");
+                return Ok(());
+            };
+            let identity = wechat_identity::Entity::find()
+                .filter(wechat_identity::Column::UserId.eq(p.user_id))
+                .filter(wechat_identity::Column::Appid.eq(client.appid()))
+                .one(&ctx.db)
+                .await?
+                .ok_or_else(|| {
+                    JobError::Permanent(
+                        "the user has no WeChat identity for this mini-program".into(),
+                    )
+                })?;
+            let body = json!({
+                "touser": identity.openid,
+                "template_id": template_id,
+                "page": format!("pages/order/detail?id={}", p.order_id),
+                "miniprogram_state": "formal",
+                "lang": "zh_CN",
+                "data": {
+                    "character_string1": {"value": p.order_no},
+                    "phrase2": {"value": phrase(&p.status)},
+                    "amount3": {"value": yuan(p.payable_fen)},
+                    "time4": {"value": (ctx.clock.now() + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()},
+                },
+            });
+            client.send_subscribe(&body).await.map_err(|e| match e {
+                SendError::Retry(m) => JobError::Retry(m),
+                SendError::Permanent(m) => JobError::Permanent(m),
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yuan_formats_fen() {
+        assert_eq!(super::yuan(2_800), "¥28.00");
+        assert_eq!(super::yuan(5), "¥0.05");
+        assert_eq!(super::yuan(123_456), "¥1234.56");
+    }
+}
