@@ -13,6 +13,7 @@ pub mod purge;
 pub mod settings;
 pub mod telemetry;
 pub mod wechat;
+pub mod wechatpay;
 
 pub use settings::Settings;
 

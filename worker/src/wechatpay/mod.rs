@@ -1,0 +1,4 @@
+//! WeChat Pay API v3: the cryptography (this module's `crypto`); the HTTP
+//! client, notifications and refunds build on it.
+
+pub mod crypto;
