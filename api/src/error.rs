@@ -82,7 +82,10 @@ error_codes! {
     INVALID_ORDER_STATE = StatusCode::CONFLICT, "The order cannot take this step from its status.";
     IDEMPOTENCY_KEY_REUSED = StatusCode::UNPROCESSABLE_ENTITY, "The Idempotency-Key was used with a different request.";
     PAYMENT_AMOUNT_MISMATCH = StatusCode::BAD_REQUEST, "The paid amount differs from the order's.";
-    PAYMENT_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "No payment provider can take this payment now.";
+    PAYMENT_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "WeChat Pay is unreachable or busy; retry.";
+    PAYMENT_REFUSED = StatusCode::BAD_GATEWAY, "WeChat Pay refused the payment request.";
+    WECHATPAY_SIGNATURE_INVALID = StatusCode::UNAUTHORIZED, "A WeChat Pay notification failed signature, serial, timestamp or decryption checks.";
+    WECHAT_IDENTITY_REQUIRED = StatusCode::FORBIDDEN, "Paying with WeChat needs a WeChat sign-in for this mini-program.";
     NOT_STORE_STAFF = StatusCode::FORBIDDEN, "You do not work at a store on this platform.";
     UNSUPPORTED_IMAGE = StatusCode::UNSUPPORTED_MEDIA_TYPE, "The upload is not a JPEG, PNG or WebP image (checked by content).";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";

@@ -20,6 +20,7 @@ use crate::error::{ErrorBody, ErrorCode, FieldError};
         (name = "admin", description = "County platform operators: service area, review queues"),
         (name = "resident", description = "Residents: addresses, stores, menus, search"),
         (name = "orders", description = "Residents' orders: quote, place, pay, cancel"),
+        (name = "payments", description = "Payment provider callbacks"),
         (name = "merchant", description = "Merchant staff: onboarding, store settings, menu, listing line"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

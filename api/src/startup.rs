@@ -168,6 +168,7 @@ fn order_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(o::pay)
         .service(o::cancel)
         .service(o::demo_confirm)
+        .service(routes::pay_notify::notify)
         .service(routes::order_stream::stream_orders)
         .service(m::list)
         .service(m::accept)
@@ -260,6 +261,12 @@ impl Application {
             None
         };
         let wechat = WechatClient::from_settings(&settings.wechat)?;
+        let wechatpay = worker::wechatpay::WechatPay::from_settings(
+            &settings.wechatpay,
+            settings.wechat.appid.as_deref(),
+        )
+        .map_err(StartupError::Config)?
+        .map(Arc::new);
         let demo_login = opts.demo && settings.wechat.appid.is_none();
         if demo_login {
             tracing::warn!(
@@ -270,6 +277,7 @@ impl Application {
             db: db.clone(),
             jwt: Arc::new(JwtKeys::new(&secret, settings.auth.access_ttl_secs)),
             wechat,
+            wechatpay,
             demo_login,
             clock: opts.clock.clone(),
             media: Arc::new(crate::media::LocalDir::new(settings.media.dir.clone())),

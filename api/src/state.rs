@@ -18,6 +18,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// The WeChat client, when credentials are configured.
     pub wechat: Option<WechatClient>,
+    /// The WeChat Pay merchant, when configured (demo pay is then off).
+    pub wechatpay: Option<Arc<worker::wechatpay::WechatPay>>,
     /// Whether `demo:<name>` login codes are accepted.
     pub demo_login: bool,
     /// The time source.

@@ -31,6 +31,8 @@ pub struct Options {
     pub wechat: bool,
     /// Seed the demo county before the test.
     pub seed: bool,
+    /// Start a fake WeChat Pay and configure the merchant (needs `wechat`).
+    pub wechatpay: bool,
 }
 
 impl Default for Options {
@@ -39,6 +41,7 @@ impl Default for Options {
             demo: true,
             wechat: false,
             seed: true,
+            wechatpay: false,
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     /// The fake WeChat server, when started.
     pub wechat: Option<WechatFake>,
+    /// The fake WeChat Pay, when started.
+    pub wechatpay: Option<crate::wechatpay_fake::WechatPayFake>,
     /// What the demo seed reported.
     pub seed: Option<SeedReport>,
     /// The settings the app runs with.
@@ -170,6 +175,23 @@ impl TestApp {
             }
         }
         // PostgreSQL keeps microseconds: start there so round trips compare equal.
+        let wechatpay = if opts.wechatpay {
+            use crate::wechatpay_fake as f;
+            let fake = f::WechatPayFake::start().await;
+            let pay = &mut settings.wechatpay;
+            pay.api_base = fake.uri();
+            pay.mchid = Some(f::MCHID.into());
+            pay.merchant_serial = Some(f::MERCHANT_SERIAL.into());
+            pay.merchant_key_pem_file = Some(fake.merchant_key_file.display().to_string());
+            pay.apiv3_key = Some(f::APIV3_KEY.into());
+            pay.platform_public_key_pem_file =
+                Some(fake.platform_public_file.display().to_string());
+            pay.platform_public_key_id = Some(f::PLATFORM_KEY_ID.into());
+            pay.notify_url = Some("https://tongcheng.example/api/v1/pay/wechat/notify".into());
+            Some(fake)
+        } else {
+            None
+        };
         let clock = ManualClock::new(Utc::now().trunc_subsecs(6));
         let app = Application::build(
             settings.clone(),
@@ -205,6 +227,7 @@ impl TestApp {
             db,
             clock,
             wechat,
+            wechatpay,
             seed,
             settings,
             backend,

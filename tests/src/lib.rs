@@ -5,6 +5,7 @@
 pub mod app;
 pub mod pg;
 pub mod wechat_fake;
+pub mod wechatpay_fake;
 
 pub use app::{Backend, Options, Resp, TestApp};
 

@@ -10,6 +10,7 @@ pub mod ops;
 pub mod order_stream;
 pub mod order_view;
 pub mod orders;
+pub mod pay_notify;
 pub mod product_view;
 pub mod resident;
 pub mod reviews;

@@ -210,22 +210,106 @@ pub async fn get_one(
 /// What the client needs to pay.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayResponse {
-    /// `demo` (the embedded default); `wechat` once WeChat Pay is configured.
+    /// `wechat` when a WeChat Pay merchant is configured, else `demo`.
     pub provider: &'static str,
     /// The payment's number.
     pub out_trade_no: String,
     /// Amount in fen.
     pub amount_fen: i64,
+    /// WeChat only: pass to `wx.requestPayment`.
+    pub request_payment: Option<worker::wechatpay::RequestPayment>,
     /// Demo only: POST here to confirm the payment.
     pub confirm_path: Option<String>,
 }
 
-/// Starts paying an order. With no WeChat Pay merchant configured this is
-/// the demo provider: confirm at `confirm_path`.
+async fn pay_with_wechat(
+    state: &AppState,
+    who: &Principal,
+    merchant: &worker::wechatpay::WechatPay,
+    id: i64,
+) -> ApiResult<PayResponse> {
+    use worker::wechatpay::PayError;
+    let now = state.clock.now();
+    let appid = state.settings.wechat.appid.clone().unwrap_or_default();
+    let identity = entity::wechat_identity::Entity::find()
+        .filter(entity::wechat_identity::Column::UserId.eq(who.user_id))
+        .filter(entity::wechat_identity::Column::Appid.eq(appid))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::WECHAT_IDENTITY_REQUIRED,
+                "sign in with WeChat to pay",
+            )
+        })?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let o = my_order(&txn, who, id).await?;
+    let p = ordering::start_payment(&txn, &o, "wechat", now).await?;
+    txn.commit().await?;
+    let prepay_id = match &p.prepay_id {
+        Some(id) => id.clone(),
+        None => {
+            let timeout = entity::platform::Entity::find_by_id(o.platform_id)
+                .one(&state.db)
+                .await?
+                .map_or(900, |pl| i64::from(pl.payment_timeout_secs));
+            let expire = o.created_at + chrono::Duration::seconds(timeout);
+            let description = format!("同城订单 {}", o.order_no);
+            let prepay = merchant
+                .jsapi_prepay(
+                    &description,
+                    &p.out_trade_no,
+                    p.amount_fen,
+                    &identity.openid,
+                    expire,
+                    now.timestamp(),
+                )
+                .await
+                .map_err(|e| match e {
+                    PayError::Refused { code, message } => {
+                        ApiError::new(ErrorCode::PAYMENT_REFUSED, format!("{code}: {message}"))
+                    }
+                    other => {
+                        tracing::warn!(error = %other, "prepay failed");
+                        ApiError::new(
+                            ErrorCode::PAYMENT_UNAVAILABLE,
+                            "WeChat Pay did not answer properly; retry",
+                        )
+                        .retry_after(5)
+                    }
+                })?;
+            payment::Entity::update_many()
+                .col_expr(
+                    payment::Column::PrepayId,
+                    sea_orm::sea_query::Expr::value(Some(prepay.clone())),
+                )
+                .filter(payment::Column::Id.eq(p.id))
+                .exec(&state.db)
+                .await?;
+            prepay
+        }
+    };
+    let params = merchant
+        .request_payment(&prepay_id, now.timestamp())
+        .map_err(ApiError::internal)?;
+    Ok(PayResponse {
+        provider: "wechat",
+        out_trade_no: p.out_trade_no,
+        amount_fen: p.amount_fen,
+        request_payment: Some(params),
+        confirm_path: None,
+    })
+}
+
+/// Starts paying an order: with a WeChat Pay merchant configured, creates
+/// the JSAPI prepay order and returns the `wx.requestPayment` parameters;
+/// otherwise the demo provider (confirm at `confirm_path`).
 #[utoipa::path(tag = "orders", security(("bearer" = [])), responses(
     (status = 200, body = PayResponse),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 403, description = "WECHAT_IDENTITY_REQUIRED", body = ErrorBody),
     (status = 409, description = "INVALID_ORDER_STATE: not pending payment", body = ErrorBody),
+    (status = 502, description = "PAYMENT_REFUSED", body = ErrorBody),
     (status = 503, description = "PAYMENT_UNAVAILABLE", body = ErrorBody),
 ))]
 #[post("/orders/{id}/pay")]
@@ -234,10 +318,9 @@ pub async fn pay(
     who: Principal,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<PayResponse>> {
-    if state.settings.wechatpay.is_configured() {
-        return Err(ApiError::new(
-            ErrorCode::PAYMENT_UNAVAILABLE,
-            "WeChat Pay is configured but its client is not part of this build yet",
+    if let Some(wechatpay) = state.wechatpay.clone() {
+        return Ok(web::Json(
+            pay_with_wechat(&state, &who, &wechatpay, *id).await?,
         ));
     }
     let txn = entity::tx::begin_write(&state.db).await?;
@@ -247,6 +330,7 @@ pub async fn pay(
     Ok(web::Json(PayResponse {
         provider: "demo",
         confirm_path: Some(format!("/api/v1/pay/demo/{}/confirm", p.out_trade_no)),
+        request_payment: None,
         out_trade_no: p.out_trade_no,
         amount_fen: p.amount_fen,
     }))
@@ -265,7 +349,7 @@ pub async fn demo_confirm(
     who: Principal,
     no: web::Path<String>,
 ) -> ApiResult<web::Json<OrderView>> {
-    if state.settings.wechatpay.is_configured() {
+    if state.wechatpay.is_some() {
         return Err(ApiError::not_found("payment"));
     }
     let txn = entity::tx::begin_write(&state.db).await?;

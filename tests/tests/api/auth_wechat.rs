@@ -8,6 +8,7 @@ fn wechat() -> Options {
         demo: false,
         wechat: true,
         seed: true,
+        wechatpay: false,
     }
 }
 
@@ -138,6 +139,7 @@ async fn demo_codes_work_only_in_demo_mode(backend: Backend) {
             demo: false,
             wechat: false,
             seed: true,
+            wechatpay: false,
         },
     )
     .await;

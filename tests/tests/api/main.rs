@@ -18,3 +18,4 @@ mod seed;
 mod service_area;
 mod sessions;
 mod tokens;
+mod wechatpay;

@@ -686,6 +686,7 @@ async fn residents_get_subscription_messages_through_the_outbox(backend: Backend
             demo: false,
             wechat: true,
             seed: true,
+            wechatpay: false,
         },
     )
     .await;

@@ -38,6 +38,7 @@ async fn seeding_twice_changes_nothing(backend: Backend) {
         backend,
         Options {
             seed: false,
+            wechatpay: false,
             demo: false,
             wechat: false,
         },
@@ -86,6 +87,7 @@ async fn serve_demo_seeds_only_an_empty_database(backend: Backend) {
         backend,
         Options {
             seed: false,
+            wechatpay: false,
             demo: true,
             wechat: false,
         },

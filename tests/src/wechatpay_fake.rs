@@ -1,0 +1,279 @@
+//! A fake WeChat Pay API v3, written from the documentation and independent
+//! of the client under test: it checks the merchant's `Authorization`
+//! signature with the merchant public key, answers signed with a platform
+//! key generated for the test, and builds signed, encrypted notifications.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::{aead, rand, signature};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
+
+/// The merchant id the fake expects.
+pub const MCHID: &str = "1900000109";
+/// The merchant certificate serial the fake expects.
+pub const MERCHANT_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
+/// The platform public key id.
+pub const PLATFORM_KEY_ID: &str = "PUB_KEY_ID_0114232134912410000000000000";
+/// The APIv3 key (32 bytes).
+pub const APIV3_KEY: &str = "tongcheng-test-apiv3-key-32bytes";
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    STANDARD.decode(body).expect("PEM base64")
+}
+
+/// Generates an RSA key with openssl: (private PKCS#8 PEM path, public PEM path).
+fn keypair(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let private = dir.join(format!("{name}.pem"));
+    let public = dir.join(format!("{name}.pub.pem"));
+    let ok = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
+        .arg(&private)
+        .output()
+        .expect("openssl is installed")
+        .status
+        .success();
+    assert!(ok, "openssl genpkey failed");
+    let ok = Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&private)
+        .arg("-out")
+        .arg(&public)
+        .output()
+        .expect("openssl")
+        .status
+        .success();
+    assert!(ok, "openssl pkey failed");
+    (private, public)
+}
+
+fn sign(key: &signature::RsaKeyPair, message: &[u8]) -> String {
+    let mut sig = vec![0u8; key.public_modulus_len()];
+    key.sign(
+        &signature::RSA_PKCS1_SHA256,
+        &rand::SystemRandom::new(),
+        message,
+        &mut sig,
+    )
+    .expect("sign");
+    STANDARD.encode(sig)
+}
+
+struct Keys {
+    merchant_public_der: Vec<u8>,
+    platform: signature::RsaKeyPair,
+}
+
+/// An answer signed with the platform key. It carries the request's own
+/// timestamp, so that answers fit the app's (test) clock.
+fn signed_response(keys: &Keys, req: &Request, status: u16, body: &Value) -> ResponseTemplate {
+    let text = body.to_string();
+    let ts =
+        auth_field(req, "timestamp").unwrap_or_else(|| chrono::Utc::now().timestamp().to_string());
+    let nonce = "fake-pay-nonce-0001";
+    let sig = sign(
+        &keys.platform,
+        format!("{ts}\n{nonce}\n{text}\n").as_bytes(),
+    );
+    ResponseTemplate::new(status)
+        .insert_header("wechatpay-timestamp", ts.as_str())
+        .insert_header("wechatpay-nonce", nonce)
+        .insert_header("wechatpay-signature", sig.as_str())
+        .insert_header("wechatpay-serial", PLATFORM_KEY_ID)
+        .set_body_raw(text, "application/json")
+}
+
+/// A field of the request's `Authorization: WECHATPAY2-SHA256-RSA2048 ...`.
+fn auth_field(req: &Request, name: &str) -> Option<String> {
+    let auth = req.headers.get("authorization")?.to_str().ok()?;
+    let params = auth.strip_prefix("WECHATPAY2-SHA256-RSA2048 ")?;
+    params.split(',').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k.trim() == name).then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// Checks the request's `Authorization` signature with the merchant public key.
+fn authorized(keys: &Keys, req: &Request) -> bool {
+    let field = |name: &str| auth_field(req, name);
+    let (Some(mchid), Some(nonce), Some(sig), Some(ts), Some(serial)) = (
+        field("mchid"),
+        field("nonce_str"),
+        field("signature"),
+        field("timestamp"),
+        field("serial_no"),
+    ) else {
+        return false;
+    };
+    if mchid != MCHID || serial != MERCHANT_SERIAL {
+        return false;
+    }
+    let path = match req.url.query() {
+        Some(q) => format!("{}?{q}", req.url.path()),
+        None => req.url.path().to_owned(),
+    };
+    let body = String::from_utf8_lossy(&req.body);
+    let message = format!("{}\n{path}\n{ts}\n{nonce}\n{body}\n", req.method);
+    let Ok(sig) = STANDARD.decode(sig) else {
+        return false;
+    };
+    signature::UnparsedPublicKey::new(
+        &signature::RSA_PKCS1_2048_8192_SHA256,
+        &keys.merchant_public_der,
+    )
+    .verify(message.as_bytes(), &sig)
+    .is_ok()
+}
+
+struct Jsapi {
+    keys: Arc<Keys>,
+    seen: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Respond for Jsapi {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if !authorized(&self.keys, req) {
+            return signed_response(
+                &self.keys,
+                req,
+                401,
+                &json!({"code": "SIGN_ERROR", "message": "签名错误"}),
+            );
+        }
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        if let Ok(mut s) = self.seen.lock() {
+            s.push(body.clone());
+        }
+        let no = body["out_trade_no"].as_str().unwrap_or("x").to_owned();
+        signed_response(
+            &self.keys,
+            req,
+            200,
+            &json!({"prepay_id": format!("wx{no}")}),
+        )
+    }
+}
+
+/// The running fake, its key files, and what it has seen.
+pub struct WechatPayFake {
+    server: MockServer,
+    keys: Arc<Keys>,
+    seen: Arc<Mutex<Vec<Value>>>,
+    /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
+    pub merchant_key_file: PathBuf,
+    /// The merchant public key file (to check `paySign`).
+    pub merchant_public_file: PathBuf,
+    /// The platform public key file (`PLATFORM_PUBLIC_KEY_PEM_FILE`).
+    pub platform_public_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl WechatPayFake {
+    /// Generates the keys and starts the fake.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (merchant_key_file, merchant_public_file) = keypair(dir.path(), "merchant");
+        let (platform_key_file, platform_public_file) = keypair(dir.path(), "platform");
+        let merchant_public_der =
+            pem_der(&std::fs::read_to_string(&merchant_public_file).expect("read"));
+        let platform = signature::RsaKeyPair::from_pkcs8(&pem_der(
+            &std::fs::read_to_string(&platform_key_file).expect("read"),
+        ))
+        .expect("platform key");
+        let keys = Arc::new(Keys {
+            merchant_public_der,
+            platform,
+        });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let server = MockServer::builder().start().await;
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path("/v3/pay/transactions/jsapi"))
+            .respond_with(Jsapi {
+                keys: keys.clone(),
+                seen: seen.clone(),
+            })
+            .mount(&server)
+            .await;
+        Self {
+            server,
+            keys,
+            seen,
+            merchant_key_file,
+            merchant_public_file,
+            platform_public_file,
+            _dir: dir,
+        }
+    }
+
+    /// The fake's base URL.
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// Prepay requests received (after their signature was checked).
+    pub fn prepays(&self) -> Vec<Value> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// A payment notification as WeChat Pay sends it: headers and body.
+    /// `tweak` can damage it after signing, to test refusals.
+    pub fn notification(
+        &self,
+        transaction: &Value,
+        timestamp: i64,
+        key: &[u8],
+    ) -> (Vec<(String, String)>, String) {
+        let nonce = "notify-nonce";
+        let aad = "transaction";
+        let iv = "aeadnonce123";
+        let sealing = aead::LessSafeKey::new(
+            aead::UnboundKey::new(&aead::AES_256_GCM, key).expect("32-byte key"),
+        );
+        let mut data = transaction.to_string().into_bytes();
+        sealing
+            .seal_in_place_append_tag(
+                aead::Nonce::try_assume_unique_for_key(iv.as_bytes()).expect("12-byte nonce"),
+                aead::Aad::from(aad.as_bytes()),
+                &mut data,
+            )
+            .expect("seal");
+        let body = json!({
+            "id": "EV-2018022511223320873",
+            "create_time": "2026-11-23T10:00:00+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS",
+            "summary": "支付成功",
+            "resource": {
+                "original_type": "transaction",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": STANDARD.encode(&data),
+                "associated_data": aad,
+                "nonce": iv,
+            }
+        })
+        .to_string();
+        let sig = sign(
+            &self.keys.platform,
+            format!("{timestamp}\n{nonce}\n{body}\n").as_bytes(),
+        );
+        let headers = vec![
+            ("wechatpay-timestamp".to_owned(), timestamp.to_string()),
+            ("wechatpay-nonce".to_owned(), nonce.to_owned()),
+            ("wechatpay-signature".to_owned(), sig),
+            ("wechatpay-serial".to_owned(), PLATFORM_KEY_ID.to_owned()),
+        ];
+        (headers, body)
+    }
+}

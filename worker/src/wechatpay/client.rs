@@ -1,0 +1,337 @@
+//! The WeChat Pay API v3 client: JSAPI prepay, the `wx.requestPayment`
+//! parameters, and notification parsing. Every response is verified with
+//! the platform public key before it is used.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::crypto::{
+    CryptoError, MerchantKey, PlatformKey, authorization, decrypt_resource, pay_sign,
+};
+use crate::settings::WechatPaySettings;
+
+/// Why a WeChat Pay call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PayError {
+    /// Not reachable, timed out or answered 5xx: try again.
+    #[error("WeChat Pay unavailable: {0}")]
+    Unavailable(String),
+    /// WeChat Pay refused the request (4xx) with its code.
+    #[error("WeChat Pay refused: {code}: {message}")]
+    Refused {
+        /// WeChat Pay's error code, e.g. `ORDERPAID`.
+        code: String,
+        /// Its message.
+        message: String,
+    },
+    /// A response or notification whose signature did not verify.
+    #[error("WeChat Pay answer failed verification")]
+    Unverified,
+    /// A malformed answer.
+    #[error("malformed WeChat Pay answer: {0}")]
+    Malformed(String),
+}
+
+/// The configured merchant.
+pub struct WechatPay {
+    http: reqwest::Client,
+    api_base: String,
+    mchid: String,
+    serial: String,
+    appid: String,
+    notify_url: String,
+    key: MerchantKey,
+    platform: PlatformKey,
+    apiv3_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for WechatPay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatPay")
+            .field("api_base", &self.api_base)
+            .field("mchid", &self.mchid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the mini-program passes to `wx.requestPayment`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestPayment {
+    /// The mini-program appid.
+    pub app_id: String,
+    /// Unix seconds, as a string.
+    pub time_stamp: String,
+    /// Random string.
+    pub nonce_str: String,
+    /// `prepay_id=…`.
+    pub package: String,
+    /// Always `RSA`.
+    pub sign_type: &'static str,
+    /// The merchant's signature.
+    pub pay_sign: String,
+}
+
+/// A decrypted payment notification (`TRANSACTION.SUCCESS`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Transaction {
+    /// The mini-program appid.
+    pub appid: String,
+    /// The merchant id.
+    pub mchid: String,
+    /// Our payment number.
+    pub out_trade_no: String,
+    /// WeChat's transaction id.
+    pub transaction_id: String,
+    /// `SUCCESS` when paid.
+    pub trade_state: String,
+    /// Amounts.
+    pub amount: TransactionAmount,
+}
+
+/// The amount of a transaction.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TransactionAmount {
+    /// Total in fen.
+    pub total: i64,
+}
+
+fn nonce() -> String {
+    hex::encode(crate::random_bytes::<16>())
+}
+
+impl WechatPay {
+    /// The client for the configured merchant; `None` when not configured.
+    pub fn from_settings(
+        s: &WechatPaySettings,
+        appid: Option<&str>,
+    ) -> Result<Option<Self>, String> {
+        let Some(mchid) = &s.mchid else {
+            return Ok(None);
+        };
+        let need = |v: &Option<String>, key: &str| {
+            v.clone()
+                .ok_or_else(|| format!("TONGCHENG__WECHATPAY__{key} is required with MCHID"))
+        };
+        let key_pem =
+            std::fs::read_to_string(need(&s.merchant_key_pem_file, "MERCHANT_KEY_PEM_FILE")?)
+                .map_err(|e| format!("TONGCHENG__WECHATPAY__MERCHANT_KEY_PEM_FILE: {e}"))?;
+        let platform_pem = std::fs::read_to_string(need(
+            &s.platform_public_key_pem_file,
+            "PLATFORM_PUBLIC_KEY_PEM_FILE",
+        )?)
+        .map_err(|e| format!("TONGCHENG__WECHATPAY__PLATFORM_PUBLIC_KEY_PEM_FILE: {e}"))?;
+        let apiv3 = need(&s.apiv3_key, "APIV3_KEY")?;
+        if apiv3.len() != 32 {
+            return Err("TONGCHENG__WECHATPAY__APIV3_KEY must be 32 bytes".into());
+        }
+        let appid = appid
+            .ok_or("WeChat Pay needs the mini-program appid (TONGCHENG__WECHAT__APPID)")?
+            .to_owned();
+        Ok(Some(Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .map_err(|e| e.to_string())?,
+            api_base: s.api_base.trim_end_matches('/').to_owned(),
+            mchid: mchid.clone(),
+            serial: need(&s.merchant_serial, "MERCHANT_SERIAL")?,
+            appid,
+            notify_url: need(&s.notify_url, "NOTIFY_URL")?,
+            key: MerchantKey::from_pem(&key_pem).map_err(|e| format!("merchant key: {e}"))?,
+            platform: PlatformKey::from_pem(
+                &need(&s.platform_public_key_id, "PLATFORM_PUBLIC_KEY_ID")?,
+                &platform_pem,
+            )
+            .map_err(|e| format!("platform key: {e}"))?,
+            apiv3_key: apiv3.into_bytes(),
+        }))
+    }
+
+    /// A signed request; the answer is returned only if its signature verifies.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        now: i64,
+    ) -> Result<(u16, Vec<u8>), PayError> {
+        let body_text = body.map(|b| b.to_string()).unwrap_or_default();
+        let nonce = nonce();
+        let auth = authorization(
+            &self.key,
+            &self.mchid,
+            &self.serial,
+            method.as_str(),
+            path,
+            now,
+            &nonce,
+            &body_text,
+        )
+        .map_err(|e| PayError::Malformed(e.to_string()))?;
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.api_base))
+            .header("authorization", auth)
+            .header("accept", "application/json")
+            .header("user-agent", "tongcheng/0.1");
+        if body.is_some() {
+            req = req
+                .header("content-type", "application/json")
+                .body(body_text);
+        }
+        let resp = req.send().await.map_err(|e| {
+            PayError::Unavailable(if e.is_timeout() {
+                "timeout".into()
+            } else {
+                "request failed".into()
+            })
+        })?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (ts, nonce, sig, serial) = (
+            header("wechatpay-timestamp"),
+            header("wechatpay-nonce"),
+            header("wechatpay-signature"),
+            header("wechatpay-serial"),
+        );
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|_| PayError::Unavailable("body".into()))?
+            .to_vec();
+        if status >= 500 {
+            return Err(PayError::Unavailable(format!("HTTP {status}")));
+        }
+        let (Some(ts), Some(nonce), Some(sig), Some(serial)) = (ts, nonce, sig, serial) else {
+            return Err(PayError::Unverified);
+        };
+        self.platform
+            .verify(&serial, &ts, &nonce, &bytes, &sig, now)
+            .map_err(|_| PayError::Unverified)?;
+        if status >= 400 {
+            let v: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            return Err(PayError::Refused {
+                code: v["code"].as_str().unwrap_or("UNKNOWN").to_owned(),
+                message: v["message"].as_str().unwrap_or("").to_owned(),
+            });
+        }
+        Ok((status, bytes))
+    }
+
+    /// Creates the JSAPI prepay order; returns `prepay_id`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn jsapi_prepay(
+        &self,
+        description: &str,
+        out_trade_no: &str,
+        amount_fen: i64,
+        openid: &str,
+        time_expire: chrono::DateTime<chrono::Utc>,
+        now: i64,
+    ) -> Result<String, PayError> {
+        let body = json!({
+            "appid": self.appid,
+            "mchid": self.mchid,
+            "description": description,
+            "out_trade_no": out_trade_no,
+            "time_expire": time_expire.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
+            "notify_url": self.notify_url,
+            "amount": {"total": amount_fen, "currency": "CNY"},
+            "payer": {"openid": openid},
+        });
+        let (_, bytes) = self
+            .call(
+                reqwest::Method::POST,
+                "/v3/pay/transactions/jsapi",
+                Some(&body),
+                now,
+            )
+            .await?;
+        let v: Value =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        v["prepay_id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| PayError::Malformed("no prepay_id".into()))
+    }
+
+    /// The `wx.requestPayment` parameters for a prepay id.
+    pub fn request_payment(
+        &self,
+        prepay_id: &str,
+        now: i64,
+    ) -> Result<RequestPayment, CryptoError> {
+        let nonce = nonce();
+        let package = format!("prepay_id={prepay_id}");
+        Ok(RequestPayment {
+            pay_sign: pay_sign(&self.key, &self.appid, now, &nonce, &package)?,
+            app_id: self.appid.clone(),
+            time_stamp: now.to_string(),
+            nonce_str: nonce,
+            package,
+            sign_type: "RSA",
+        })
+    }
+
+    /// Verifies and decrypts a payment notification, and checks it is for
+    /// this merchant and mini-program.
+    pub fn parse_payment_notification(
+        &self,
+        headers: &NotificationHeaders,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Transaction, PayError> {
+        self.platform
+            .verify(
+                &headers.serial,
+                &headers.timestamp,
+                &headers.nonce,
+                body,
+                &headers.signature,
+                now,
+            )
+            .map_err(|_| PayError::Unverified)?;
+        let v: Value =
+            serde_json::from_slice(body).map_err(|e| PayError::Malformed(e.to_string()))?;
+        let r = &v["resource"];
+        if r["algorithm"] != "AEAD_AES_256_GCM" {
+            return Err(PayError::Malformed("unsupported algorithm".into()));
+        }
+        let plain = decrypt_resource(
+            &self.apiv3_key,
+            r["nonce"].as_str().unwrap_or(""),
+            r["associated_data"].as_str().unwrap_or(""),
+            r["ciphertext"].as_str().unwrap_or(""),
+        )
+        .map_err(|_| PayError::Unverified)?;
+        let t: Transaction =
+            serde_json::from_slice(&plain).map_err(|e| PayError::Malformed(e.to_string()))?;
+        if t.mchid != self.mchid || t.appid != self.appid {
+            return Err(PayError::Malformed(
+                "notification for another merchant or app".into(),
+            ));
+        }
+        Ok(t)
+    }
+}
+
+/// The signature headers of a notification.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationHeaders {
+    /// `Wechatpay-Timestamp`.
+    pub timestamp: String,
+    /// `Wechatpay-Nonce`.
+    pub nonce: String,
+    /// `Wechatpay-Signature`.
+    pub signature: String,
+    /// `Wechatpay-Serial`.
+    pub serial: String,
+}
