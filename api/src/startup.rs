@@ -169,6 +169,7 @@ fn order_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(o::cancel)
         .service(o::demo_confirm)
         .service(routes::pay_notify::notify)
+        .service(routes::pay_notify::refund_notify)
         .service(routes::order_stream::stream_orders)
         .service(m::list)
         .service(m::accept)

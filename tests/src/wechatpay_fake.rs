@@ -166,11 +166,84 @@ impl Respond for Jsapi {
     }
 }
 
+/// `GET /v3/pay/transactions/out-trade-no/{no}`: NOTPAY unless marked paid.
+struct Query {
+    keys: Arc<Keys>,
+    paid: Arc<Mutex<std::collections::HashMap<String, i64>>>,
+}
+
+impl Respond for Query {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if !authorized(&self.keys, req) {
+            return signed_response(
+                &self.keys,
+                req,
+                401,
+                &json!({"code": "SIGN_ERROR", "message": "签名错误"}),
+            );
+        }
+        let no = req.url.path().rsplit('/').next().unwrap_or("").to_owned();
+        let paid = self.paid.lock().ok().and_then(|p| p.get(&no).copied());
+        let body = match paid {
+            Some(total) => {
+                json!({"appid": crate::wechat_fake::APPID, "mchid": MCHID, "out_trade_no": no, "transaction_id": format!("4200{no}"), "trade_state": "SUCCESS", "amount": {"total": total, "payer_total": total, "currency": "CNY"}})
+            }
+            None => {
+                json!({"appid": crate::wechat_fake::APPID, "mchid": MCHID, "out_trade_no": no, "trade_state": "NOTPAY", "trade_state_desc": "订单未支付"})
+            }
+        };
+        signed_response(&self.keys, req, 200, &body)
+    }
+}
+
+/// `POST …/close` and `POST /v3/refund/domestic/refunds`: recorded.
+struct Recorder {
+    keys: Arc<Keys>,
+    log: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+impl Respond for Recorder {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if !authorized(&self.keys, req) {
+            return signed_response(
+                &self.keys,
+                req,
+                401,
+                &json!({"code": "SIGN_ERROR", "message": "签名错误"}),
+            );
+        }
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        if let Ok(mut l) = self.log.lock() {
+            l.push((req.url.path().to_owned(), body.clone()));
+        }
+        if req.url.path().ends_with("/close") {
+            let ts = auth_field(req, "timestamp").unwrap_or_default();
+            let nonce = "fake-pay-nonce-close";
+            let sig = sign(&self.keys.platform, format!("{ts}\n{nonce}\n\n").as_bytes());
+            return ResponseTemplate::new(204)
+                .insert_header("wechatpay-timestamp", ts.as_str())
+                .insert_header("wechatpay-nonce", nonce)
+                .insert_header("wechatpay-signature", sig.as_str())
+                .insert_header("wechatpay-serial", PLATFORM_KEY_ID);
+        }
+        let answer = json!({
+            "refund_id": "50000000382019052709732678859",
+            "out_refund_no": body["out_refund_no"],
+            "out_trade_no": body["out_trade_no"],
+            "status": "PROCESSING",
+            "amount": body["amount"],
+        });
+        signed_response(&self.keys, req, 200, &answer)
+    }
+}
+
 /// The running fake, its key files, and what it has seen.
 pub struct WechatPayFake {
     server: MockServer,
     keys: Arc<Keys>,
     seen: Arc<Mutex<Vec<Value>>>,
+    paid: Arc<Mutex<std::collections::HashMap<String, i64>>>,
+    log: Arc<Mutex<Vec<(String, Value)>>>,
     /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
     pub merchant_key_file: PathBuf,
     /// The merchant public key file (to check `paySign`).
@@ -206,10 +279,42 @@ impl WechatPayFake {
             })
             .mount(&server)
             .await;
+        let paid = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path_regex(
+                r"^/v3/pay/transactions/out-trade-no/[^/]+$",
+            ))
+            .respond_with(Query {
+                keys: keys.clone(),
+                paid: paid.clone(),
+            })
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path_regex(
+                r"^/v3/pay/transactions/out-trade-no/[^/]+/close$",
+            ))
+            .respond_with(Recorder {
+                keys: keys.clone(),
+                log: log.clone(),
+            })
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path("/v3/refund/domestic/refunds"))
+            .respond_with(Recorder {
+                keys: keys.clone(),
+                log: log.clone(),
+            })
+            .mount(&server)
+            .await;
         Self {
             server,
             keys,
             seen,
+            paid,
+            log,
             merchant_key_file,
             merchant_public_file,
             platform_public_file,
@@ -225,6 +330,18 @@ impl WechatPayFake {
     /// Prepay requests received (after their signature was checked).
     pub fn prepays(&self) -> Vec<Value> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Makes the query of `out_trade_no` answer SUCCESS (a lost notification).
+    pub fn mark_paid(&self, out_trade_no: &str, total: i64) {
+        if let Ok(mut p) = self.paid.lock() {
+            p.insert(out_trade_no.to_owned(), total);
+        }
+    }
+
+    /// Close and refund requests received: (path, body).
+    pub fn calls(&self) -> Vec<(String, Value)> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// A payment notification as WeChat Pay sends it: headers and body.

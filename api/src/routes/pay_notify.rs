@@ -90,3 +90,68 @@ pub async fn notify(
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Receives a refund notification from WeChat Pay.
+#[utoipa::path(tag = "payments", request_body(content = String, description = "WeChat Pay's signed, encrypted refund notification", content_type = "application/json"),
+    responses(
+        (status = 204, description = "Received (also for a duplicate)"),
+        (status = 400, description = "BAD_REQUEST, PAYMENT_AMOUNT_MISMATCH", body = ErrorBody),
+        (status = 401, description = "WECHATPAY_SIGNATURE_INVALID", body = ErrorBody),
+        (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    ))]
+#[post("/pay/wechat/refund-notify")]
+pub async fn refund_notify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    use entity::refund;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let Some(pay) = state.wechatpay.clone() else {
+        return Err(ApiError::not_found("payment notifications"));
+    };
+    let now = state.clock.now();
+    let headers = NotificationHeaders {
+        timestamp: header(&req, "wechatpay-timestamp"),
+        nonce: header(&req, "wechatpay-nonce"),
+        signature: header(&req, "wechatpay-signature"),
+        serial: header(&req, "wechatpay-serial"),
+    };
+    let result = pay
+        .parse_refund_notification(&headers, &body, now.timestamp())
+        .map_err(|e| match e {
+            PayError::Unverified => ApiError::new(
+                ErrorCode::WECHATPAY_SIGNATURE_INVALID,
+                "notification failed verification",
+            ),
+            other => ApiError::new(ErrorCode::BAD_REQUEST, other.to_string()),
+        })?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let r = refund::Entity::find()
+        .filter(refund::Column::OutRefundNo.eq(&result.out_refund_no))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("refund"))?;
+    if result.amount.refund != r.amount_fen {
+        txn.rollback().await?;
+        return Err(DomainError::AmountMismatch {
+            expected_fen: r.amount_fen,
+            paid_fen: result.amount.refund,
+        }
+        .into());
+    }
+    if result.refund_status == "SUCCESS" {
+        ordering::complete_refund(&txn, r.id, now).await?;
+    } else {
+        // CLOSED or ABNORMAL: the money did not go back; an operator follows up.
+        tracing::error!(out_refund_no = %r.out_refund_no, status = %result.refund_status, "refund failed at WeChat Pay");
+        refund::Entity::update_many()
+            .col_expr(refund::Column::Status, Expr::value("failed"))
+            .filter(refund::Column::Id.eq(r.id))
+            .filter(refund::Column::Status.eq("requested"))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -206,7 +206,162 @@ async fn without_wechat_pay_the_notify_endpoint_does_not_exist(backend: Backend)
     assert_eq!(r.status, 404);
 }
 
+async fn expired_unpaid_orders_are_queried_then_closed_or_found_paid(backend: Backend) {
+    let app = TestApp::spawn_with(backend, options()).await;
+    let (token, a, order_a) = resident_with_order(&app).await;
+    let pay_a = app
+        .post(&format!("/api/v1/orders/{a}/pay"), json!({}), Some(&token))
+        .await;
+    let menu = app.get("/api/v1/stores/1/menu", Some(&token)).await;
+    let sku = menu.body["categories"][0]["products"][0]["skus"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let b = app.post("/api/v1/orders", json!({"store_id": 1, "address_id": order_a["address_id"].as_i64().unwrap_or(1), "items": [{"sku_id": sku, "qty": 2}]}), Some(&token)).await;
+    let b_id = b.body["id"].as_i64().unwrap();
+    let pay_b = app
+        .post(
+            &format!("/api/v1/orders/{b_id}/pay"),
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let fake = app.wechatpay.as_ref().unwrap();
+    // A's notification was lost, but A was paid.
+    fake.mark_paid(
+        pay_a.body["out_trade_no"].as_str().unwrap(),
+        order_a["payable_fen"].as_i64().unwrap(),
+    );
+    app.clock.advance(chrono::Duration::minutes(16));
+    app.worker().run_pending().await.unwrap();
+    let token = app
+        .post(
+            "/api/v1/auth/wechat-login",
+            json!({"code": "ok:o-payer"}),
+            None,
+        )
+        .await
+        .body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{a}"), Some(&token))
+            .await
+            .body["status"],
+        "paid"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{b_id}"), Some(&token))
+            .await
+            .body["status"],
+        "cancelled"
+    );
+    let closed: Vec<String> = fake
+        .calls()
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| p.ends_with("/close"))
+        .collect();
+    assert_eq!(
+        closed,
+        vec![format!(
+            "/v3/pay/transactions/out-trade-no/{}/close",
+            pay_b.body["out_trade_no"].as_str().unwrap()
+        )]
+    );
+}
+
+async fn wechat_refunds_complete_on_the_refund_notification(backend: Backend) {
+    let app = TestApp::spawn_with(backend, options()).await;
+    let (token, id, order) = resident_with_order(&app).await;
+    let r = app
+        .post(&format!("/api/v1/orders/{id}/pay"), json!({}), Some(&token))
+        .await;
+    let no = r.body["out_trade_no"].as_str().unwrap().to_owned();
+    let total = order["payable_fen"].as_i64().unwrap();
+    let fake = app.wechatpay.as_ref().unwrap();
+    let now = app.clock.now_utc().timestamp();
+    let (h, body) = fake.notification(&transaction(&no, total), now, APIV3_KEY.as_bytes());
+    assert_eq!(post_notify(&app, &h, &body).await.status, 204);
+    let c = app
+        .post(
+            &format!("/api/v1/orders/{id}/cancel"),
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(c.body["status"], "refunding", "{}", c.text);
+    app.worker().run_pending().await.unwrap();
+    let refunds: Vec<Value> = fake
+        .calls()
+        .into_iter()
+        .filter(|(p, _)| p == "/v3/refund/domestic/refunds")
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0]["amount"]["refund"], total);
+    assert_eq!(refunds[0]["out_trade_no"], no.as_str());
+    assert!(
+        refunds[0]["notify_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v1/pay/wechat/refund-notify")
+    );
+    // PROCESSING at WeChat Pay: still refunding until its notification.
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&token))
+            .await
+            .body["status"],
+        "refunding"
+    );
+    let out_refund_no = refunds[0]["out_refund_no"].as_str().unwrap();
+    let result = |amount: i64| json!({"mchid": MCHID, "out_trade_no": no, "transaction_id": "4200", "out_refund_no": out_refund_no, "refund_id": "5000", "refund_status": "SUCCESS", "amount": {"total": total, "refund": amount, "payer_total": total, "payer_refund": amount}});
+    let refund_notify = |h: Vec<(String, String)>, b: String| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .client
+                .post(format!("{}/api/v1/pay/wechat/refund-notify", app.address))
+                .header("content-type", "application/json")
+                .body(b);
+            for (k, v) in &h {
+                req = req.header(k.as_str(), v.as_str());
+            }
+            app.send(req).await
+        }
+    };
+    let (h, b) = fake.notification(&result(total - 1), now, APIV3_KEY.as_bytes());
+    assert_eq!(refund_notify(h, b).await.code(), "PAYMENT_AMOUNT_MISMATCH");
+    let (h, b) = fake.notification(&result(total), now, APIV3_KEY.as_bytes());
+    assert_eq!(
+        refund_notify(h.clone(), b.replace("SUCCESS", "SUCCES5"))
+            .await
+            .code(),
+        "WECHATPAY_SIGNATURE_INVALID"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&token))
+            .await
+            .body["status"],
+        "refunding"
+    );
+    assert_eq!(refund_notify(h.clone(), b.clone()).await.status, 204);
+    assert_eq!(
+        app.get(&format!("/api/v1/orders/{id}"), Some(&token))
+            .await
+            .body["status"],
+        "refunded"
+    );
+    assert_eq!(
+        refund_notify(h, b).await.status,
+        204,
+        "duplicates are acknowledged"
+    );
+}
+
 both!(
+    expired_unpaid_orders_are_queried_then_closed_or_found_paid,
+    wechat_refunds_complete_on_the_refund_notification,
     a_resident_pays_with_wechat_pay,
     notifications_mark_paid_once_and_forgeries_change_nothing,
     without_wechat_pay_the_notify_endpoint_does_not_exist,

@@ -91,9 +91,26 @@ impl Worker {
     pub fn new(db: DatabaseConnection, clock: SharedClock, settings: &crate::Settings) -> Self {
         let w = &settings.worker;
         let mut worker = Self::bare(db, clock, w);
+        let wechatpay = crate::wechatpay::WechatPay::from_settings(
+            &settings.wechatpay,
+            settings.wechat.appid.as_deref(),
+        )
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "WeChat Pay unavailable to the worker");
+            None
+        })
+        .map(Arc::new);
         worker.add_periodic(crate::purge::periodic(w));
-        worker.add_periodic(crate::orders::timeouts_job(w.timeouts_interval_secs));
-        worker.register(crate::orders::REFUND_JOB, crate::orders::ExecuteRefund);
+        worker.add_periodic(crate::orders::timeouts_job(
+            w.timeouts_interval_secs,
+            crate::orders::OrderTimeouts {
+                wechatpay: wechatpay.clone(),
+            },
+        ));
+        worker.register(
+            crate::orders::REFUND_JOB,
+            crate::orders::ExecuteRefund { wechatpay },
+        );
         let client =
             crate::wechat::WechatClient::from_settings(&settings.wechat).unwrap_or_else(|e| {
                 tracing::error!(error = %e, "WeChat client unavailable: notifications are off");

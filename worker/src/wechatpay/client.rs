@@ -83,19 +83,42 @@ pub struct Transaction {
     pub mchid: String,
     /// Our payment number.
     pub out_trade_no: String,
-    /// WeChat's transaction id.
+    /// WeChat's transaction id (absent before payment).
+    #[serde(default)]
     pub transaction_id: String,
     /// `SUCCESS` when paid.
     pub trade_state: String,
     /// Amounts.
+    #[serde(default)]
     pub amount: TransactionAmount,
 }
 
 /// The amount of a transaction.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct TransactionAmount {
     /// Total in fen.
+    #[serde(default)]
     pub total: i64,
+}
+
+/// A decrypted refund notification.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RefundResult {
+    /// The merchant id.
+    pub mchid: String,
+    /// Our refund number.
+    pub out_refund_no: String,
+    /// `SUCCESS`, `CLOSED` or `ABNORMAL`.
+    pub refund_status: String,
+    /// Amounts.
+    pub amount: RefundAmount,
+}
+
+/// The amount of a refund.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RefundAmount {
+    /// Refunded, in fen.
+    pub refund: i64,
 }
 
 fn nonce() -> String {
@@ -261,6 +284,120 @@ impl WechatPay {
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| PayError::Malformed("no prepay_id".into()))
+    }
+
+    /// The state of a payment (`SUCCESS`, `NOTPAY`, `CLOSED`, …) and, when
+    /// paid, the transaction — for payments whose notification is late.
+    pub async fn query(&self, out_trade_no: &str, now: i64) -> Result<Transaction, PayError> {
+        let path = format!(
+            "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+            self.mchid
+        );
+        let (_, bytes) = self.call(reqwest::Method::GET, &path, None, now).await?;
+        let t: Transaction =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        if t.mchid != self.mchid || t.out_trade_no != out_trade_no {
+            return Err(PayError::Malformed(
+                "query answer for another payment".into(),
+            ));
+        }
+        Ok(t)
+    }
+
+    /// Closes an unpaid payment so that it can no longer be paid.
+    pub async fn close(&self, out_trade_no: &str, now: i64) -> Result<(), PayError> {
+        let path = format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close");
+        self.call(
+            reqwest::Method::POST,
+            &path,
+            Some(&json!({"mchid": self.mchid})),
+            now,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Asks for a refund; returns WeChat Pay's status (`SUCCESS`,
+    /// `PROCESSING`, …). Repeating an `out_refund_no` is safe.
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        out_refund_no: &str,
+        refund_fen: i64,
+        total_fen: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<String, PayError> {
+        let body = json!({
+            "out_trade_no": out_trade_no,
+            "out_refund_no": out_refund_no,
+            "reason": reason.chars().take(80).collect::<String>(),
+            "notify_url": self.notify_url.replace("/pay/wechat/notify", "/pay/wechat/refund-notify"),
+            "amount": {"refund": refund_fen, "total": total_fen, "currency": "CNY"},
+        });
+        let (_, bytes) = self
+            .call(
+                reqwest::Method::POST,
+                "/v3/refund/domestic/refunds",
+                Some(&body),
+                now,
+            )
+            .await?;
+        let v: Value =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        v["status"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| PayError::Malformed("no status".into()))
+    }
+
+    /// Verifies and decrypts a refund notification.
+    pub fn parse_refund_notification(
+        &self,
+        headers: &NotificationHeaders,
+        body: &[u8],
+        now: i64,
+    ) -> Result<RefundResult, PayError> {
+        let plain = self.open_notification(headers, body, now)?;
+        let r: RefundResult =
+            serde_json::from_slice(&plain).map_err(|e| PayError::Malformed(e.to_string()))?;
+        if r.mchid != self.mchid {
+            return Err(PayError::Malformed(
+                "notification for another merchant".into(),
+            ));
+        }
+        Ok(r)
+    }
+
+    fn open_notification(
+        &self,
+        headers: &NotificationHeaders,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Vec<u8>, PayError> {
+        self.platform
+            .verify(
+                &headers.serial,
+                &headers.timestamp,
+                &headers.nonce,
+                body,
+                &headers.signature,
+                now,
+            )
+            .map_err(|_| PayError::Unverified)?;
+        let v: Value =
+            serde_json::from_slice(body).map_err(|e| PayError::Malformed(e.to_string()))?;
+        let r = &v["resource"];
+        if r["algorithm"] != "AEAD_AES_256_GCM" {
+            return Err(PayError::Malformed("unsupported algorithm".into()));
+        }
+        decrypt_resource(
+            &self.apiv3_key,
+            r["nonce"].as_str().unwrap_or(""),
+            r["associated_data"].as_str().unwrap_or(""),
+            r["ciphertext"].as_str().unwrap_or(""),
+        )
+        .map_err(|_| PayError::Unverified)
     }
 
     /// The `wx.requestPayment` parameters for a prepay id.

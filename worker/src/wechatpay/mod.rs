@@ -4,4 +4,6 @@
 pub mod client;
 pub mod crypto;
 
-pub use client::{NotificationHeaders, PayError, RequestPayment, Transaction, WechatPay};
+pub use client::{
+    NotificationHeaders, PayError, RefundResult, RequestPayment, Transaction, WechatPay,
+};
