@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Order throughput: quote + create + demo pay (+ confirm) on the demo county.
+
+Starts the release binary (`cargo build --release -p api` first) in demo
+mode on SQLite and on a throwaway PostgreSQL cluster, signs in N demo
+residents with city addresses, opens the bun kitchen around the clock, and
+drives the full paid-order flow from worker threads at increasing
+concurrency. Reports paid orders/s, p50/p99 of the whole flow and of each
+step, and the server's RSS; writes bench/results/orders.json.
+
+    python3 bench/orders.py [--seconds 10] [--levels 4,8,16] [--postgres auto|off|URL]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import latency  # noqa: E402  (shared helpers: ports, requests, PostgreSQL)
+
+ROOT = latency.ROOT
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(p / 100 * len(xs)))] * 1000, 2) if xs else None
+
+
+def setup(port, residents):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    status, body = latency.request(c, "POST", "/api/v1/auth/wechat-login", {"code": "demo:huaqiao"})
+    kitchen = json.loads(body)["access_token"]
+    status, body = latency.request(c, "GET", "/api/v1/merchant/store", token=kitchen)
+    store = json.loads(body)
+    hours = [{"day": d, "open": "00:00", "close": "23:59"} for d in range(1, 8)]
+    status, body = latency.request(c, "PATCH", "/api/v1/merchant/store", {"version": store["version"], "hours": hours}, token=kitchen)
+    assert status == 200, body
+    status, body = latency.request(c, "GET", "/api/v1/merchant/products", token=kitchen)
+    sku = next(p for p in json.loads(body) if p["name"] == "黑猪肉包子")["skus"][0]["id"]  # unlimited stock
+    people = []
+    for i in range(residents):
+        status, body = latency.request(c, "POST", "/api/v1/auth/wechat-login", {"code": f"demo:bench-{i}"})
+        token = json.loads(body)["access_token"]
+        status, body = latency.request(c, "POST", "/api/v1/addresses", {
+            "contact_name": "测", "contact_phone": "13800000000", "detail": "东关社区 1 号",
+            "location": {"lat": 33.3320, "lng": 105.6140}}, token=token)
+        assert status == 201, body
+        people.append((token, json.loads(body)["id"]))
+    return store["id"], sku, people
+
+
+def drive(port, store, sku, people, seconds, concurrency):
+    lock = threading.Lock()
+    flows, steps, errors = [], {"quote": [], "create": [], "pay": [], "confirm": []}, [0]
+    stop_at = time.perf_counter() + seconds
+    counter = [0]
+    samples = []
+    # Keys must differ between levels: a repeated key returns the first order.
+    run_id = f"{os.getpid()}-{concurrency}-{time.time_ns()}"
+
+    def worker(k):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        token, address = people[k % len(people)]
+        order = {"store_id": store, "address_id": address, "items": [{"sku_id": sku, "qty": 2}]}
+        mine = {s: [] for s in steps}
+        my_flows = []
+        while time.perf_counter() < stop_at:
+            with lock:
+                counter[0] += 1
+                n = counter[0]
+            t0 = time.perf_counter()
+            s, _ = latency.request(conn, "POST", "/api/v1/orders/quote", order, token=token)
+            t1 = time.perf_counter()
+            conn.request("POST", "/api/v1/orders", body=json.dumps(order), headers={
+                "content-type": "application/json", "authorization": "Bearer " + token,
+                "idempotency-key": f"bench-{run_id}-{n}"})
+            r = conn.getresponse()
+            created = json.loads(r.read())
+            t2 = time.perf_counter()
+            if r.status != 201:
+                errors[0] += 1
+                samples.append(("create", r.status, created.get("code")))
+                continue
+            s, body = latency.request(conn, "POST", f"/api/v1/orders/{created['id']}/pay", {}, token=token)
+            t3 = time.perf_counter()
+            confirm = json.loads(body)["confirm_path"]
+            s, _ = latency.request(conn, "POST", confirm, {}, token=token)
+            t4 = time.perf_counter()
+            if s != 200:
+                errors[0] += 1
+                samples.append(("confirm", s, None))
+                continue
+            for name, a, b in (("quote", t0, t1), ("create", t1, t2), ("pay", t2, t3), ("confirm", t3, t4)):
+                mine[name].append(b - a)
+            my_flows.append(t4 - t0)
+        with lock:
+            flows.extend(my_flows)
+            for s_ in steps:
+                steps[s_].extend(mine[s_])
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "concurrency": concurrency,
+        "paid_orders": len(flows),
+        "orders_per_s": round(len(flows) / elapsed, 1),
+        "requests_per_s": round(4 * len(flows) / elapsed, 1),
+        "errors": errors[0],
+        "error_samples": sorted(set(map(str, samples)))[:5],
+        "flow_p50_ms": pct(flows, 50),
+        "flow_p99_ms": pct(flows, 99),
+        "step_p50_ms": {k: pct(v, 50) for k, v in steps.items()},
+        "step_p99_ms": {k: pct(v, 99) for k, v in steps.items()},
+    }
+
+
+def run(label, db_url, args):
+    cwd = tempfile.mkdtemp(prefix="tongcheng-bench-")
+    port = latency.free_port()
+    env = {"PATH": os.environ.get("PATH", ""), "RUST_LOG": "warn",
+           "TONGCHENG__HTTP__BIND": f"127.0.0.1:{port}", "TONGCHENG__DATABASE__MAX_CONNECTIONS": "16"}
+    if db_url:
+        env["TONGCHENG__DATABASE__URL"] = db_url
+    proc = subprocess.Popen([latency.BINARY, "serve", "--demo"], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    try:
+        latency.wait_ready(port, proc)
+        store, sku, people = setup(port, 32)
+        out = []
+        for level in args.levels:
+            r = drive(port, store, sku, people, args.seconds, level)
+            r["server_rss_mib"] = round(rss_kib(proc.pid) / 1024, 1)
+            out.append(r)
+            print(f"{label:9} c={level:<3} {r['orders_per_s']:>7} paid orders/s ({r['requests_per_s']} req/s)  "
+                  f"flow p50 {r['flow_p50_ms']} ms p99 {r['flow_p99_ms']} ms  create p99 {r['step_p99_ms']['create']} ms  "
+                  f"RSS {r['server_rss_mib']} MiB  errors {r['errors']} {r['error_samples']}")
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(cwd, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--levels", default="4,8,16")
+    ap.add_argument("--postgres", default="auto")
+    args = ap.parse_args()
+    args.levels = [int(x) for x in args.levels.split(",")]
+    if not os.path.exists(latency.BINARY):
+        raise SystemExit("build it first: cargo build --release -p api")
+    out = {"machine": f"{os.cpu_count()} cores", "seconds": args.seconds, "results": {}}
+    out["results"]["sqlite"] = run("sqlite", None, args)
+    if args.postgres != "off":
+        tmp = tempfile.mkdtemp(prefix="tongcheng-bench-pg-")
+        stop = None
+        try:
+            url, stop = latency.start_postgres(tmp) if args.postgres == "auto" else (args.postgres, None)
+            if url:
+                out["results"]["postgres"] = run("postgres", url, args)
+        finally:
+            if stop:
+                subprocess.run(stop, capture_output=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "results", "orders.json"), "w") as f:
+        json.dump(out, f, indent=2, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
