@@ -16,12 +16,35 @@ use worker::wechatpay::{NotificationHeaders, PayError};
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
-fn header(req: &HttpRequest, name: &str) -> String {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned()
+/// The signature headers of a WeChat Pay notification.
+fn signature_headers(req: &HttpRequest) -> NotificationHeaders {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    NotificationHeaders {
+        timestamp: header("wechatpay-timestamp"),
+        nonce: header("wechatpay-nonce"),
+        signature: header("wechatpay-signature"),
+        serial: header("wechatpay-serial"),
+    }
+}
+
+/// A notification that failed verification is 401; a malformed one 400.
+fn refused(e: PayError) -> ApiError {
+    match e {
+        PayError::Unverified => {
+            tracing::warn!("refused a WeChat Pay notification that failed verification");
+            ApiError::new(
+                ErrorCode::WECHATPAY_SIGNATURE_INVALID,
+                "notification failed verification",
+            )
+        }
+        other => ApiError::new(ErrorCode::BAD_REQUEST, other.to_string()),
+    }
 }
 
 /// Receives a payment notification from WeChat Pay.
@@ -42,24 +65,10 @@ pub async fn notify(
         return Err(ApiError::not_found("payment notifications"));
     };
     let now = state.clock.now();
-    let headers = NotificationHeaders {
-        timestamp: header(&req, "wechatpay-timestamp"),
-        nonce: header(&req, "wechatpay-nonce"),
-        signature: header(&req, "wechatpay-signature"),
-        serial: header(&req, "wechatpay-serial"),
-    };
+    let headers = signature_headers(&req);
     let t = pay
         .parse_payment_notification(&headers, &body, now.timestamp())
-        .map_err(|e| match e {
-            PayError::Unverified => {
-                tracing::warn!("refused a WeChat Pay notification that failed verification");
-                ApiError::new(
-                    ErrorCode::WECHATPAY_SIGNATURE_INVALID,
-                    "notification failed verification",
-                )
-            }
-            other => ApiError::new(ErrorCode::BAD_REQUEST, other.to_string()),
-        })?;
+        .map_err(refused)?;
     if t.trade_state != "SUCCESS" {
         return Ok(HttpResponse::NoContent().finish());
     }
@@ -111,21 +120,10 @@ pub async fn refund_notify(
         return Err(ApiError::not_found("payment notifications"));
     };
     let now = state.clock.now();
-    let headers = NotificationHeaders {
-        timestamp: header(&req, "wechatpay-timestamp"),
-        nonce: header(&req, "wechatpay-nonce"),
-        signature: header(&req, "wechatpay-signature"),
-        serial: header(&req, "wechatpay-serial"),
-    };
+    let headers = signature_headers(&req);
     let result = pay
         .parse_refund_notification(&headers, &body, now.timestamp())
-        .map_err(|e| match e {
-            PayError::Unverified => ApiError::new(
-                ErrorCode::WECHATPAY_SIGNATURE_INVALID,
-                "notification failed verification",
-            ),
-            other => ApiError::new(ErrorCode::BAD_REQUEST, other.to_string()),
-        })?;
+        .map_err(refused)?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let r = refund::Entity::find()
         .filter(refund::Column::OutRefundNo.eq(&result.out_refund_no))

@@ -426,29 +426,7 @@ impl WechatPay {
         body: &[u8],
         now: i64,
     ) -> Result<Transaction, PayError> {
-        self.platform
-            .verify(
-                &headers.serial,
-                &headers.timestamp,
-                &headers.nonce,
-                body,
-                &headers.signature,
-                now,
-            )
-            .map_err(|_| PayError::Unverified)?;
-        let v: Value =
-            serde_json::from_slice(body).map_err(|e| PayError::Malformed(e.to_string()))?;
-        let r = &v["resource"];
-        if r["algorithm"] != "AEAD_AES_256_GCM" {
-            return Err(PayError::Malformed("unsupported algorithm".into()));
-        }
-        let plain = decrypt_resource(
-            &self.apiv3_key,
-            r["nonce"].as_str().unwrap_or(""),
-            r["associated_data"].as_str().unwrap_or(""),
-            r["ciphertext"].as_str().unwrap_or(""),
-        )
-        .map_err(|_| PayError::Unverified)?;
+        let plain = self.open_notification(headers, body, now)?;
         let t: Transaction =
             serde_json::from_slice(&plain).map_err(|e| PayError::Malformed(e.to_string()))?;
         if t.mchid != self.mchid || t.appid != self.appid {
