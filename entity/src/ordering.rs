@@ -160,6 +160,19 @@ pub async fn quote(
     req: &QuoteRequest,
     now: DateTime<Utc>,
 ) -> DomainResult<Quote> {
+    quote_for(db, platform_id, user_id, req, now)
+        .await
+        .map(|(q, _)| q)
+}
+
+/// The quote and the address it was priced for.
+async fn quote_for(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    user_id: i64,
+    req: &QuoteRequest,
+    now: DateTime<Utc>,
+) -> DomainResult<(Quote, address::Model)> {
     if req.items.is_empty() || req.items.len() > 50 {
         return Err(DomainError::invalid("items", "order 1 to 50 lines"));
     }
@@ -327,7 +340,7 @@ pub async fn quote(
         checked_add(checked_add(items_total, s.packing_fee_fen)?, delivery_fee)?,
         surcharge,
     )?;
-    Ok(Quote {
+    let quote = Quote {
         store_id: s.id,
         address_id: addr.id,
         delivery_kind: kind.into(),
@@ -341,7 +354,8 @@ pub async fn quote(
         payable_fen: payable,
         plan,
         fee_rule_id,
-    })
+    };
+    Ok((quote, addr))
 }
 
 fn coordinates(a: &address::Model) -> DomainResult<Coordinates> {
@@ -459,7 +473,7 @@ pub async fn place(
             return Ok((o, false));
         }
     }
-    let q = quote(db, platform_id, user_id, req, now).await?;
+    let (q, addr) = quote_for(db, platform_id, user_id, req, now).await?;
     for l in q.lines.iter().filter(|l| l.limited) {
         use sea_orm::sea_query::ExprTrait;
         let taken = sku::Entity::update_many()
@@ -475,7 +489,6 @@ pub async fn place(
             return Err(DomainError::InsufficientStock(l.sku_id));
         }
     }
-    let addr = addresses::get(db, platform_id, user_id, req.address_id).await?;
     let o = order::ActiveModel {
         platform_id: Set(platform_id),
         order_no: Set(order_no.to_owned()),
