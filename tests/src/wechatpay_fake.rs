@@ -79,7 +79,11 @@ struct Keys {
 /// An answer signed with the platform key. It carries the request's own
 /// timestamp, so that answers fit the app's (test) clock.
 fn signed_response(keys: &Keys, req: &Request, status: u16, body: &Value) -> ResponseTemplate {
-    let text = body.to_string();
+    signed_raw(keys, req, status, &body.to_string())
+}
+
+/// A signed answer with a raw body (empty for 204).
+fn signed_raw(keys: &Keys, req: &Request, status: u16, text: &str) -> ResponseTemplate {
     let ts =
         auth_field(req, "timestamp").unwrap_or_else(|| chrono::Utc::now().timestamp().to_string());
     let nonce = "fake-pay-nonce-0001";
@@ -87,12 +91,26 @@ fn signed_response(keys: &Keys, req: &Request, status: u16, body: &Value) -> Res
         &keys.platform,
         format!("{ts}\n{nonce}\n{text}\n").as_bytes(),
     );
-    ResponseTemplate::new(status)
+    let answer = ResponseTemplate::new(status)
         .insert_header("wechatpay-timestamp", ts.as_str())
         .insert_header("wechatpay-nonce", nonce)
         .insert_header("wechatpay-signature", sig.as_str())
-        .insert_header("wechatpay-serial", PLATFORM_KEY_ID)
-        .set_body_raw(text, "application/json")
+        .insert_header("wechatpay-serial", PLATFORM_KEY_ID);
+    if text.is_empty() {
+        answer
+    } else {
+        answer.set_body_raw(text.to_owned(), "application/json")
+    }
+}
+
+/// WeChat Pay's answer to a request whose signature does not verify.
+fn sign_error(keys: &Keys, req: &Request) -> ResponseTemplate {
+    signed_response(
+        keys,
+        req,
+        401,
+        &json!({"code": "SIGN_ERROR", "message": "签名错误"}),
+    )
 }
 
 /// A field of the request's `Authorization: WECHATPAY2-SHA256-RSA2048 ...`.
@@ -145,12 +163,7 @@ struct Jsapi {
 impl Respond for Jsapi {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         if !authorized(&self.keys, req) {
-            return signed_response(
-                &self.keys,
-                req,
-                401,
-                &json!({"code": "SIGN_ERROR", "message": "签名错误"}),
-            );
+            return sign_error(&self.keys, req);
         }
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         if let Ok(mut s) = self.seen.lock() {
@@ -175,12 +188,7 @@ struct Query {
 impl Respond for Query {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         if !authorized(&self.keys, req) {
-            return signed_response(
-                &self.keys,
-                req,
-                401,
-                &json!({"code": "SIGN_ERROR", "message": "签名错误"}),
-            );
+            return sign_error(&self.keys, req);
         }
         let no = req.url.path().rsplit('/').next().unwrap_or("").to_owned();
         let paid = self.paid.lock().ok().and_then(|p| p.get(&no).copied());
@@ -205,26 +213,14 @@ struct Recorder {
 impl Respond for Recorder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         if !authorized(&self.keys, req) {
-            return signed_response(
-                &self.keys,
-                req,
-                401,
-                &json!({"code": "SIGN_ERROR", "message": "签名错误"}),
-            );
+            return sign_error(&self.keys, req);
         }
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         if let Ok(mut l) = self.log.lock() {
             l.push((req.url.path().to_owned(), body.clone()));
         }
         if req.url.path().ends_with("/close") {
-            let ts = auth_field(req, "timestamp").unwrap_or_default();
-            let nonce = "fake-pay-nonce-close";
-            let sig = sign(&self.keys.platform, format!("{ts}\n{nonce}\n\n").as_bytes());
-            return ResponseTemplate::new(204)
-                .insert_header("wechatpay-timestamp", ts.as_str())
-                .insert_header("wechatpay-nonce", nonce)
-                .insert_header("wechatpay-signature", sig.as_str())
-                .insert_header("wechatpay-serial", PLATFORM_KEY_ID);
+            return signed_raw(&self.keys, req, 204, "");
         }
         let answer = json!({
             "refund_id": "50000000382019052709732678859",
