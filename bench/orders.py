@@ -4,11 +4,11 @@
 Starts the release binary (`cargo build --release -p api` first) in demo
 mode on SQLite and on a throwaway PostgreSQL cluster, signs in N demo
 residents with city addresses, opens the bun kitchen around the clock, and
-drives the full paid-order flow from worker threads at increasing
-concurrency. Reports paid orders/s, p50/p99 of the whole flow and of each
+drives the full paid-order flow at increasing concurrency from a compiled
+single-threaded generator (tests/examples/order_load.rs). Reports paid orders/s, p50/p99 of the whole flow and of each
 step, and the server's RSS; writes bench/results/orders.json.
 
-    python3 bench/orders.py [--seconds 10] [--levels 4,8,16] [--postgres auto|off|URL]
+    python3 bench/orders.py [--seconds 10] [--levels 4,8,16] [--postgres auto|off|URL] [--sqlite on|off]
 """
 
 import argparse
@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -64,69 +63,34 @@ def setup(port, residents):
     return store["id"], sku, people
 
 
+GENERATOR = os.path.join(ROOT, "target", "release", "examples", "order_load")
+
+
 def drive(port, store, sku, people, seconds, concurrency):
-    lock = threading.Lock()
-    flows, steps, errors = [], {"quote": [], "create": [], "pay": [], "confirm": []}, [0]
-    stop_at = time.perf_counter() + seconds
-    counter = [0]
-    samples = []
-    # Keys must differ between levels: a repeated key returns the first order.
+    """Runs the compiled generator (tests/examples/order_load.rs) on one
+    thread; Python only prepares the residents and reads the figures."""
     run_id = f"{os.getpid()}-{concurrency}-{time.time_ns()}"
-
-    def worker(k):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        token, address = people[k % len(people)]
-        order = {"store_id": store, "address_id": address, "items": [{"sku_id": sku, "qty": 2}]}
-        mine = {s: [] for s in steps}
-        my_flows = []
-        while time.perf_counter() < stop_at:
-            with lock:
-                counter[0] += 1
-                n = counter[0]
-            t0 = time.perf_counter()
-            s, _ = latency.request(conn, "POST", "/api/v1/orders/quote", order, token=token)
-            t1 = time.perf_counter()
-            conn.request("POST", "/api/v1/orders", body=json.dumps(order), headers={
-                "content-type": "application/json", "authorization": "Bearer " + token,
-                "idempotency-key": f"bench-{run_id}-{n}"})
-            r = conn.getresponse()
-            created = json.loads(r.read())
-            t2 = time.perf_counter()
-            if r.status != 201:
-                errors[0] += 1
-                samples.append(("create", r.status, created.get("code")))
-                continue
-            s, body = latency.request(conn, "POST", f"/api/v1/orders/{created['id']}/pay", {}, token=token)
-            t3 = time.perf_counter()
-            confirm = json.loads(body)["confirm_path"]
-            s, _ = latency.request(conn, "POST", confirm, {}, token=token)
-            t4 = time.perf_counter()
-            if s != 200:
-                errors[0] += 1
-                samples.append(("confirm", s, None))
-                continue
-            for name, a, b in (("quote", t0, t1), ("create", t1, t2), ("pay", t2, t3), ("confirm", t3, t4)):
-                mine[name].append(b - a)
-            my_flows.append(t4 - t0)
-        with lock:
-            flows.extend(my_flows)
-            for s_ in steps:
-                steps[s_].extend(mine[s_])
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    setup = json.dumps({"port": port, "store": store, "sku": sku, "people": [list(p) for p in people]})
+    proc = subprocess.Popen([GENERATOR, str(concurrency), str(seconds), run_id],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc.stdin.write(setup.encode())
+    proc.stdin.close()
+    raw = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"order_load failed with status {status}")
+    r = json.loads(raw)
+    elapsed = r["elapsed_s"]
+    flows = [x / 1e6 for x in r["flows_us"]]
+    steps = {k: [x / 1e6 for x in v] for k, v in r["steps_us"].items()}
     return {
         "concurrency": concurrency,
         "paid_orders": len(flows),
         "orders_per_s": round(len(flows) / elapsed, 1),
         "requests_per_s": round(4 * len(flows) / elapsed, 1),
-        "errors": errors[0],
-        "error_samples": sorted(set(map(str, samples)))[:5],
+        "errors": r["errors"],
+        "error_samples": r["error_samples"],
+        "generator_cpu_pct": round(100 * (usage.ru_utime + usage.ru_stime) / elapsed, 1),
         "flow_p50_ms": pct(flows, 50),
         "flow_p99_ms": pct(flows, 99),
         "step_p50_ms": {k: pct(v, 50) for k, v in steps.items()},
@@ -152,7 +116,7 @@ def run(label, db_url, args):
             out.append(r)
             print(f"{label:9} c={level:<3} {r['orders_per_s']:>7} paid orders/s ({r['requests_per_s']} req/s)  "
                   f"flow p50 {r['flow_p50_ms']} ms p99 {r['flow_p99_ms']} ms  create p99 {r['step_p99_ms']['create']} ms  "
-                  f"RSS {r['server_rss_mib']} MiB  errors {r['errors']} {r['error_samples']}")
+                  f"RSS {r['server_rss_mib']} MiB  generator {r['generator_cpu_pct']}% CPU  errors {r['errors']} {r['error_samples']}")
         return out
     finally:
         proc.terminate()
@@ -165,12 +129,14 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--levels", default="4,8,16")
     ap.add_argument("--postgres", default="auto")
+    ap.add_argument("--sqlite", default="on", choices=["on", "off"])
     args = ap.parse_args()
     args.levels = [int(x) for x in args.levels.split(",")]
-    if not os.path.exists(latency.BINARY):
-        raise SystemExit("build it first: cargo build --release -p api")
+    if not (os.path.exists(latency.BINARY) and os.path.exists(GENERATOR)):
+        raise SystemExit("build first: cargo build --release -p api -p tests --example order_load")
     out = {"machine": f"{os.cpu_count()} cores", "seconds": args.seconds, "results": {}}
-    out["results"]["sqlite"] = run("sqlite", None, args)
+    if args.sqlite == "on":
+        out["results"]["sqlite"] = run("sqlite", None, args)
     if args.postgres != "off":
         tmp = tempfile.mkdtemp(prefix="tongcheng-bench-pg-")
         stop = None

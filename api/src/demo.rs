@@ -111,6 +111,58 @@ const DEMO_USERS: &[(&str, &str, &[Role])] = &[
     ("rider-zhao", "赵师傅 (骑手)", &[Role::Rider]),
 ];
 
+/// A verified demo rider, off duty (found by user).
+async fn seed_rider(
+    db: &impl sea_orm::ConnectionTrait,
+    pid: i64,
+    user_id: i64,
+    login: &str,
+    display: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use entity::rider;
+    use sea_orm::ActiveModelTrait;
+    let exists = rider::Entity::find()
+        .filter(rider::Column::PlatformId.eq(pid))
+        .filter(rider::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(());
+    }
+    rider::ActiveModel {
+        platform_id: Set(pid),
+        user_id: Set(user_id),
+        real_name: Set(display.split(' ').next().unwrap_or(display).to_owned()),
+        phone: Set(format!("1390000{:04}", user_id % 10_000)),
+        // Not a real ID number's hash: demo riders never registered.
+        id_number_hash: Set(format!("demo-{login}")),
+        id_number_last4: Set("0000".into()),
+        vehicle: Set("e_bike".into()),
+        health_cert_no: Set(format!("DEMO-{user_id}")),
+        health_cert_expires: Set((now + chrono::Duration::days(365)).date_naive()),
+        poor_household: Set(login == "rider-zhao"),
+        status: Set("verified".into()),
+        review_reason: Set(None),
+        reviewed_by: Set(None),
+        reviewed_at: Set(Some(now)),
+        on_duty: Set(false),
+        // No position until the rider's phone reports one.
+        lat: Set(None),
+        lng: Set(None),
+        located_at: Set(None),
+        active_jobs: Set(0),
+        give_ups: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 /// Seeds the demo county if the database has no platform yet.
 pub async fn seed_if_empty(
     db: &DatabaseConnection,
@@ -242,6 +294,9 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
         }
         for &role in roles {
             accounts::grant_role(&txn, pid, u.id, role, now).await?;
+        }
+        if roles.contains(&Role::Rider) {
+            seed_rider(&txn, pid, u.id, login, display, now).await?;
         }
         owners.insert(login, u.id);
         demo_logins.push((code, display.to_owned()));

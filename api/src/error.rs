@@ -88,6 +88,21 @@ error_codes! {
     WECHAT_IDENTITY_REQUIRED = StatusCode::FORBIDDEN, "Paying with WeChat needs a WeChat sign-in for this mini-program.";
     NOT_STORE_STAFF = StatusCode::FORBIDDEN, "You do not work at a store on this platform.";
     UNSUPPORTED_IMAGE = StatusCode::UNSUPPORTED_MEDIA_TYPE, "The upload is not a JPEG, PNG or WebP image (checked by content).";
+    RIDER_ALREADY_REGISTERED = StatusCode::CONFLICT, "You are registered as a rider already (pending or verified).";
+    ID_NUMBER_TAKEN = StatusCode::CONFLICT, "Another rider registered with this ID number.";
+    RIDER_NOT_VERIFIED = StatusCode::FORBIDDEN, "Register and wait for an operator to verify you first.";
+    HEALTH_CERT_EXPIRED = StatusCode::CONFLICT, "The rider's health certificate has expired; renew it to go on duty.";
+    NOT_ON_DUTY = StatusCode::CONFLICT, "Go on duty first.";
+    JOB_TAKEN = StatusCode::CONFLICT, "Another rider took this job first.";
+    RIDER_AT_CAPACITY = StatusCode::CONFLICT, "You carry as many jobs as the platform allows.";
+    INVALID_JOB_STATE = StatusCode::CONFLICT, "The delivery job cannot take this step from its status.";
+    GRAB_NOT_ALLOWED = StatusCode::CONFLICT, "The platform dispatches jobs automatically; wait for an offer.";
+    OUTSIDE_PICKUP_GEOFENCE = StatusCode::UNPROCESSABLE_ENTITY, "Pickup is only possible at the store (within the platform's radius).";
+    ORDER_NOT_READY = StatusCode::CONFLICT, "The kitchen has not marked the order ready yet.";
+    DELIVERY_CODE_WRONG = StatusCode::UNPROCESSABLE_ENTITY, "Wrong delivery code; the message says how many attempts are left.";
+    JOB_LOCKED = StatusCode::LOCKED, "Three wrong delivery codes: the job waits for an operator.";
+    NO_OFFER = StatusCode::CONFLICT, "No open offer of this job to you (expired or answered).";
+    NOT_TRACKABLE = StatusCode::CONFLICT, "Tracking exists only while the order is out for delivery.";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
     SERVER_BUSY = StatusCode::SERVICE_UNAVAILABLE, "The server is at capacity for this kind of request; retry shortly.";
     INTERNAL = StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error; the request id finds it in the logs.";
@@ -239,6 +254,27 @@ impl From<entity::error::DomainError> for ApiError {
             }
             e @ D::AmountMismatch { .. } => {
                 ApiError::new(ErrorCode::PAYMENT_AMOUNT_MISMATCH, e.to_string())
+            }
+            D::Delivery(r) => {
+                use entity::delivery::DeliveryRefusal as R;
+                let code = match &r {
+                    R::AlreadyRegistered(_) => ErrorCode::RIDER_ALREADY_REGISTERED,
+                    R::IdNumberTaken => ErrorCode::ID_NUMBER_TAKEN,
+                    R::RiderNotVerified => ErrorCode::RIDER_NOT_VERIFIED,
+                    R::HealthCertExpired(_) => ErrorCode::HEALTH_CERT_EXPIRED,
+                    R::NotOnDuty => ErrorCode::NOT_ON_DUTY,
+                    R::JobTaken => ErrorCode::JOB_TAKEN,
+                    R::RiderAtCapacity(_) => ErrorCode::RIDER_AT_CAPACITY,
+                    R::JobState(_) => ErrorCode::INVALID_JOB_STATE,
+                    R::GrabNotAllowed => ErrorCode::GRAB_NOT_ALLOWED,
+                    R::OutsideGeofence { .. } => ErrorCode::OUTSIDE_PICKUP_GEOFENCE,
+                    R::OrderNotReady => ErrorCode::ORDER_NOT_READY,
+                    R::CodeWrong(_) => ErrorCode::DELIVERY_CODE_WRONG,
+                    R::JobLocked => ErrorCode::JOB_LOCKED,
+                    R::NoOffer => ErrorCode::NO_OFFER,
+                    R::NotTrackable => ErrorCode::NOT_TRACKABLE,
+                };
+                ApiError::new(code, r.to_string())
             }
             D::Db(db) => db.into(),
         }

@@ -86,6 +86,13 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// The ID-number hash key: HMAC of a fixed label under the JWT secret.
+fn identity_key(secret: &[u8]) -> aws_lc_rs::hmac::Key {
+    let root = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
+    let derived = aws_lc_rs::hmac::sign(&root, b"tongcheng/rider-id-number/v1");
+    aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, derived.as_ref())
+}
+
 fn jwt_secret(settings: &Settings, demo: bool) -> Result<Vec<u8>, StartupError> {
     match settings.auth.jwt_secret.as_deref() {
         Some(s) if !demo => {
@@ -174,7 +181,32 @@ fn order_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(m::list)
         .service(m::accept)
         .service(m::reject)
-        .service(m::ready);
+        .service(m::ready)
+        .service(o::tracking);
+    delivery_routes(cfg);
+}
+
+fn delivery_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::{admin_dispatch as a, rider as r};
+    cfg.service(r::register)
+        .service(r::me)
+        .service(r::duty)
+        .service(r::location)
+        .service(r::available)
+        .service(r::mine)
+        .service(r::grab)
+        .service(r::accept)
+        .service(r::decline)
+        .service(r::pickup)
+        .service(r::deliver)
+        .service(r::give_up)
+        .service(r::earnings)
+        .service(a::queue)
+        .service(a::review)
+        .service(a::monitor)
+        .service(a::assign)
+        .service(a::resolve)
+        .service(a::settings);
 }
 
 fn service_area_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -286,6 +318,7 @@ impl Application {
             password_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            identity_key: Arc::new(identity_key(&secret)),
         };
         let listener =
             TcpListener::bind(&state.settings.http.bind).map_err(|source| StartupError::Bind {

@@ -28,4 +28,14 @@ pub struct AppState {
     pub media: Arc<dyn crate::media::MediaStore>,
     /// Permits for password hashing (one per core).
     pub password_slots: Arc<tokio::sync::Semaphore>,
+    /// Key of the keyed hash of riders' ID numbers (derived from the JWT
+    /// secret with its own label, so it is never the signing key itself).
+    pub identity_key: Arc<aws_lc_rs::hmac::Key>,
+}
+
+impl AppState {
+    /// The keyed hash (HMAC-SHA256, hex) of an ID number.
+    pub fn identity_hash(&self, id_number: &str) -> String {
+        hex::encode(aws_lc_rs::hmac::sign(&self.identity_key, id_number.as_bytes()).as_ref())
+    }
 }

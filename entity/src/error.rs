@@ -81,6 +81,9 @@ pub enum DomainError {
         /// Reported by the provider.
         paid_fen: i64,
     },
+    /// A rider or delivery-job step refused.
+    #[error(transparent)]
+    Delivery(crate::delivery::DeliveryRefusal),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),

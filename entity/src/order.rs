@@ -39,6 +39,8 @@ pub struct Model {
     pub request_hash: Option<String>,
     pub paid_at: Option<chrono::DateTime<chrono::Utc>>,
     pub accepted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the kitchen marked it ready (kept if the rider changes).
+    pub ready_at: Option<chrono::DateTime<chrono::Utc>>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }

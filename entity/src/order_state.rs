@@ -95,8 +95,10 @@ pub enum OrderEvent {
     AcceptanceTimeout,
     /// The kitchen finished preparing.
     MarkReady,
-    /// A rider takes the job (city).
+    /// A rider takes the job (city), before or after the food is ready.
     AssignRider,
+    /// The assigned rider gives the job back before pickup (city).
+    ReleaseRider,
     /// The rider picks it up at the store (city).
     PickUp,
     /// Loaded onto a village trip.
@@ -113,7 +115,7 @@ pub enum OrderEvent {
 
 impl OrderEvent {
     /// Every event.
-    pub const ALL: [OrderEvent; 14] = [
+    pub const ALL: [OrderEvent; 15] = [
         OrderEvent::PaymentConfirmed,
         OrderEvent::ResidentCancel,
         OrderEvent::PaymentTimeout,
@@ -122,6 +124,7 @@ impl OrderEvent {
         OrderEvent::AcceptanceTimeout,
         OrderEvent::MarkReady,
         OrderEvent::AssignRider,
+        OrderEvent::ReleaseRider,
         OrderEvent::PickUp,
         OrderEvent::LoadOnTrip,
         OrderEvent::ArriveAtAgentPoint,
@@ -141,6 +144,7 @@ impl OrderEvent {
             OrderEvent::AcceptanceTimeout => "acceptance_timeout",
             OrderEvent::MarkReady => "mark_ready",
             OrderEvent::AssignRider => "assign_rider",
+            OrderEvent::ReleaseRider => "release_rider",
             OrderEvent::PickUp => "pick_up",
             OrderEvent::LoadOnTrip => "load_on_trip",
             OrderEvent::ArriveAtAgentPoint => "arrive_at_agent_point",
@@ -186,7 +190,14 @@ pub fn transition(
         (S::Paid, E::ResidentCancel | E::MerchantReject | E::AcceptanceTimeout, _) => S::Refunding,
         (S::Paid, E::MerchantAccept, _) => S::Accepted,
         (S::Accepted, E::MarkReady, _) => S::Ready,
-        (S::Ready, E::AssignRider, City) => S::RiderAssigned,
+        // A rider may be on the way while the kitchen still cooks: the
+        // status follows the delivery, readiness is recorded as an event
+        // (and `orders.ready_at`), and pickup checks it.
+        (S::Accepted | S::Ready, E::AssignRider, City) => S::RiderAssigned,
+        (S::RiderAssigned, E::MarkReady, City) => S::RiderAssigned,
+        // Back to the kitchen's state; a ready order is marked ready again
+        // by the caller (`orders.ready_at` is kept).
+        (S::RiderAssigned, E::ReleaseRider, City) => S::Accepted,
         (S::RiderAssigned, E::PickUp, City) => S::PickedUp,
         (S::PickedUp, E::Deliver, City) => S::Delivered,
         (S::Ready, E::LoadOnTrip, Village) => S::OnTrip,
@@ -216,7 +227,10 @@ mod tests {
         (S::Paid, E::AcceptanceTimeout, None, S::Refunding),
         (S::Paid, E::MerchantAccept, None, S::Accepted),
         (S::Accepted, E::MarkReady, None, S::Ready),
+        (S::Accepted, E::AssignRider, Some(City), S::RiderAssigned),
         (S::Ready, E::AssignRider, Some(City), S::RiderAssigned),
+        (S::RiderAssigned, E::MarkReady, Some(City), S::RiderAssigned),
+        (S::RiderAssigned, E::ReleaseRider, Some(City), S::Accepted),
         (S::RiderAssigned, E::PickUp, Some(City), S::PickedUp),
         (S::PickedUp, E::Deliver, Some(City), S::Delivered),
         (S::Ready, E::LoadOnTrip, Some(Village), S::OnTrip),
@@ -249,7 +263,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(allowed_count, 2 * 10 + 6, "allowed moves counted per kind");
+        assert_eq!(allowed_count, 2 * 10 + 9, "allowed moves counted per kind");
     }
 
     #[test]

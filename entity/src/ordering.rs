@@ -513,30 +513,29 @@ pub async fn place(
         request_hash: Set(idempotency.map(|(_, h)| h.to_owned())),
         paid_at: Set(None),
         accepted_at: Set(None),
+        ready_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    for l in &q.lines {
-        order_item::ActiveModel {
-            platform_id: Set(platform_id),
-            order_id: Set(o.id),
-            sku_id: Set(l.sku_id),
-            product_id: Set(l.product_id),
-            product_name: Set(l.product_name.clone()),
-            sku_name: Set(l.sku_name.clone()),
-            unit_price_fen: Set(l.unit_price_fen),
-            qty: Set(l.qty),
-            line_total_fen: Set(l.line_total_fen),
-            cold_chain: Set(l.cold_chain.clone()),
-            stock_reserved: Set(l.limited),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-    }
+    order_item::Entity::insert_many(q.lines.iter().map(|l| order_item::ActiveModel {
+        platform_id: Set(platform_id),
+        order_id: Set(o.id),
+        sku_id: Set(l.sku_id),
+        product_id: Set(l.product_id),
+        product_name: Set(l.product_name.clone()),
+        sku_name: Set(l.sku_name.clone()),
+        unit_price_fen: Set(l.unit_price_fen),
+        qty: Set(l.qty),
+        line_total_fen: Set(l.line_total_fen),
+        cold_chain: Set(l.cold_chain.clone()),
+        stock_reserved: Set(l.limited),
+        ..Default::default()
+    }))
+    .exec(db)
+    .await?;
     record(
         db,
         &o,
@@ -627,6 +626,9 @@ pub async fn apply(
         OrderEvent::MerchantAccept => {
             update = update.col_expr(order::Column::AcceptedAt, Expr::value(Some(now)));
         }
+        OrderEvent::MarkReady => {
+            update = update.col_expr(order::Column::ReadyAt, Expr::value(Some(now)));
+        }
         _ => {}
     }
     let moved = update
@@ -672,10 +674,20 @@ pub async fn apply(
     }
     record(db, &o, Some(from), to, event.as_str(), actor, reason, now).await?;
     notify_resident(db, &o, to, now).await?;
-    let fresh = order::Entity::find_by_id(o.id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("order"))?;
+    if event == OrderEvent::MerchantAccept && kind_of(&o) == DeliveryKind::City {
+        crate::delivery::create_job(db, &o, now).await?;
+    }
+    // The guarded update above is the only writer of these columns, so the
+    // new row is known without reading it back.
+    let mut fresh = o;
+    fresh.status = to.as_str().into();
+    fresh.updated_at = now;
+    match event {
+        OrderEvent::PaymentConfirmed => fresh.paid_at = Some(now),
+        OrderEvent::MerchantAccept => fresh.accepted_at = Some(now),
+        OrderEvent::MarkReady => fresh.ready_at = Some(now),
+        _ => {}
+    }
     Ok((fresh, due))
 }
 
@@ -835,7 +847,7 @@ pub async fn start_payment(
 #[derive(Debug, Clone)]
 pub enum PaymentOutcome {
     /// The order is now paid.
-    Paid(order::Model),
+    Paid(Box<order::Model>),
     /// This payment was confirmed before; nothing changed.
     AlreadyPaid,
     /// The order was no longer payable (e.g. cancelled by the timeout): the
@@ -896,7 +908,7 @@ pub async fn confirm_payment(
         now,
     )
     .await?;
-    Ok(PaymentOutcome::Paid(o))
+    Ok(PaymentOutcome::Paid(Box::new(o)))
 }
 
 /// Marks a refund succeeded and the order refunded. Run in a transaction. Idempotent.

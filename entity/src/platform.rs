@@ -28,6 +28,18 @@ pub struct Model {
     pub payment_timeout_secs: i32,
     /// Paid orders not accepted within this many seconds are refunded.
     pub acceptance_timeout_secs: i32,
+    /// City dispatch: `grab`, `auto` or `hybrid` (grab pool first).
+    pub dispatch_mode: String,
+    /// Hybrid: seconds a job stays in the grab pool before automatic dispatch.
+    pub hybrid_wait_secs: i32,
+    /// Jobs a rider may carry at once.
+    pub rider_max_jobs: i32,
+    /// Seconds a rider has to accept an automatic offer.
+    pub offer_timeout_secs: i32,
+    /// A job without a rider this long raises an operator alert.
+    pub unassigned_alert_secs: i32,
+    /// Pickup is allowed within this many metres of the store.
+    pub pickup_geofence_m: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,54 @@ pub struct FeeRules {
     pub chilled_surcharge_fen: i64,
     /// Village cold-chain surcharge per order carrying frozen items.
     pub frozen_surcharge_fen: i64,
+    /// What a city rider earns per job.
+    #[serde(default)]
+    pub rider: RiderFee,
+}
+
+/// A city rider's fee per job: base + distance + surcharges.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RiderFee {
+    /// Paid for every job.
+    pub base_fen: i64,
+    /// Per started kilometre beyond `included_m`.
+    pub per_km_fen: i64,
+    /// Distance the base covers, metres.
+    pub included_m: i64,
+    /// Extra for chilled or frozen goods (cooler box).
+    pub cold_chain_fen: i64,
+    /// Extra for jobs picked up between 22:00 and 06:00 local time.
+    pub night_fen: i64,
+}
+
+impl Default for RiderFee {
+    fn default() -> Self {
+        Self {
+            base_fen: 400,
+            per_km_fen: 100,
+            included_m: 2_000,
+            cold_chain_fen: 100,
+            night_fen: 200,
+        }
+    }
+}
+
+impl RiderFee {
+    /// The fee of a job of `distance_m`, with the coldest class carried and
+    /// whether it falls at night.
+    pub fn fee(&self, distance_m: i64, cold_chain: &str, night: bool) -> i64 {
+        let beyond = (distance_m - self.included_m).max(0);
+        let km = (beyond + 999) / 1_000;
+        let cold = if cold_chain == "ambient" {
+            0
+        } else {
+            self.cold_chain_fen
+        };
+        self.base_fen
+            .saturating_add(km.saturating_mul(self.per_km_fen))
+            .saturating_add(cold)
+            .saturating_add(if night { self.night_fen } else { 0 })
+    }
 }
 
 impl Default for FeeRules {
@@ -59,6 +107,7 @@ impl Default for FeeRules {
             village_route_fen: BTreeMap::new(),
             chilled_surcharge_fen: 200,
             frozen_surcharge_fen: 300,
+            rider: RiderFee::default(),
         }
     }
 }
@@ -83,7 +132,14 @@ impl FeeRules {
             self.village_default_fen,
             self.chilled_surcharge_fen,
             self.frozen_surcharge_fen,
+            self.rider.base_fen,
+            self.rider.per_km_fen,
+            self.rider.cold_chain_fen,
+            self.rider.night_fen,
         ];
+        if !(0..=100_000).contains(&self.rider.included_m) {
+            return Err("rider.included_m: 0 to 100,000 m".into());
+        }
         if amounts
             .iter()
             .chain(self.village_route_fen.values())
@@ -238,6 +294,22 @@ mod tests {
         assert_eq!(r.surcharge(["ambient"]), 0);
         assert_eq!(r.surcharge(["ambient", "frozen", "frozen"]), 300);
         assert_eq!(r.surcharge(["chilled", "frozen"]), 500);
+    }
+
+    #[test]
+    fn rider_fee_is_base_distance_and_surcharges() {
+        let f = RiderFee::default();
+        assert_eq!(f.fee(0, "ambient", false), 400);
+        assert_eq!(f.fee(2_000, "ambient", false), 400);
+        assert_eq!(f.fee(2_001, "ambient", false), 500, "a started km counts");
+        assert_eq!(f.fee(4_500, "ambient", false), 700);
+        assert_eq!(f.fee(4_500, "frozen", false), 800);
+        assert_eq!(f.fee(4_500, "chilled", true), 1_000);
+        // Rules stored before riders existed still load, with the default.
+        let old = r#"{"city_bands":[{"up_to_m":1000,"fee_fen":300}],"village_default_fen":500,
+            "chilled_surcharge_fen":200,"frozen_surcharge_fen":300}"#;
+        let r: FeeRules = serde_json::from_str(old).unwrap();
+        assert_eq!(r.rider, RiderFee::default());
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_000002_listing;
 mod m20261123_000003_orders;
+mod m20261123_000004_job_claims;
+mod m20261123_000005_city_delivery;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_listing::Migration),
             Box::new(m20261123_000003_orders::Migration),
+            Box::new(m20261123_000004_job_claims::Migration),
+            Box::new(m20261123_000005_city_delivery::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod db;
+pub mod dispatch;
 pub mod jobs;
 pub mod notify;
 pub mod orders;

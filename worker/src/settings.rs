@@ -209,12 +209,16 @@ pub struct WorkerSettings {
     pub embedded: bool,
     /// How often an idle worker looks for due jobs, in milliseconds.
     pub poll_interval_ms: u64,
+    /// Queued jobs run at the same time (each slot claims its own).
+    pub concurrency: usize,
     /// How long a claimed job is leased before another worker may retry it.
     pub lease_secs: i64,
     /// Interval of the refresh-token purge, in seconds.
     pub purge_interval_secs: i64,
     /// How often payment and acceptance timeouts are checked, in seconds.
     pub timeouts_interval_secs: i64,
+    /// How often the city dispatch round runs, in seconds.
+    pub dispatch_interval_secs: i64,
 }
 
 impl Default for WorkerSettings {
@@ -222,9 +226,11 @@ impl Default for WorkerSettings {
         Self {
             embedded: true,
             poll_interval_ms: 1_000,
+            concurrency: 4,
             lease_secs: 300,
             purge_interval_secs: 3_600,
             timeouts_interval_secs: 15,
+            dispatch_interval_secs: 5,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP routes, grouped by who uses them.
 
 pub mod admin;
+pub mod admin_dispatch;
 pub mod auth;
 pub mod images;
 pub mod me;
@@ -14,6 +15,7 @@ pub mod pay_notify;
 pub mod product_view;
 pub mod resident;
 pub mod reviews;
+pub mod rider;
 pub mod service_area;
 
 use serde::Deserialize;

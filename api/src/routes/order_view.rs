@@ -45,6 +45,10 @@ pub struct OrderView {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// When it was paid.
     pub paid_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// City orders, to the resident only: the code to tell the rider at the
+    /// door.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_code: Option<String>,
 }
 
 /// Builds the view of an order.
@@ -77,6 +81,7 @@ pub async fn order_view(db: &impl ConnectionTrait, o: order::Model) -> ApiResult
         timeline,
         created_at: o.created_at,
         paid_at: o.paid_at,
+        delivery_code: None,
     })
 }
 

@@ -74,6 +74,7 @@ pub struct Worker {
     periodic: Vec<PeriodicJob>,
     lease: Duration,
     poll: StdDuration,
+    slots: usize,
 }
 
 impl std::fmt::Debug for Worker {
@@ -101,6 +102,9 @@ impl Worker {
         })
         .map(Arc::new);
         worker.add_periodic(crate::purge::periodic(w));
+        worker.add_periodic(crate::dispatch::round::dispatch_job(
+            w.dispatch_interval_secs,
+        ));
         worker.add_periodic(crate::orders::timeouts_job(
             w.timeouts_interval_secs,
             crate::orders::OrderTimeouts {
@@ -137,6 +141,7 @@ impl Worker {
             periodic: Vec::new(),
             lease: Duration::seconds(settings.lease_secs.max(1)),
             poll: StdDuration::from_millis(settings.poll_interval_ms.max(10)),
+            slots: settings.concurrency.clamp(1, 64),
         }
     }
 
@@ -231,25 +236,55 @@ impl Worker {
     }
 
     /// Runs until `shutdown` turns true; stops only between jobs.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        tracing::info!(worker = %self.id, "worker started");
+    ///
+    /// Slot 0 also runs the periodic jobs and the lease sweep; every slot
+    /// claims and runs queued jobs, so one slow call (a payment provider
+    /// timing out) does not hold up the others.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.id, slots = self.slots, "worker started");
+        let me = Arc::new(self);
+        let loops: Vec<_> = (0..me.slots)
+            .map(|slot| {
+                let me = me.clone();
+                let shutdown = shutdown.clone();
+                tokio::spawn(async move { me.run_slot(slot, shutdown).await })
+            })
+            .collect();
+        for l in loops {
+            if let Err(e) = l.await {
+                tracing::error!(error = %e, "worker slot ended abnormally");
+            }
+        }
+        tracing::info!(worker = %me.id, "worker stopped");
+    }
+
+    async fn run_slot(&self, slot: usize, mut shutdown: watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
                 break;
             }
             let stop = shutdown.clone();
-            match self.run_pending_until(|| *stop.borrow()).await {
+            let pass = if slot == 0 {
+                self.run_pending_until(|| *stop.borrow()).await
+            } else {
+                let mut report = RunReport::default();
+                async {
+                    while !*stop.borrow() && self.run_one(&mut report).await? {}
+                    Ok(report)
+                }
+                .await
+            };
+            match pass {
                 Ok(report) if report.completed + report.failed > 0 => {
-                    tracing::debug!(?report, "worker pass");
+                    tracing::debug!(slot, ?report, "worker pass");
                 }
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "worker pass failed"),
+                Err(e) => tracing::error!(slot, error = %e, "worker pass failed"),
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.poll) => {}
                 _ = shutdown.changed() => {}
             }
         }
-        tracing::info!(worker = %self.id, "worker stopped");
     }
 }

@@ -1,0 +1,27 @@
+//! An automatic dispatch offer of a job to a rider.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+/// An offer of a job to a rider, to accept or decline before it expires.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "dispatch_offers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub platform_id: i64,
+    pub job_id: i64,
+    pub rider_id: i64,
+    /// `pending`, `accepted`, `declined` or `expired`.
+    pub status: String,
+    /// The matching cost the round gave this pair, in seconds.
+    pub cost_secs: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
