@@ -206,7 +206,9 @@ fn delivery_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(a::monitor)
         .service(a::assign)
         .service(a::resolve)
-        .service(a::settings);
+        .service(a::settings)
+        .service(a::track)
+        .service(routes::resident_stream::stream_order);
 }
 
 fn service_area_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

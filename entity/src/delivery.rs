@@ -174,6 +174,23 @@ pub async fn create_job(
     .await?)
 }
 
+/// The kitchen finished early: dispatch counts lateness from now, not from
+/// the estimate.
+pub async fn ready_now(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    delivery_job::Entity::update_many()
+        .col_expr(delivery_job::Column::ReadyBy, Expr::value(now))
+        .col_expr(delivery_job::Column::UpdatedAt, Expr::value(now))
+        .filter(delivery_job::Column::OrderId.eq(order_id))
+        .filter(delivery_job::Column::ReadyBy.gt(now))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// A job on the platform, or 404.
 pub async fn job(
     db: &impl ConnectionTrait,

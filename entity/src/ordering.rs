@@ -674,8 +674,14 @@ pub async fn apply(
     }
     record(db, &o, Some(from), to, event.as_str(), actor, reason, now).await?;
     notify_resident(db, &o, to, now).await?;
-    if event == OrderEvent::MerchantAccept && kind_of(&o) == DeliveryKind::City {
-        crate::delivery::create_job(db, &o, now).await?;
+    if kind_of(&o) == DeliveryKind::City {
+        match event {
+            OrderEvent::MerchantAccept => {
+                crate::delivery::create_job(db, &o, now).await?;
+            }
+            OrderEvent::MarkReady => crate::delivery::ready_now(db, o.id, now).await?,
+            _ => {}
+        }
     }
     // The guarded update above is the only writer of these columns, so the
     // new row is known without reading it back.

@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --release -p worker --example dispatch_bench -- \
-//!     --sizes 100x300,1000x3000,5000x15000 --k 10 --seed 1
+//!     --sizes 100x300,1000x3000,5000x15000 --k 10,20 --candidates nearest,mutual --seed 1
 //! ```
 //!
 //! Instances are county-sized and deterministic for a seed: pickups at
@@ -19,8 +19,11 @@
 //!
 //! The candidate graph offers each job k riders within 6 km: the k nearest
 //! (`--candidates nearest`), or the k cheapest by that cost
-//! (`--candidates cheapest`, same grid search bounded by the fastest speed);
-//! both by default. Greedy runs on the same graph; the dense optimum uses
+//! (`--candidates cheapest`, same grid search bounded by the fastest speed),
+//! or either plus each rider's k nearest (cheapest) jobs (`mutual`,
+//! `mutual-cheapest`). By default `nearest` and `mutual` with k = 10 and 20;
+//! the worker's round (`worker::dispatch::round`) uses `mutual`, k = 20,
+//! with this cost model. Greedy runs on the same graph; the dense optimum uses
 //! every rider and is skipped above `--dense-max-cells` jobs × riders.
 //!
 //! Prints a Markdown table and writes the same figures as JSON to
@@ -76,8 +79,9 @@ fn default_out() -> PathBuf {
 fn parse_args() -> Result<Args, Box<dyn Error>> {
     let mut args = Args {
         sizes: vec![(100, 300), (1_000, 3_000), (5_000, 15_000)],
-        ks: vec![10],
-        strategies: vec![Strategy::Nearest],
+        ks: vec![10, 20],
+        // `mutual` is what the worker's dispatch round uses (k = 20).
+        strategies: vec![Strategy::Nearest, Strategy::Mutual],
         seed: 1,
         runs: 5,
         dense_max_cells: 4_000_000,

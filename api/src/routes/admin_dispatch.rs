@@ -352,3 +352,32 @@ pub async fn settings(
         .await?;
     Ok(web::Json(b))
 }
+
+/// The track of a job's rider from assignment to delivery (or now).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, description = "Points in time order"),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+))]
+#[get("/admin/dispatch/jobs/{id}/track")]
+pub async fn track(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<entity::rider_position::Model>>> {
+    use entity::rider_position as rp;
+    who.require(Role::Operator)?;
+    let j = delivery::job(&state.db, who.platform_id, *id).await?;
+    let (Some(rider_id), Some(from)) = (j.rider_id, j.assigned_at) else {
+        return Ok(web::Json(Vec::new()));
+    };
+    let to = j.delivered_at.unwrap_or_else(|| state.clock.now());
+    Ok(web::Json(
+        rp::Entity::find()
+            .filter(rp::Column::RiderId.eq(rider_id))
+            .filter(rp::Column::At.gte(from))
+            .filter(rp::Column::At.lte(to))
+            .order_by_asc(rp::Column::At)
+            .all(&state.db)
+            .await?,
+    ))
+}

@@ -14,6 +14,7 @@ pub mod orders;
 pub mod pay_notify;
 pub mod product_view;
 pub mod resident;
+pub mod resident_stream;
 pub mod reviews;
 pub mod rider;
 pub mod service_area;

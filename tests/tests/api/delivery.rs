@@ -32,6 +32,29 @@ fn registration(n: u32) -> Value {
     })
 }
 
+/// Reads an event stream until `until` appears, or to its end (10 s at most).
+async fn read_until(resp: reqwest::Response, until: Option<&str>) -> String {
+    use futures_util::StreamExt;
+    let mut body = resp.bytes_stream();
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(Ok(chunk))) => {
+                text.push_str(&String::from_utf8_lossy(&chunk));
+                if until.is_some_and(|u| text.contains(u)) {
+                    return text;
+                }
+            }
+            Ok(None) if until.is_none() => return text,
+            other => panic!(
+                "stream ended or stalled ({:?}): {text}",
+                other.map(|o| o.is_some())
+            ),
+        }
+    }
+}
+
 /// The huaqiao kitchen and store position.
 const STORE: (f64, f64) = (33.3297, 105.6079);
 
@@ -352,7 +375,22 @@ async fn a_city_order_is_grabbed_picked_up_and_delivered(backend: Backend) {
     assert_eq!(t.status, 200, "{}", t.text);
     assert_eq!(t.body["lat"], 33.3340);
     assert!(t.body["remaining_m"].as_i64().unwrap() > 0);
+    let live = app
+        .client
+        .get(format!("{}/api/v1/orders/{order}/stream", app.address))
+        .bearer_auth(&resident)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    let seen = read_until(live, Some("event: tracking")).await;
+    assert!(seen.contains("event: order.picked_up"), "{seen}");
+    assert!(seen.contains("\"lat\":33.334"), "{seen}");
     let stranger = app.demo_token("nosy").await;
+    let s = app
+        .get(&format!("/api/v1/orders/{order}/stream"), Some(&stranger))
+        .await;
+    assert_eq!(s.status, 404);
     let t = app
         .get(&format!("/api/v1/orders/{order}/tracking"), Some(&stranger))
         .await;
@@ -407,6 +445,26 @@ async fn a_city_order_is_grabbed_picked_up_and_delivered(backend: Backend) {
             "deliver"
         ]
     );
+    // The finished order's stream replays the timeline and ends by itself.
+    let done = app
+        .client
+        .get(format!("{}/api/v1/orders/{order}/stream", app.address))
+        .bearer_auth(&resident)
+        .send()
+        .await
+        .unwrap();
+    let all = read_until(done, None).await;
+    assert!(all.contains("event: order.delivered"), "{all}");
+    assert!(!all.contains("event: tracking"), "{all}");
+    let op = app.operator_token().await;
+    let track = app
+        .get(
+            &format!("/api/v1/admin/dispatch/jobs/{job}/track"),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(track.status, 200, "{}", track.text);
+    assert_eq!(track.body[0]["lat"], 33.3340, "{}", track.text);
     let e = app.get("/api/v1/rider/earnings", Some(&wang)).await;
     assert_eq!(e.status, 200, "{}", e.text);
     assert_eq!(e.body["jobs"][0]["job_id"], job);
