@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::finish;
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
@@ -74,22 +75,6 @@ pub async fn review(
     )
     .await;
     Ok(web::Json(finish(txn, res).await?))
-}
-
-async fn finish<T>(
-    txn: sea_orm::DatabaseTransaction,
-    res: entity::error::DomainResult<T>,
-) -> ApiResult<T> {
-    match res {
-        Ok(v) => {
-            txn.commit().await?;
-            Ok(v)
-        }
-        Err(e) => {
-            txn.rollback().await?;
-            Err(e.into())
-        }
-    }
 }
 
 /// A job on the dispatch monitor.

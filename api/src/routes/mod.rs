@@ -38,6 +38,24 @@ pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<Strin
     Ok(v.to_owned())
 }
 
+/// Commits a write transaction when the domain step succeeded and rolls it
+/// back when it refused: a refused step leaves no trace.
+pub async fn finish<T>(
+    txn: sea_orm::DatabaseTransaction,
+    res: entity::error::DomainResult<T>,
+) -> Result<T, ApiError> {
+    match res {
+        Ok(v) => {
+            txn.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e.into())
+        }
+    }
+}
+
 /// An empty JSON object body, for commands without input.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Empty {}

@@ -122,13 +122,7 @@ pub async fn stream_orders(
     q: web::Query<StreamQuery>,
 ) -> ApiResult<HttpResponse> {
     let store = my_store(&state.db, &who).await?;
-    let header = req
-        .headers()
-        .get("last-event-id")
-        .map(|v| v.to_str().ok().and_then(|s| s.trim().parse::<i64>().ok()))
-        .map(|v| v.ok_or_else(|| ApiError::field("Last-Event-ID", "must be an event id")))
-        .transpose()?;
-    let last = match header.or(q.last_event_id) {
+    let last = match resume_point(&req, &q)? {
         Some(id) => id,
         // A fresh subscriber starts from now.
         None => order_event::Entity::find()
@@ -177,9 +171,28 @@ pub async fn stream_orders(
             tokio::time::sleep(c.poll).await;
         }
     });
-    Ok(HttpResponse::Ok()
+    Ok(sse_response(body))
+}
+
+/// Where a client resumes: `Last-Event-ID`, else `?last_event_id=`.
+pub fn resume_point(req: &HttpRequest, q: &StreamQuery) -> ApiResult<Option<i64>> {
+    let header = req
+        .headers()
+        .get("last-event-id")
+        .map(|v| v.to_str().ok().and_then(|s| s.trim().parse::<i64>().ok()))
+        .map(|v| v.ok_or_else(|| ApiError::field("Last-Event-ID", "must be an event id")))
+        .transpose()?;
+    Ok(header.or(q.last_event_id))
+}
+
+/// A `text/event-stream` response that proxies neither cache nor buffer.
+pub fn sse_response<S>(body: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> + 'static,
+{
+    HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("cache-control", "no-cache"))
         .insert_header(("x-accel-buffering", "no"))
-        .streaming(body))
+        .streaming(body)
 }

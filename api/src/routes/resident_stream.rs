@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::order_stream::StreamQuery;
+use super::order_stream::{StreamQuery, resume_point, sse_response};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
@@ -106,17 +106,12 @@ pub async fn stream_order(
         .await?
         .filter(|o| o.platform_id == who.platform_id && o.user_id == who.user_id)
         .ok_or_else(|| ApiError::not_found("order"))?;
-    let header = req
-        .headers()
-        .get("last-event-id")
-        .map(|v| v.to_str().ok().and_then(|s| s.trim().parse::<i64>().ok()))
-        .map(|v| v.ok_or_else(|| ApiError::field("Last-Event-ID", "must be an event id")))
-        .transpose()?;
+    let resume = resume_point(&req, &q)?;
     let http = &state.settings.http;
     let cursor = Cursor {
         order_id: o.id,
         // Without a resume point the whole timeline is sent first.
-        last: header.or(q.last_event_id).unwrap_or(0),
+        last: resume.unwrap_or(0),
         last_fix: None,
         poll: Duration::from_millis(http.stream_poll_ms.max(50)),
         heartbeat: Duration::from_secs(http.stream_heartbeat_secs.max(1)),
@@ -152,9 +147,5 @@ pub async fn stream_order(
             tokio::time::sleep(c.poll).await;
         }
     });
-    Ok(HttpResponse::Ok()
-        .content_type("text/event-stream")
-        .insert_header(("cache-control", "no-cache"))
-        .insert_header(("x-accel-buffering", "no"))
-        .streaming(body))
+    Ok(sse_response(body))
 }

@@ -9,6 +9,7 @@ use entity::{delivery_job, dispatch_offer, rider};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::finish;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::ApiJson;
@@ -147,23 +148,6 @@ async fn begin_rider(
     let txn = entity::tx::begin_write(&state.db).await?;
     match riders::verified(&txn, who.platform_id, who.user_id).await {
         Ok(r) => Ok((txn, r)),
-        Err(e) => {
-            txn.rollback().await?;
-            Err(e.into())
-        }
-    }
-}
-
-/// Commits on success, rolls back on a refusal: a refused step leaves no trace.
-async fn finish<T>(
-    txn: sea_orm::DatabaseTransaction,
-    res: entity::error::DomainResult<T>,
-) -> ApiResult<T> {
-    match res {
-        Ok(v) => {
-            txn.commit().await?;
-            Ok(v)
-        }
         Err(e) => {
             txn.rollback().await?;
             Err(e.into())

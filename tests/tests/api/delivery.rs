@@ -629,12 +629,22 @@ async fn simultaneous_grabs_have_exactly_one_winner_and_capacity_holds(backend: 
         .count();
     assert_eq!(assigns, 1, "assigned once");
 
-    // Capacity: the platform allows 3 jobs; the 4th grab is refused.
+    // Capacity: the operator allows 2 jobs per rider; the 3rd grab is refused.
+    let bad = app
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/admin/dispatch/settings",
+            Some(json!({"mode": "fast", "hybrid_wait_secs": 60, "rider_max_jobs": 2,
+                   "offer_timeout_secs": 45, "unassigned_alert_secs": 300, "pickup_geofence_m": 200})),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
     let cap = app
         .send_json(
             reqwest::Method::PUT,
             "/api/v1/admin/dispatch/settings",
-            Some(json!({"mode": "hybrid", "hybrid_wait_secs": 60, "rider_max_jobs": 3,
+            Some(json!({"mode": "hybrid", "hybrid_wait_secs": 60, "rider_max_jobs": 2,
                    "offer_timeout_secs": 45, "unassigned_alert_secs": 300, "pickup_geofence_m": 200})),
             Some(&op),
         )
@@ -643,7 +653,7 @@ async fn simultaneous_grabs_have_exactly_one_winner_and_capacity_holds(backend: 
     let wang = app.demo_token("rider-wang").await;
     on_duty_at(&app, &wang, STORE).await;
     let mut codes = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..3 {
         let (_, _, j) = accepted_order(&app, &resident).await;
         codes.push(
             app.post(
@@ -656,10 +666,10 @@ async fn simultaneous_grabs_have_exactly_one_winner_and_capacity_holds(backend: 
             .to_owned(),
         );
     }
-    assert_eq!(codes[3], "RIDER_AT_CAPACITY", "{codes:?}");
+    assert_eq!(codes[2], "RIDER_AT_CAPACITY", "{codes:?}");
     assert_eq!(
         app.get("/api/v1/rider/me", Some(&wang)).await.body["active_jobs"],
-        3
+        2
     );
 }
 
