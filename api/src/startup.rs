@@ -184,6 +184,15 @@ fn order_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(m::ready)
         .service(o::tracking);
     delivery_routes(cfg);
+    ledger_routes(cfg);
+}
+
+fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    use routes::ledger_views as l;
+    cfg.service(l::merchant_account)
+        .service(l::trial_balance)
+        .service(l::add_commission_rule)
+        .service(l::commission_rules);
 }
 
 fn delivery_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -683,6 +683,9 @@ pub async fn apply(
             _ => {}
         }
     }
+    if to == OrderStatus::Delivered {
+        crate::ledger::book_delivery(db, &o, now).await?;
+    }
     // The guarded update above is the only writer of these columns, so the
     // new row is known without reading it back.
     let mut fresh = o;
@@ -895,6 +898,7 @@ pub async fn confirm_payment(
     if claimed.rows_affected != 1 {
         return Ok(PaymentOutcome::AlreadyPaid);
     }
+    crate::ledger::book_payment(db, &pay, now).await?;
     let o = order::Entity::find_by_id(pay.order_id)
         .one(db)
         .await?
@@ -937,6 +941,7 @@ pub async fn complete_refund(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("refund"))?;
+    crate::ledger::book_refund(db, &r, now).await?;
     let o = order::Entity::find_by_id(r.order_id)
         .one(db)
         .await?

@@ -10,6 +10,7 @@ mod m20261123_000002_listing;
 mod m20261123_000003_orders;
 mod m20261123_000004_job_claims;
 mod m20261123_000005_city_delivery;
+mod m20261123_000006_ledger;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_orders::Migration),
             Box::new(m20261123_000004_job_claims::Migration),
             Box::new(m20261123_000005_city_delivery::Migration),
+            Box::new(m20261123_000006_ledger::Migration),
         ]
     }
 }

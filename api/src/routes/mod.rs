@@ -4,6 +4,7 @@ pub mod admin;
 pub mod admin_dispatch;
 pub mod auth;
 pub mod images;
+pub mod ledger_views;
 pub mod me;
 pub mod merchant;
 pub mod merchant_orders;

@@ -7,7 +7,7 @@ use tests::app::ClockExt;
 use tests::{Backend, TestApp, both};
 
 /// Monday 2026-11-23 10:00 in Kang county (UTC+8).
-fn monday_10am() -> chrono::DateTime<Utc> {
+pub(crate) fn monday_10am() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap()
 }
 
@@ -56,9 +56,9 @@ async fn read_until(resp: reqwest::Response, until: Option<&str>) -> String {
 }
 
 /// The huaqiao kitchen and store position.
-const STORE: (f64, f64) = (33.3297, 105.6079);
+pub(crate) const STORE: (f64, f64) = (33.3297, 105.6079);
 
-async fn on_duty_at(app: &TestApp, token: &str, at: (f64, f64)) {
+pub(crate) async fn on_duty_at(app: &TestApp, token: &str, at: (f64, f64)) {
     let d = app
         .post("/api/v1/rider/duty", json!({"on": true}), Some(token))
         .await;
@@ -74,7 +74,7 @@ async fn on_duty_at(app: &TestApp, token: &str, at: (f64, f64)) {
 }
 
 /// A paid city order accepted by the kitchen; returns (resident, kitchen, order id, job id).
-async fn accepted_order(app: &TestApp, resident: &str) -> (String, i64, i64) {
+pub(crate) async fn accepted_order(app: &TestApp, resident: &str) -> (String, i64, i64) {
     let a = app
         .post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3360, "lng": 105.6160}}), Some(resident))
         .await;

@@ -10,6 +10,7 @@ mod delivery;
 mod errors;
 mod images;
 mod jobs;
+mod ledger;
 mod menu;
 mod migrations;
 mod onboarding;

@@ -1,0 +1,154 @@
+//! Reading the ledger: a merchant's account, the operator's trial balance,
+//! and the commission rules with their effective dates.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use entity::ledger::{self, AccountBalance, AccountKind, StatementLine};
+use entity::{Role, commission_rule};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::merchant::my_store;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// A payee's account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PayeeAccount {
+    /// What the platform owes the payee now, in fen.
+    pub balance_fen: i64,
+    /// The latest entries, newest first (at most 100).
+    pub entries: Vec<StatementLine>,
+}
+
+/// The merchant's account: balance and latest entries.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+    (status = 200, body = PayeeAccount),
+    (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
+))]
+#[get("/merchant/account")]
+pub async fn merchant_account(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<PayeeAccount>> {
+    let s = my_store(&state.db, &who).await?;
+    let (balance_fen, entries) = ledger::payee_account(
+        &state.db,
+        who.platform_id,
+        AccountKind::MerchantPayable,
+        s.merchant_id,
+        100,
+    )
+    .await?;
+    Ok(web::Json(PayeeAccount {
+        balance_fen,
+        entries,
+    }))
+}
+
+/// The trial balance of a platform.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrialBalance {
+    /// Every account with its debits, credits and balance.
+    pub accounts: Vec<AccountBalance>,
+    /// Sum of all debits.
+    pub total_debits_fen: i64,
+    /// Sum of all credits.
+    pub total_credits_fen: i64,
+    /// Debits equal credits (always, unless the books are broken).
+    pub balanced: bool,
+}
+
+/// The trial balance: every account's sums; debits must equal credits.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = TrialBalance),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/ledger/trial-balance")]
+pub async fn trial_balance(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<TrialBalance>> {
+    who.require(Role::Operator)?;
+    let accounts = ledger::balances(&state.db, who.platform_id).await?;
+    let d: i64 = accounts.iter().map(|a| a.debits_fen).sum();
+    let c: i64 = accounts.iter().map(|a| a.credits_fen).sum();
+    Ok(web::Json(TrialBalance {
+        accounts,
+        total_debits_fen: d,
+        total_credits_fen: c,
+        balanced: d == c,
+    }))
+}
+
+/// A new commission rule version.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCommissionRule {
+    /// A merchant category (e.g. `restaurant`), or `*` for all others.
+    pub category: String,
+    /// Basis points of goods and packing, 0 (a pilot) to 3,000 (30 %).
+    pub rate_bp: i32,
+    /// From when; not in the past (orders already placed keep their rule).
+    pub effective_from: DateTime<Utc>,
+}
+
+/// Adds a commission rule version; earlier versions and the postings
+/// they priced never change.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewCommissionRule, responses(
+    (status = 201, description = "The new version"),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[post("/admin/commission-rules")]
+pub async fn add_commission_rule(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ApiJson<NewCommissionRule>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let category = super::required_text("category", &body.category, 32)?;
+    if !(0..=3_000).contains(&body.rate_bp) {
+        return Err(ApiError::field("rate_bp", "0 to 3,000 basis points"));
+    }
+    let now = state.clock.now();
+    if body.effective_from < now - chrono::Duration::minutes(1) {
+        return Err(ApiError::field(
+            "effective_from",
+            "must not be in the past: orders already placed keep their rule",
+        ));
+    }
+    let row = commission_rule::ActiveModel {
+        platform_id: Set(who.platform_id),
+        category: Set(category),
+        rate_bp: Set(body.rate_bp),
+        effective_from: Set(body.effective_from),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(HttpResponse::Created().json(row))
+}
+
+/// Every commission rule version of the platform, newest first.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, description = "Rule versions"),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/commission-rules")]
+pub async fn commission_rules(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<commission_rule::Model>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        commission_rule::Entity::find()
+            .filter(commission_rule::Column::PlatformId.eq(who.platform_id))
+            .order_by_desc(commission_rule::Column::EffectiveFrom)
+            .order_by_desc(commission_rule::Column::Id)
+            .all(&state.db)
+            .await?,
+    ))
+}
