@@ -192,7 +192,10 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(l::merchant_account)
         .service(l::trial_balance)
         .service(l::add_commission_rule)
-        .service(l::commission_rules);
+        .service(l::commission_rules)
+        .service(l::rider_account)
+        .service(l::settle)
+        .service(l::settlements);
 }
 
 fn delivery_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -12,6 +12,7 @@ pub mod notify;
 pub mod orders;
 pub mod purge;
 pub mod settings;
+pub mod settle;
 pub mod telemetry;
 pub mod wechat;
 pub mod wechatpay;

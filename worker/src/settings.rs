@@ -219,6 +219,8 @@ pub struct WorkerSettings {
     pub timeouts_interval_secs: i64,
     /// How often the city dispatch round runs, in seconds.
     pub dispatch_interval_secs: i64,
+    /// How often finished business days are checked for settlement, in seconds.
+    pub settlement_interval_secs: i64,
 }
 
 impl Default for WorkerSettings {
@@ -231,6 +233,7 @@ impl Default for WorkerSettings {
             purge_interval_secs: 3_600,
             timeouts_interval_secs: 15,
             dispatch_interval_secs: 5,
+            settlement_interval_secs: 900,
         }
     }
 }

@@ -22,6 +22,26 @@ pub struct PayeeAccount {
     pub balance_fen: i64,
     /// The latest entries, newest first (at most 100).
     pub entries: Vec<StatementLine>,
+    /// Daily statements, newest first (at most 31).
+    pub statements: Vec<entity::statement::Model>,
+}
+
+/// A payee's balance, entries and statements.
+async fn payee(
+    state: &AppState,
+    platform_id: i64,
+    kind: AccountKind,
+    owner_id: i64,
+) -> ApiResult<PayeeAccount> {
+    let (balance_fen, entries) =
+        ledger::payee_account(&state.db, platform_id, kind, owner_id, 100).await?;
+    let statements =
+        entity::settlement::statements_of(&state.db, platform_id, kind, owner_id, 31).await?;
+    Ok(PayeeAccount {
+        balance_fen,
+        entries,
+        statements,
+    })
 }
 
 /// The merchant's account: balance and latest entries.
@@ -35,18 +55,94 @@ pub async fn merchant_account(
     who: Principal,
 ) -> ApiResult<web::Json<PayeeAccount>> {
     let s = my_store(&state.db, &who).await?;
-    let (balance_fen, entries) = ledger::payee_account(
-        &state.db,
-        who.platform_id,
-        AccountKind::MerchantPayable,
-        s.merchant_id,
-        100,
-    )
-    .await?;
-    Ok(web::Json(PayeeAccount {
-        balance_fen,
-        entries,
+    Ok(web::Json(
+        payee(
+            &state,
+            who.platform_id,
+            AccountKind::MerchantPayable,
+            s.merchant_id,
+        )
+        .await?,
+    ))
+}
+
+/// The rider's account: what the platform owes them, entries, statements.
+#[utoipa::path(tag = "rider", security(("bearer" = [])), responses(
+    (status = 200, body = PayeeAccount),
+    (status = 404, description = "NOT_FOUND: not a rider", body = ErrorBody),
+))]
+#[get("/rider/account")]
+pub async fn rider_account(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<PayeeAccount>> {
+    let r = entity::riders::of_user(&state.db, who.platform_id, who.user_id).await?;
+    Ok(web::Json(
+        payee(&state, who.platform_id, AccountKind::RiderPayable, r.id).await?,
+    ))
+}
+
+/// Which day to settle.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SettleDay {
+    /// A finished local business day.
+    pub date: chrono::NaiveDate,
+}
+
+/// What a settlement run did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettlementReport {
+    /// The run (one per platform and day).
+    pub run_id: i64,
+    /// Statements written now (0 when it had run before).
+    pub written: usize,
+    /// Statements of the run.
+    pub total: usize,
+}
+
+/// Settles a finished business day now (the worker does it T+1 on its
+/// own); running it again writes nothing new.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = SettleDay, responses(
+    (status = 200, body = SettlementReport),
+    (status = 422, description = "VALIDATION_FAILED: the day is not over", body = ErrorBody),
+))]
+#[post("/admin/settlements")]
+pub async fn settle(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ApiJson<SettleDay>,
+) -> ApiResult<web::Json<SettlementReport>> {
+    who.require(Role::Operator)?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res =
+        entity::settlement::run(&txn, who.platform_id, body.date, state.clock.now(), None).await;
+    let r = super::finish(txn, res).await?;
+    Ok(web::Json(SettlementReport {
+        run_id: r.run_id,
+        written: r.written,
+        total: r.total,
     }))
+}
+
+/// Settlement runs, newest first.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, description = "Runs"),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/settlements")]
+pub async fn settlements(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<entity::settlement_run::Model>>> {
+    use entity::settlement_run as sr;
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        sr::Entity::find()
+            .filter(sr::Column::PlatformId.eq(who.platform_id))
+            .order_by_desc(sr::Column::BusinessDate)
+            .all(&state.db)
+            .await?,
+    ))
 }
 
 /// The trial balance of a platform.

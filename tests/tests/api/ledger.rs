@@ -294,3 +294,117 @@ both!(
     the_ledger_is_append_only_and_books_an_event_once,
     commission_rules_are_versioned_and_recorded
 );
+
+async fn settlement_is_t_plus_one_resumable_and_runs_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.clock.set(monday_10am());
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let tuesday = monday + Duration::days(1);
+    let resident = app.demo_token("zhang").await;
+    let (kitchen, order, job) = accepted_order(&app, &resident).await;
+    let fee1 = deliver(&app, &resident, &kitchen, order, job).await;
+    let op = app.operator_token().await;
+    let early = app
+        .post(
+            "/api/v1/admin/settlements",
+            json!({"date": monday}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(early.status, 422, "Monday is not over: {}", early.text);
+
+    // Tuesday: another order (fresh tokens: a day has passed).
+    app.clock.advance(Duration::days(1));
+    let resident = app.demo_token("zhang").await;
+    let (kitchen, order, job) = accepted_order(&app, &resident).await;
+    let fee2 = deliver(&app, &resident, &kitchen, order, job).await;
+
+    // Wednesday: Monday's run crashes after its first statement, then resumes.
+    app.clock.advance(Duration::days(1));
+    let op = app.operator_token().await;
+    let crashed = entity::settlement::run(&app.db, 1, monday, app.clock.now_utc(), Some(1)).await;
+    assert!(crashed.is_err());
+    assert_eq!(app.count("statements").await, 1);
+    let resumed = app
+        .post(
+            "/api/v1/admin/settlements",
+            json!({"date": monday}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(resumed.status, 200, "{}", resumed.text);
+    assert_eq!(resumed.body["written"], 1);
+    assert_eq!(resumed.body["total"], 2, "the merchant and the rider");
+    let again = app
+        .post(
+            "/api/v1/admin/settlements",
+            json!({"date": monday}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(again.body["written"], 0, "a second run writes nothing");
+
+    // Tuesday's run from four workers at once: one set of statements.
+    let tasks = (0..4).map(|_| {
+        let db = app.db.clone();
+        let now = app.clock.now_utc();
+        tokio::spawn(async move {
+            let txn = entity::tx::begin_write(&db).await.unwrap();
+            let r = entity::settlement::run(&txn, 1, tuesday, now, None)
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+            r.written
+        })
+    });
+    let written: usize = futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .sum();
+    assert_eq!(written, 2);
+    assert_eq!(app.count("statements").await, 4);
+
+    // The kitchen's statements chain: Tuesday opens where Monday closed.
+    let kitchen = app.demo_token("huaqiao").await;
+    let acct = app.get("/api/v1/merchant/account", Some(&kitchen)).await;
+    let st = acct.body["statements"].as_array().unwrap();
+    assert_eq!(st.len(), 2, "{}", acct.text);
+    assert_eq!(st[0]["business_date"], "2026-11-24");
+    assert_eq!(st[0]["opening_fen"], st[1]["closing_fen"]);
+    assert_eq!(st[1]["opening_fen"], 0);
+    assert_eq!(st[0]["closing_fen"], acct.body["balance_fen"]);
+    assert_eq!(st[0]["entries"], 1);
+    let wang = app.demo_token("rider-wang").await;
+    let r = app.get("/api/v1/rider/account", Some(&wang)).await;
+    assert_eq!(r.body["balance_fen"], fee1 + fee2, "{}", r.text);
+    assert_eq!(r.body["statements"][0]["payable_fen"], fee1 + fee2);
+
+    // The worker settles Wednesday by itself on Thursday.
+    app.clock.advance(Duration::days(1));
+    app.worker().run_pending().await.unwrap();
+    let op = app.operator_token().await;
+    let runs = app.get("/api/v1/admin/settlements", Some(&op)).await;
+    let days: Vec<(&str, &str)> = runs
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["business_date"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        days,
+        [
+            ("2026-11-25", "done"),
+            ("2026-11-24", "done"),
+            ("2026-11-23", "done")
+        ]
+    );
+}
+
+both!(settlement_is_t_plus_one_resumable_and_runs_once);

@@ -105,6 +105,7 @@ impl Worker {
         worker.add_periodic(crate::dispatch::round::dispatch_job(
             w.dispatch_interval_secs,
         ));
+        worker.add_periodic(crate::settle::periodic(w.settlement_interval_secs));
         worker.add_periodic(crate::orders::timeouts_job(
             w.timeouts_interval_secs,
             crate::orders::OrderTimeouts {
