@@ -103,6 +103,9 @@ error_codes! {
     JOB_LOCKED = StatusCode::LOCKED, "Three wrong delivery codes: the job waits for an operator.";
     NO_OFFER = StatusCode::CONFLICT, "No open offer of this job to you (expired or answered).";
     NOT_TRACKABLE = StatusCode::CONFLICT, "Tracking exists only while the order is out for delivery.";
+    INSUFFICIENT_BALANCE = StatusCode::CONFLICT, "The payout is larger than the settled balance not yet paid out.";
+    INVALID_PAYOUT_STATE = StatusCode::CONFLICT, "The payout cannot take this step from its status.";
+    NOT_MERCHANT_OWNER = StatusCode::FORBIDDEN, "Only the merchant's owner withdraws its money.";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
     SERVER_BUSY = StatusCode::SERVICE_UNAVAILABLE, "The server is at capacity for this kind of request; retry shortly.";
     INTERNAL = StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error; the request id finds it in the logs.";
@@ -276,6 +279,10 @@ impl From<entity::error::DomainError> for ApiError {
                 };
                 ApiError::new(code, r.to_string())
             }
+            e @ D::InsufficientBalance { .. } => {
+                ApiError::new(ErrorCode::INSUFFICIENT_BALANCE, e.to_string())
+            }
+            e @ D::PayoutState(_) => ApiError::new(ErrorCode::INVALID_PAYOUT_STATE, e.to_string()),
             D::Db(db) => db.into(),
         }
     }

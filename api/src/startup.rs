@@ -196,6 +196,14 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(l::rider_account)
         .service(l::settle)
         .service(l::settlements);
+    use routes::payouts as p;
+    cfg.service(p::merchant_request)
+        .service(p::merchant_list)
+        .service(p::rider_request)
+        .service(p::rider_list)
+        .service(p::admin_list)
+        .service(p::review)
+        .service(p::transfer_notify);
 }
 
 fn delivery_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

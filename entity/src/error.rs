@@ -84,6 +84,19 @@ pub enum DomainError {
     /// A rider or delivery-job step refused.
     #[error(transparent)]
     Delivery(crate::delivery::DeliveryRefusal),
+    /// A payout larger than what may be withdrawn.
+    #[error(
+        "{asked_fen} fen asked, {available_fen} fen may be withdrawn (settled and not yet paid out)"
+    )]
+    InsufficientBalance {
+        /// What may be withdrawn now.
+        available_fen: i64,
+        /// What was asked.
+        asked_fen: i64,
+    },
+    /// A payout step its status does not allow.
+    #[error("the payout is {0}")]
+    PayoutState(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),

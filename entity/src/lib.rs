@@ -41,6 +41,8 @@ pub mod order_state;
 pub mod ordering;
 pub mod outbox;
 pub mod payment;
+pub mod payout;
+pub mod payouts;
 pub mod periodic_run;
 pub mod platform;
 pub mod pricing;

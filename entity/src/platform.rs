@@ -40,6 +40,8 @@ pub struct Model {
     pub unassigned_alert_secs: i32,
     /// Pickup is allowed within this many metres of the store.
     pub pickup_geofence_m: i32,
+    /// Payouts above this many fen wait for an operator's review.
+    pub payout_review_fen: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

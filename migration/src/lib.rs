@@ -12,6 +12,7 @@ mod m20261123_000004_job_claims;
 mod m20261123_000005_city_delivery;
 mod m20261123_000006_ledger;
 mod m20261123_000007_settlement;
+mod m20261123_000008_payouts;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_city_delivery::Migration),
             Box::new(m20261123_000006_ledger::Migration),
             Box::new(m20261123_000007_settlement::Migration),
+            Box::new(m20261123_000008_payouts::Migration),
         ]
     }
 }

@@ -233,6 +233,78 @@ impl Respond for Recorder {
     }
 }
 
+/// Transfer states by batch number: (detail status, fail reason).
+type TransferStates = Arc<Mutex<std::collections::HashMap<String, (String, Option<String>)>>>;
+
+/// `POST /v3/transfer/batches` and the detail query of its one transfer.
+struct Transfers {
+    keys: Arc<Keys>,
+    log: Arc<Mutex<Vec<(String, Value)>>>,
+    states: TransferStates,
+}
+
+impl Respond for Transfers {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if !authorized(&self.keys, req) {
+            return sign_error(&self.keys, req);
+        }
+        if req.method.as_str() == "POST" {
+            let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            if let Ok(mut l) = self.log.lock() {
+                l.push((req.url.path().to_owned(), body.clone()));
+            }
+            let answer = json!({
+                "out_batch_no": body["out_batch_no"],
+                "batch_id": format!("1030000071100999991182020050700019480{}", body["total_amount"]),
+                "create_time": "2026-11-23T10:00:00+08:00",
+                "batch_status": "ACCEPTED",
+            });
+            return signed_response(&self.keys, req, 200, &answer);
+        }
+        // /v3/transfer/batches/out-batch-no/{no}/details/out-detail-no/{d}
+        let parts: Vec<&str> = req.url.path().split('/').collect();
+        let no = parts.get(5).copied().unwrap_or("").to_owned();
+        let detail = parts.get(8).copied().unwrap_or("").to_owned();
+        let sent = self.log.lock().ok().and_then(|l| {
+            l.iter()
+                .rev()
+                .find(|(_, b)| b["out_batch_no"] == no.as_str())
+                .map(|(_, b)| b.clone())
+        });
+        let Some(sent) = sent else {
+            return signed_response(
+                &self.keys,
+                req,
+                404,
+                &json!({"code": "NOT_FOUND", "message": "记录不存在"}),
+            );
+        };
+        let (status, reason) = self
+            .states
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&no).cloned())
+            .unwrap_or(("PROCESSING".into(), None));
+        let mut answer = json!({
+            "mchid": MCHID,
+            "out_batch_no": no,
+            "batch_id": "1030000071100999991182020050700019480001",
+            "out_detail_no": detail,
+            "detail_id": "1040000071100999991182020050700019500100",
+            "detail_status": status,
+            "transfer_amount": sent["total_amount"],
+            "transfer_remark": sent["batch_remark"],
+            "openid": sent["transfer_detail_list"][0]["openid"],
+            "initiate_time": "2026-11-23T10:00:00+08:00",
+            "update_time": "2026-11-23T10:00:05+08:00",
+        });
+        if let Some(r) = reason {
+            answer["fail_reason"] = json!(r);
+        }
+        signed_response(&self.keys, req, 200, &answer)
+    }
+}
+
 /// The running fake, its key files, and what it has seen.
 pub struct WechatPayFake {
     server: MockServer,
@@ -240,6 +312,7 @@ pub struct WechatPayFake {
     seen: Arc<Mutex<Vec<Value>>>,
     paid: Arc<Mutex<std::collections::HashMap<String, i64>>>,
     log: Arc<Mutex<Vec<(String, Value)>>>,
+    transfers: TransferStates,
     /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
     pub merchant_key_file: PathBuf,
     /// The merchant public key file (to check `paySign`).
@@ -305,12 +378,22 @@ impl WechatPayFake {
             })
             .mount(&server)
             .await;
+        let transfers = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        Mock::given(matchers::path_regex(r"^/v3/transfer/batches"))
+            .respond_with(Transfers {
+                keys: keys.clone(),
+                log: log.clone(),
+                states: transfers.clone(),
+            })
+            .mount(&server)
+            .await;
         Self {
             server,
             keys,
             seen,
             paid,
             log,
+            transfers,
             merchant_key_file,
             merchant_public_file,
             platform_public_file,
@@ -335,6 +418,40 @@ impl WechatPayFake {
         }
     }
 
+    /// Sets the state the transfer of `out_batch_no` reports (`SUCCESS`,
+    /// `FAIL` with a reason, …); `PROCESSING` until set.
+    pub fn set_transfer(&self, out_batch_no: &str, status: &str, reason: Option<&str>) {
+        if let Ok(mut t) = self.transfers.lock() {
+            t.insert(
+                out_batch_no.to_owned(),
+                (status.to_owned(), reason.map(str::to_owned)),
+            );
+        }
+    }
+
+    /// A merchant-transfer batch notification (`MCHTRANSFER.BATCH.FINISHED`).
+    pub fn transfer_notification(
+        &self,
+        out_batch_no: &str,
+        timestamp: i64,
+    ) -> (Vec<(String, String)>, String) {
+        let resource = json!({
+            "mchid": MCHID,
+            "out_batch_no": out_batch_no,
+            "batch_id": "1030000071100999991182020050700019480001",
+            "batch_status": "FINISHED",
+            "total_num": 1,
+            "update_time": "2026-11-23T10:00:05+08:00",
+        });
+        self.notification_of(
+            "MCHTRANSFER.BATCH.FINISHED",
+            "mch_payment",
+            &resource,
+            timestamp,
+            APIV3_KEY.as_bytes(),
+        )
+    }
+
     /// Close and refund requests received: (path, body).
     pub fn calls(&self) -> Vec<(String, Value)> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
@@ -348,8 +465,27 @@ impl WechatPayFake {
         timestamp: i64,
         key: &[u8],
     ) -> (Vec<(String, String)>, String) {
+        self.notification_of(
+            "TRANSACTION.SUCCESS",
+            "transaction",
+            transaction,
+            timestamp,
+            key,
+        )
+    }
+
+    /// Any notification: `resource` encrypted with `key`, signed.
+    pub fn notification_of(
+        &self,
+        event_type: &str,
+        original_type: &str,
+        resource: &Value,
+        timestamp: i64,
+        key: &[u8],
+    ) -> (Vec<(String, String)>, String) {
+        let transaction = resource;
         let nonce = "notify-nonce";
-        let aad = "transaction";
+        let aad = original_type;
         let iv = "aeadnonce123";
         let sealing = aead::LessSafeKey::new(
             aead::UnboundKey::new(&aead::AES_256_GCM, key).expect("32-byte key"),
@@ -366,10 +502,10 @@ impl WechatPayFake {
             "id": "EV-2018022511223320873",
             "create_time": "2026-11-23T10:00:00+08:00",
             "resource_type": "encrypt-resource",
-            "event_type": "TRANSACTION.SUCCESS",
-            "summary": "支付成功",
+            "event_type": event_type,
+            "summary": if event_type == "TRANSACTION.SUCCESS" { "支付成功" } else { "商家转账批次处理完成" },
             "resource": {
-                "original_type": "transaction",
+                "original_type": original_type,
                 "algorithm": "AEAD_AES_256_GCM",
                 "ciphertext": STANDARD.encode(&data),
                 "associated_data": aad,

@@ -10,6 +10,7 @@ pub mod dispatch;
 pub mod jobs;
 pub mod notify;
 pub mod orders;
+pub mod payouts;
 pub mod purge;
 pub mod settings;
 pub mod settle;

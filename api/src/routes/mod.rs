@@ -13,6 +13,7 @@ pub mod order_stream;
 pub mod order_view;
 pub mod orders;
 pub mod pay_notify;
+pub mod payouts;
 pub mod product_view;
 pub mod resident;
 pub mod resident_stream;

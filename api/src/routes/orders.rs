@@ -44,7 +44,7 @@ pub async fn quote(
     ))
 }
 
-fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     let Some(v) = req.headers().get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::state::AppState;
 
 /// The signature headers of a WeChat Pay notification.
-fn signature_headers(req: &HttpRequest) -> NotificationHeaders {
+pub(crate) fn signature_headers(req: &HttpRequest) -> NotificationHeaders {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -34,7 +34,7 @@ fn signature_headers(req: &HttpRequest) -> NotificationHeaders {
 }
 
 /// A notification that failed verification is 401; a malformed one 400.
-fn refused(e: PayError) -> ApiError {
+pub(crate) fn refused(e: PayError) -> ApiError {
     match e {
         PayError::Unverified => {
             tracing::warn!("refused a WeChat Pay notification that failed verification");

@@ -16,6 +16,7 @@ mod migrations;
 mod onboarding;
 mod ops;
 mod orders;
+mod payouts;
 mod seed;
 mod service_area;
 mod sessions;

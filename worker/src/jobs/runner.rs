@@ -113,6 +113,12 @@ impl Worker {
             },
         ));
         worker.register(
+            entity::payouts::SEND_JOB,
+            crate::payouts::SendPayout {
+                wechatpay: wechatpay.clone(),
+            },
+        );
+        worker.register(
             crate::orders::REFUND_JOB,
             crate::orders::ExecuteRefund { wechatpay },
         );

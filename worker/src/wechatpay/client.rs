@@ -121,6 +121,35 @@ pub struct RefundAmount {
     pub refund: i64,
 }
 
+/// The state of one transfer of a merchant-transfer batch.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TransferDetail {
+    /// Our batch number.
+    pub out_batch_no: String,
+    /// Our detail number.
+    pub out_detail_no: String,
+    /// `INIT`, `WAIT_PAY`, `PROCESSING`, `SUCCESS` or `FAIL`.
+    pub detail_status: String,
+    /// Why it failed (e.g. `ACCOUNT_FROZEN`).
+    #[serde(default)]
+    pub fail_reason: Option<String>,
+    /// Amount in fen.
+    pub transfer_amount: i64,
+}
+
+/// A decrypted merchant-transfer batch notification.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TransferBatchResult {
+    /// The merchant id.
+    pub mchid: String,
+    /// Our batch number.
+    pub out_batch_no: String,
+    /// WeChat's batch id.
+    pub batch_id: String,
+    /// `FINISHED` or `CLOSED`.
+    pub batch_status: String,
+}
+
 fn nonce() -> String {
     hex::encode(crate::random_bytes::<16>())
 }
@@ -349,6 +378,90 @@ impl WechatPay {
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| PayError::Malformed("no status".into()))
+    }
+
+    /// Sends money to a user's WeChat balance ("merchant transfer to
+    /// balance", one transfer per batch); returns WeChat's batch id.
+    /// Repeating an `out_batch_no` is safe.
+    pub async fn transfer(
+        &self,
+        out_batch_no: &str,
+        amount_fen: i64,
+        openid: &str,
+        remark: &str,
+        now: i64,
+    ) -> Result<String, PayError> {
+        let remark: String = remark.chars().take(32).collect();
+        let body = json!({
+            "appid": self.appid,
+            "out_batch_no": out_batch_no,
+            "batch_name": remark,
+            "batch_remark": remark,
+            "total_amount": amount_fen,
+            "total_num": 1,
+            "transfer_detail_list": [{
+                "out_detail_no": format!("{out_batch_no}D1"),
+                "transfer_amount": amount_fen,
+                "transfer_remark": remark,
+                "openid": openid,
+            }],
+            "notify_url": self.notify_url.replace("/pay/wechat/notify", "/pay/wechat/transfer-notify"),
+        });
+        let (_, bytes) = self
+            .call(
+                reqwest::Method::POST,
+                "/v3/transfer/batches",
+                Some(&body),
+                now,
+            )
+            .await?;
+        let v: Value =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        v["batch_id"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| PayError::Malformed("no batch_id".into()))
+    }
+
+    /// The state of the single transfer of a batch.
+    pub async fn transfer_detail(
+        &self,
+        out_batch_no: &str,
+        now: i64,
+    ) -> Result<TransferDetail, PayError> {
+        let path = format!(
+            "/v3/transfer/batches/out-batch-no/{out_batch_no}/details/out-detail-no/{out_batch_no}D1"
+        );
+        let (_, bytes) = self.call(reqwest::Method::GET, &path, None, now).await?;
+        let d: TransferDetail =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        if d.out_batch_no != out_batch_no {
+            return Err(PayError::Malformed("detail of another batch".into()));
+        }
+        Ok(d)
+    }
+
+    /// The mini-program appid payments and transfers are made for.
+    pub fn appid(&self) -> &str {
+        &self.appid
+    }
+
+    /// Verifies and decrypts a merchant-transfer batch notification.
+    pub fn parse_transfer_notification(
+        &self,
+        headers: &NotificationHeaders,
+        body: &[u8],
+        now: i64,
+    ) -> Result<TransferBatchResult, PayError> {
+        let plain = self.open_notification(headers, body, now)?;
+        let r: TransferBatchResult =
+            serde_json::from_slice(&plain).map_err(|e| PayError::Malformed(e.to_string()))?;
+        if r.mchid != self.mchid {
+            return Err(PayError::Malformed(
+                "notification for another merchant".into(),
+            ));
+        }
+        Ok(r)
     }
 
     /// Verifies and decrypts a refund notification.

@@ -5,5 +5,6 @@ pub mod client;
 pub mod crypto;
 
 pub use client::{
-    NotificationHeaders, PayError, RefundResult, RequestPayment, Transaction, WechatPay,
+    NotificationHeaders, PayError, RefundResult, RequestPayment, Transaction, TransferBatchResult,
+    TransferDetail, WechatPay,
 };

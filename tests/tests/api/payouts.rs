@@ -1,0 +1,360 @@
+//! Payouts: settled money only, booked out at once, reviewed above the
+//! threshold, and through WeChat Pay's merchant transfer (the fake checks
+//! our signatures) — paid, or failed and given back.
+
+use chrono::{Duration, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+use tests::app::ClockExt;
+use tests::{Backend, Options, TestApp, both};
+
+use crate::delivery::{STORE, accepted_order, monday_10am, on_duty_at};
+
+fn balance(tb: &Value, kind: &str) -> i64 {
+    tb["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == kind)
+        .map(|a| a["balance_fen"].as_i64().unwrap())
+        .sum()
+}
+
+/// Monday: one city order delivered. Returns the kitchen's token, what it
+/// earned and what the resident paid.
+async fn kitchen_earns_monday(app: &TestApp) -> (String, i64, i64) {
+    app.clock.set(monday_10am());
+    let resident = app.demo_token("zhang").await;
+    let (kitchen, order, job) = accepted_order(app, &resident).await;
+    let wang = app.demo_token("rider-wang").await;
+    on_duty_at(app, &wang, STORE).await;
+    app.post(
+        &format!("/api/v1/rider/jobs/{job}/grab"),
+        json!({}),
+        Some(&wang),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/merchant/orders/{order}/ready"),
+        json!({}),
+        Some(&kitchen),
+    )
+    .await;
+    app.post(
+        &format!("/api/v1/rider/jobs/{job}/pickup"),
+        json!({"lat": STORE.0, "lng": STORE.1}),
+        Some(&wang),
+    )
+    .await;
+    let code = app
+        .get(&format!("/api/v1/orders/{order}"), Some(&resident))
+        .await
+        .body["delivery_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = app
+        .post(
+            &format!("/api/v1/rider/jobs/{job}/deliver"),
+            json!({"code": code}),
+            Some(&wang),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    let kitchen = app.demo_token("huaqiao").await;
+    let earned = app
+        .get("/api/v1/merchant/account", Some(&kitchen))
+        .await
+        .body["balance_fen"]
+        .as_i64()
+        .unwrap();
+    let paid = app
+        .get(&format!("/api/v1/orders/{order}"), Some(&resident))
+        .await
+        .body["payable_fen"]
+        .as_i64()
+        .unwrap();
+    (kitchen, earned, paid)
+}
+
+async fn payouts_take_settled_money_only_and_reviews_can_refuse(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (kitchen, earned, paid_in) = kitchen_earns_monday(&app).await;
+    // Not settled yet: nothing to withdraw.
+    let p = app
+        .post(
+            "/api/v1/merchant/payouts",
+            json!({"amount_fen": 1_000}),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(p.status, 409, "{}", p.text);
+    assert_eq!(p.code(), "INSUFFICIENT_BALANCE");
+    // Tuesday: the worker settles Monday.
+    app.clock.advance(Duration::days(1));
+    app.worker().run_pending().await.unwrap();
+    let kitchen = app.demo_token("huaqiao").await;
+    let op = app.operator_token().await;
+    let list = app.get("/api/v1/merchant/payouts", Some(&kitchen)).await;
+    assert_eq!(list.body["available_fen"], earned, "{}", list.text);
+    let too_much = app
+        .post(
+            "/api/v1/merchant/payouts",
+            json!({"amount_fen": earned + 1}),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(too_much.code(), "INSUFFICIENT_BALANCE");
+    // Staff who are not the owner cannot withdraw; riders cannot touch it.
+    let wang = app.demo_token("rider-wang").await;
+    assert_eq!(
+        app.post(
+            "/api/v1/merchant/payouts",
+            json!({"amount_fen": 100}),
+            Some(&wang)
+        )
+        .await
+        .status,
+        403
+    );
+
+    let req = |amount: i64, key: &str| {
+        app.client
+            .post(format!("{}/api/v1/merchant/payouts", app.address))
+            .bearer_auth(&kitchen)
+            .header("idempotency-key", key)
+            .json(&json!({"amount_fen": amount}))
+    };
+    let first = app.send(req(1_000, "po-1")).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.body["status"], "approved");
+    assert_eq!(first.body["provider"], "demo");
+    let retry = app.send(req(1_000, "po-1")).await;
+    assert_eq!(retry.status, 200);
+    assert_eq!(retry.body["id"], first.body["id"]);
+    assert_eq!(
+        app.send(req(900, "po-1")).await.code(),
+        "IDEMPOTENCY_KEY_REUSED"
+    );
+    let left = app.get("/api/v1/merchant/payouts", Some(&kitchen)).await;
+    assert_eq!(left.body["available_fen"], earned - 1_000);
+    app.worker().run_pending().await.unwrap();
+    let left = app.get("/api/v1/merchant/payouts", Some(&kitchen)).await;
+    assert_eq!(left.body["payouts"][0]["status"], "paid");
+
+    // Above the review threshold an operator decides.
+    let b = app.db.get_database_backend();
+    app.db
+        .execute_raw(Statement::from_string(
+            b,
+            "UPDATE platforms SET payout_review_fen = 500",
+        ))
+        .await
+        .unwrap();
+    let big = app.send(req(600, "po-2")).await;
+    assert_eq!(big.body["status"], "review", "{}", big.text);
+    let id = big.body["id"].as_i64().unwrap();
+    let queue = app
+        .get("/api/v1/admin/payouts?status=review", Some(&op))
+        .await;
+    assert_eq!(queue.body[0]["id"], id);
+    let path = format!("/api/v1/admin/payouts/{id}/review");
+    assert_eq!(
+        app.post(&path, json!({"approve": false}), Some(&op))
+            .await
+            .status,
+        422
+    );
+    let no = app
+        .post(
+            &path,
+            json!({"approve": false, "reason": "核对开户信息"}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(no.body["status"], "rejected", "{}", no.text);
+    assert_eq!(
+        app.post(&path, json!({"approve": true}), Some(&op))
+            .await
+            .code(),
+        "INVALID_PAYOUT_STATE"
+    );
+    let acct = app.get("/api/v1/merchant/account", Some(&kitchen)).await;
+    assert_eq!(
+        acct.body["balance_fen"],
+        earned - 1_000,
+        "the rejected money is back"
+    );
+    let again = app.send(req(600, "po-3")).await;
+    let id = again.body["id"].as_i64().unwrap();
+    let yes = app
+        .post(
+            &format!("/api/v1/admin/payouts/{id}/review"),
+            json!({"approve": true}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(yes.body["status"], "approved", "{}", yes.text);
+    app.worker().run_pending().await.unwrap();
+
+    let tb = app
+        .get("/api/v1/admin/ledger/trial-balance", Some(&op))
+        .await;
+    assert_eq!(tb.body["balanced"], true);
+    assert_eq!(balance(&tb.body, "merchant_payable"), earned - 1_600);
+    assert_eq!(balance(&tb.body, "payouts_in_transit"), 0);
+    assert_eq!(balance(&tb.body, "clearing"), paid_in - 1_600);
+}
+
+/// A rider with a WeChat sign-in and settled earnings (booked straight
+/// into the ledger: this test is about the transfer, not the delivery).
+async fn rider_with_settled_money(app: &TestApp, fen: i64) -> (String, i64) {
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap());
+    let login = app
+        .post(
+            "/api/v1/auth/wechat-login",
+            json!({"code": "ok:o-rider"}),
+            None,
+        )
+        .await;
+    let token = login.body["access_token"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            "/api/v1/rider/registration",
+            json!({"real_name": "骑手", "phone": "13900000001", "id_number": "11010519491231002X",
+                   "vehicle": "e_bike", "health_cert_no": "JK0001", "health_cert_expires": "2027-06-30"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rider = r.body["id"].as_i64().unwrap();
+    let txn = entity::tx::begin_write(&app.db).await.unwrap();
+    use entity::ledger::{AccountKind, Leg, Source};
+    entity::ledger::post(
+        &txn,
+        1,
+        Source {
+            kind_of_source: "test",
+            id: rider,
+            event: "earned",
+        },
+        &[
+            Leg::debit(AccountKind::Clearing, fen),
+            Leg::credit(AccountKind::RiderPayable, fen).of(rider),
+        ],
+        None,
+        "earnings booked by the test",
+        app.clock.now_utc(),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    app.clock.advance(Duration::days(1));
+    app.worker().run_pending().await.unwrap();
+    let login = app
+        .post(
+            "/api/v1/auth/wechat-login",
+            json!({"code": "ok:o-rider"}),
+            None,
+        )
+        .await;
+    (
+        login.body["access_token"].as_str().unwrap().to_owned(),
+        rider,
+    )
+}
+
+async fn wechat_transfers_pay_out_or_give_the_money_back(backend: Backend) {
+    let opts = Options {
+        demo: false,
+        wechat: true,
+        seed: true,
+        wechatpay: true,
+    };
+    let app = TestApp::spawn_with(backend, opts).await;
+    let (token, _) = rider_with_settled_money(&app, 5_000).await;
+    let fake = app.wechatpay.as_ref().unwrap();
+    let p = app
+        .post(
+            "/api/v1/rider/payouts",
+            json!({"amount_fen": 3_000}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(p.status, 201, "{}", p.text);
+    assert_eq!(p.body["provider"], "wechat");
+    let no = p.body["out_batch_no"].as_str().unwrap().to_owned();
+    app.worker().run_pending().await.unwrap();
+    // WeChat Pay received the transfer (our signature checked by the fake).
+    let sent: Vec<Value> = fake
+        .calls()
+        .into_iter()
+        .filter(|(path, _)| path == "/v3/transfer/batches")
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["out_batch_no"], no.as_str());
+    assert_eq!(sent[0]["total_amount"], 3_000);
+    assert_eq!(sent[0]["transfer_detail_list"][0]["openid"], "o-rider");
+    let mine = app.get("/api/v1/rider/payouts", Some(&token)).await;
+    assert_eq!(mine.body["payouts"][0]["status"], "sent", "{}", mine.text);
+    assert_eq!(mine.body["available_fen"], 2_000);
+
+    // The batch finishes: the notification makes the worker ask for the detail.
+    fake.set_transfer(&no, "SUCCESS", None);
+    let (headers, body) = fake.transfer_notification(&no, app.clock.now_utc().timestamp());
+    let mut req = app
+        .client
+        .post(format!("{}/api/v1/pay/wechat/transfer-notify", app.address))
+        .header("content-type", "application/json")
+        .body(body.clone());
+    for (k, v) in &headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    assert_eq!(app.send(req).await.status, 204);
+    let forged = app
+        .client
+        .post(format!("{}/api/v1/pay/wechat/transfer-notify", app.address))
+        .header("content-type", "application/json")
+        .body(body.replace("FINISHED", "CLOSED"));
+    let mut forged = forged;
+    for (k, v) in &headers {
+        forged = forged.header(k.as_str(), v.as_str());
+    }
+    assert_eq!(app.send(forged).await.status, 401);
+    app.clock.advance(Duration::seconds(30));
+    app.worker().run_pending().await.unwrap();
+    let mine = app.get("/api/v1/rider/payouts", Some(&token)).await;
+    assert_eq!(mine.body["payouts"][0]["status"], "paid", "{}", mine.text);
+
+    // A failed transfer gives the money back.
+    let p = app
+        .post(
+            "/api/v1/rider/payouts",
+            json!({"amount_fen": 1_500}),
+            Some(&token),
+        )
+        .await;
+    let no2 = p.body["out_batch_no"].as_str().unwrap().to_owned();
+    fake.set_transfer(&no2, "FAIL", Some("ACCOUNT_FROZEN"));
+    app.worker().run_pending().await.unwrap();
+    let mine = app.get("/api/v1/rider/payouts", Some(&token)).await;
+    assert_eq!(mine.body["payouts"][0]["status"], "failed", "{}", mine.text);
+    assert_eq!(mine.body["payouts"][0]["fail_reason"], "ACCOUNT_FROZEN");
+    assert_eq!(mine.body["available_fen"], 2_000);
+    let acct = app.get("/api/v1/rider/account", Some(&token)).await;
+    assert_eq!(acct.body["balance_fen"], 2_000);
+    let op = app.operator_token().await;
+    let tb = app
+        .get("/api/v1/admin/ledger/trial-balance", Some(&op))
+        .await;
+    assert_eq!(tb.body["balanced"], true);
+    assert_eq!(balance(&tb.body, "clearing"), 2_000);
+    assert_eq!(balance(&tb.body, "payouts_in_transit"), 0);
+}
+
+both!(
+    payouts_take_settled_money_only_and_reviews_can_refuse,
+    wechat_transfers_pay_out_or_give_the_money_back
+);

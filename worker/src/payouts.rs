@@ -1,0 +1,137 @@
+//! Sends approved payouts: the demo provider pays at once; WeChat Pay's
+//! merchant transfer is asked once (its `out_batch_no` makes a retry safe)
+//! and then its detail is queried until it succeeds or fails — the batch
+//! notification only speeds that up.
+
+use std::sync::Arc;
+
+use entity::error::DomainError;
+use entity::{payout, payouts, wechat_identity};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
+use crate::wechatpay::{PayError, WechatPay};
+
+/// The `payout.send` job.
+#[derive(Debug, Clone, Default)]
+pub struct SendPayout {
+    /// The WeChat Pay merchant, when configured.
+    pub wechatpay: Option<Arc<WechatPay>>,
+}
+
+fn domain(e: DomainError) -> JobError {
+    match e {
+        DomainError::Db(db) => JobError::Retry(db.to_string()),
+        other => JobError::Permanent(other.to_string()),
+    }
+}
+
+/// Applies a transfer detail's state; `Retry` while WeChat Pay is still at it.
+pub async fn settle_detail(
+    ctx: &JobContext,
+    p: &payout::Model,
+    status: &str,
+    fail_reason: Option<&str>,
+) -> Result<(), JobError> {
+    let now = ctx.clock.now();
+    let txn = entity::tx::begin_write(&ctx.db).await?;
+    match status {
+        "SUCCESS" => {
+            payouts::mark_paid(&txn, p.id, now).await.map_err(domain)?;
+        }
+        "FAIL" => {
+            payouts::mark_failed(&txn, p.id, fail_reason.unwrap_or("FAIL"), now)
+                .await
+                .map_err(domain)?;
+        }
+        other => {
+            txn.rollback().await?;
+            return Err(JobError::Retry(format!("transfer is {other}")));
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+impl JobHandler for SendPayout {
+    fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a entity::job::Model) -> JobFuture<'a> {
+        Box::pin(async move {
+            let payload: serde_json::Value = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+            let id = payload["payout_id"]
+                .as_i64()
+                .ok_or_else(|| JobError::Permanent("payload without payout_id".into()))?;
+            let p = payout::Entity::find_by_id(id)
+                .one(&ctx.db)
+                .await?
+                .ok_or_else(|| JobError::Permanent(format!("payout {id} is gone")))?;
+            let now = ctx.clock.now();
+            match (p.provider.as_str(), p.status.as_str()) {
+                (_, "paid" | "failed" | "rejected" | "review") => Ok(()),
+                ("demo", _) => {
+                    let txn = entity::tx::begin_write(&ctx.db).await?;
+                    payouts::mark_paid(&txn, p.id, now).await.map_err(domain)?;
+                    txn.commit().await?;
+                    Ok(())
+                }
+                ("wechat", status) => {
+                    let client = self.wechatpay.as_ref().ok_or_else(|| {
+                        JobError::Retry("WeChat Pay is not configured on this worker".into())
+                    })?;
+                    if status == "approved" {
+                        let appid = client.appid().to_owned();
+                        let openid = wechat_identity::Entity::find()
+                            .filter(wechat_identity::Column::UserId.eq(p.user_id))
+                            .filter(wechat_identity::Column::Appid.eq(appid))
+                            .one(&ctx.db)
+                            .await?
+                            .map(|w| w.openid);
+                        let Some(openid) = openid else {
+                            return settle_detail(
+                                ctx,
+                                &p,
+                                "FAIL",
+                                Some("payee has no WeChat sign-in"),
+                            )
+                            .await;
+                        };
+                        match client
+                            .transfer(
+                                &p.out_batch_no,
+                                p.amount_fen,
+                                &openid,
+                                "同城平台结算",
+                                now.timestamp(),
+                            )
+                            .await
+                        {
+                            Ok(batch_id) => {
+                                let txn = entity::tx::begin_write(&ctx.db).await?;
+                                payouts::mark_sent(&txn, p.id, &batch_id, now)
+                                    .await
+                                    .map_err(domain)?;
+                                txn.commit().await?;
+                            }
+                            Err(PayError::Refused { code, message }) => {
+                                return settle_detail(
+                                    ctx,
+                                    &p,
+                                    "FAIL",
+                                    Some(&format!("{code}: {message}")),
+                                )
+                                .await;
+                            }
+                            Err(other) => return Err(JobError::Retry(other.to_string())),
+                        }
+                    }
+                    let d = client
+                        .transfer_detail(&p.out_batch_no, now.timestamp())
+                        .await
+                        .map_err(|e| JobError::Retry(e.to_string()))?;
+                    settle_detail(ctx, &p, &d.detail_status, d.fail_reason.as_deref()).await
+                }
+                (other, _) => Err(JobError::Permanent(format!("unknown provider {other}"))),
+            }
+        })
+    }
+}
