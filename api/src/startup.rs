@@ -195,7 +195,11 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(l::commission_rules)
         .service(l::rider_account)
         .service(l::settle)
-        .service(l::settlements);
+        .service(l::settlements)
+        .service(l::reconcile_upload)
+        .service(l::reconcile_fetch)
+        .service(l::reconciliation_report)
+        .service(l::revenue);
     use routes::payouts as p;
     cfg.service(p::merchant_request)
         .service(p::merchant_list)

@@ -47,6 +47,8 @@ pub mod periodic_run;
 pub mod platform;
 pub mod pricing;
 pub mod product;
+pub mod reconciliation;
+pub mod reconciliation_report;
 pub mod refresh_token;
 pub mod refund;
 pub mod rider;

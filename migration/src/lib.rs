@@ -13,6 +13,7 @@ mod m20261123_000005_city_delivery;
 mod m20261123_000006_ledger;
 mod m20261123_000007_settlement;
 mod m20261123_000008_payouts;
+mod m20261123_000009_reconciliation;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_ledger::Migration),
             Box::new(m20261123_000007_settlement::Migration),
             Box::new(m20261123_000008_payouts::Migration),
+            Box::new(m20261123_000009_reconciliation::Migration),
         ]
     }
 }

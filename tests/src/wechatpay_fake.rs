@@ -305,6 +305,55 @@ impl Respond for Transfers {
     }
 }
 
+/// `GET /v3/bill/tradebill` (signed answer with the file's SHA-1) and the
+/// unsigned download it points to.
+struct Bills {
+    keys: Arc<Keys>,
+    /// The fake's base URL (requests do not carry the port).
+    base: String,
+    bills: Arc<Mutex<std::collections::HashMap<String, String>>>,
+}
+
+impl Respond for Bills {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if !authorized(&self.keys, req) {
+            return sign_error(&self.keys, req);
+        }
+        let query = |k: &str| {
+            req.url
+                .query_pairs()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let date = query(if req.url.path().ends_with("/file") {
+            "token"
+        } else {
+            "bill_date"
+        });
+        let Some(csv) = self.bills.lock().ok().and_then(|b| b.get(&date).cloned()) else {
+            return signed_response(
+                &self.keys,
+                req,
+                400,
+                &json!({"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"}),
+            );
+        };
+        if req.url.path().ends_with("/file") {
+            return ResponseTemplate::new(200).set_body_bytes(csv.into_bytes());
+        }
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, csv.as_bytes());
+        let url = format!("{}/v3/billdownload/file?token={date}", self.base);
+        signed_response(
+            &self.keys,
+            req,
+            200,
+            &json!({"hash_type": "SHA1", "hash_value": hex::encode(digest.as_ref()), "download_url": url}),
+        )
+    }
+}
+
 /// The running fake, its key files, and what it has seen.
 pub struct WechatPayFake {
     server: MockServer,
@@ -313,6 +362,7 @@ pub struct WechatPayFake {
     paid: Arc<Mutex<std::collections::HashMap<String, i64>>>,
     log: Arc<Mutex<Vec<(String, Value)>>>,
     transfers: TransferStates,
+    bills: Arc<Mutex<std::collections::HashMap<String, String>>>,
     /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
     pub merchant_key_file: PathBuf,
     /// The merchant public key file (to check `paySign`).
@@ -387,6 +437,18 @@ impl WechatPayFake {
             })
             .mount(&server)
             .await;
+        let bills = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path_regex(
+                r"^/v3/(bill/tradebill|billdownload/file)$",
+            ))
+            .respond_with(Bills {
+                keys: keys.clone(),
+                base: server.uri(),
+                bills: bills.clone(),
+            })
+            .mount(&server)
+            .await;
         Self {
             server,
             keys,
@@ -394,6 +456,7 @@ impl WechatPayFake {
             paid,
             log,
             transfers,
+            bills,
             merchant_key_file,
             merchant_public_file,
             platform_public_file,
@@ -415,6 +478,13 @@ impl WechatPayFake {
     pub fn mark_paid(&self, out_trade_no: &str, total: i64) {
         if let Ok(mut p) = self.paid.lock() {
             p.insert(out_trade_no.to_owned(), total);
+        }
+    }
+
+    /// Publishes the trade bill (CSV) of a day (`YYYY-MM-DD`).
+    pub fn set_trade_bill(&self, date: &str, csv: &str) {
+        if let Ok(mut b) = self.bills.lock() {
+            b.insert(date.to_owned(), csv.to_owned());
         }
     }
 

@@ -12,6 +12,7 @@ pub mod notify;
 pub mod orders;
 pub mod payouts;
 pub mod purge;
+pub mod reconcile;
 pub mod settings;
 pub mod settle;
 pub mod telemetry;

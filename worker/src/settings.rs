@@ -221,6 +221,8 @@ pub struct WorkerSettings {
     pub dispatch_interval_secs: i64,
     /// How often finished business days are checked for settlement, in seconds.
     pub settlement_interval_secs: i64,
+    /// How often yesterday's WeChat Pay trade bill is looked for, in seconds.
+    pub reconcile_interval_secs: i64,
 }
 
 impl Default for WorkerSettings {
@@ -234,6 +236,7 @@ impl Default for WorkerSettings {
             timeouts_interval_secs: 15,
             dispatch_interval_secs: 5,
             settlement_interval_secs: 900,
+            reconcile_interval_secs: 3_600,
         }
     }
 }

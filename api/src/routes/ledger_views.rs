@@ -248,3 +248,148 @@ pub async fn commission_rules(
             .await?,
     ))
 }
+
+/// Reconciles a business day against a trade bill uploaded as CSV text
+/// (the file WeChat Pay's merchant platform or bill API gives), up to the
+/// configured body limit (`http.json_limit_bytes`; larger bills: `/fetch`);
+/// the report replaces an earlier one of that day.
+#[utoipa::path(tag = "admin", security(("bearer" = [])),
+    request_body(content = String, description = "The trade bill (bill_type=ALL) as CSV", content_type = "text/csv"),
+    responses(
+        (status = 200, body = entity::reconciliation::Report),
+        (status = 422, description = "VALIDATION_FAILED: bill", body = ErrorBody),
+    ))]
+#[post("/admin/reconciliation/{date}")]
+pub async fn reconcile_upload(
+    state: web::Data<AppState>,
+    who: Principal,
+    date: web::Path<chrono::NaiveDate>,
+    body: web::Bytes,
+) -> ApiResult<web::Json<entity::reconciliation::Report>> {
+    who.require(Role::Operator)?;
+    let csv = std::str::from_utf8(&body).map_err(|_| ApiError::field("bill", "not UTF-8 text"))?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res =
+        entity::reconciliation::reconcile(&txn, who.platform_id, *date, csv, state.clock.now())
+            .await;
+    Ok(web::Json(super::finish(txn, res).await?))
+}
+
+/// Downloads the day's trade bill from WeChat Pay and reconciles it.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = entity::reconciliation::Report),
+    (status = 404, description = "NOT_FOUND: WeChat Pay is not configured", body = ErrorBody),
+    (status = 503, description = "PAYMENT_UNAVAILABLE: the bill could not be fetched", body = ErrorBody),
+))]
+#[post("/admin/reconciliation/{date}/fetch")]
+pub async fn reconcile_fetch(
+    state: web::Data<AppState>,
+    who: Principal,
+    date: web::Path<chrono::NaiveDate>,
+) -> ApiResult<web::Json<entity::reconciliation::Report>> {
+    who.require(Role::Operator)?;
+    let Some(pay) = state.wechatpay.clone() else {
+        return Err(ApiError::not_found("WeChat Pay trade bills"));
+    };
+    let now = state.clock.now();
+    let csv = pay.trade_bill(*date, now.timestamp()).await.map_err(|e| {
+        tracing::warn!(error = %e, "trade bill download failed");
+        ApiError::new(
+            crate::error::ErrorCode::PAYMENT_UNAVAILABLE,
+            format!("the trade bill could not be fetched ({e}); retry later"),
+        )
+        .retry_after(60)
+    })?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::reconciliation::reconcile(&txn, who.platform_id, *date, &csv, now).await;
+    Ok(web::Json(super::finish(txn, res).await?))
+}
+
+/// The stored reconciliation report of a day.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = entity::reconciliation::Report),
+    (status = 404, description = "NOT_FOUND: not reconciled yet", body = ErrorBody),
+))]
+#[get("/admin/reconciliation/{date}")]
+pub async fn reconciliation_report(
+    state: web::Data<AppState>,
+    who: Principal,
+    date: web::Path<chrono::NaiveDate>,
+) -> ApiResult<web::Json<entity::reconciliation::Report>> {
+    use entity::reconciliation_report as rr;
+    who.require(Role::Operator)?;
+    let row = rr::Entity::find()
+        .filter(rr::Column::PlatformId.eq(who.platform_id))
+        .filter(rr::Column::BillDate.eq(*date))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("reconciliation report"))?;
+    Ok(web::Json(
+        serde_json::from_str(&row.report).map_err(ApiError::internal)?,
+    ))
+}
+
+/// `GET /admin/ledger/revenue` range.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RevenueQuery {
+    /// First local date.
+    pub from: chrono::NaiveDate,
+    /// Last local date (inclusive; at most a year after `from`).
+    pub to: chrono::NaiveDate,
+}
+
+/// The platform's revenue of one day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevenueDay {
+    /// Local date.
+    pub date: chrono::NaiveDate,
+    /// Commission and delivery margin booked that day (net of credits and debits).
+    pub revenue_fen: i64,
+}
+
+/// Platform revenue by local day.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(RevenueQuery), responses(
+    (status = 200, body = Vec<RevenueDay>),
+    (status = 422, description = "VALIDATION_FAILED: range", body = ErrorBody),
+))]
+#[get("/admin/ledger/revenue")]
+pub async fn revenue(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: web::Query<RevenueQuery>,
+) -> ApiResult<web::Json<Vec<RevenueDay>>> {
+    use entity::{ledger_account as la, ledger_entry as le};
+    who.require(Role::Operator)?;
+    if q.from > q.to || (q.to - q.from).num_days() > 366 {
+        return Err(ApiError::field("from", "from ≤ to, at most a year apart"));
+    }
+    let p = entity::delivery::platform_of(&state.db, who.platform_id).await?;
+    let (start, _) = entity::settlement::day_bounds(q.from, p.utc_offset_minutes);
+    let (_, end) = entity::settlement::day_bounds(q.to, p.utc_offset_minutes);
+    let Some(account) = la::Entity::find()
+        .filter(la::Column::PlatformId.eq(who.platform_id))
+        .filter(la::Column::Kind.eq(AccountKind::PlatformRevenue.as_str()))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(web::Json(Vec::new()));
+    };
+    let mut days: std::collections::BTreeMap<chrono::NaiveDate, i64> = Default::default();
+    let offset = chrono::Duration::minutes(i64::from(p.utc_offset_minutes));
+    for e in le::Entity::find()
+        .filter(le::Column::AccountId.eq(account.id))
+        .filter(le::Column::CreatedAt.gte(start))
+        .filter(le::Column::CreatedAt.lt(end))
+        .all(&state.db)
+        .await?
+    {
+        *days
+            .entry((e.created_at + offset).date_naive())
+            .or_default() -= e.amount_fen;
+    }
+    Ok(web::Json(
+        days.into_iter()
+            .map(|(date, revenue_fen)| RevenueDay { date, revenue_fen })
+            .collect(),
+    ))
+}

@@ -102,6 +102,18 @@ async fn a_delivered_order_is_split_and_the_books_balance(backend: Backend) {
         payable - (goods - commission) - fee
     );
 
+    let rev = app
+        .get(
+            "/api/v1/admin/ledger/revenue?from=2026-11-23&to=2026-11-30",
+            Some(&op),
+        )
+        .await;
+    assert_eq!(rev.status, 200, "{}", rev.text);
+    assert_eq!(rev.body[0]["date"], "2026-11-23");
+    assert_eq!(
+        rev.body[0]["revenue_fen"],
+        balance(&tb.body, "platform_revenue")
+    );
     let acct = app.get("/api/v1/merchant/account", Some(&kitchen)).await;
     assert_eq!(acct.status, 200, "{}", acct.text);
     assert_eq!(acct.body["balance_fen"], goods - commission);

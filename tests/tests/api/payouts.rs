@@ -358,3 +358,101 @@ both!(
     payouts_take_settled_money_only_and_reviews_can_refuse,
     wechat_transfers_pay_out_or_give_the_money_back
 );
+
+/// A trade bill as WeChat Pay writes it, with the given payment lines
+/// (`out_trade_no`, yuan).
+fn trade_bill(lines: &[(&str, &str)]) -> String {
+    let mut csv = String::from(
+        "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\n",
+    );
+    for (i, (no, yuan)) in lines.iter().enumerate() {
+        csv.push_str(&format!(
+            "`2026-11-23 10:0{i}:00,`wx0000000000000001,`1900000109,`0,`,`420000000{i},`{no},`o-payer,`JSAPI,`SUCCESS,`OTHERS,`CNY,`{yuan},`0.00,`0,`0,`0.00,`0.00,`,`,`同城订单,`,`0.17000,`0.60%,`{yuan},`0.00,`\n"
+        ));
+    }
+    csv.push_str("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\n`1,`0,`0.00,`0.00,`0.00,`0,`0.00\n");
+    csv
+}
+
+async fn the_trade_bill_is_reconciled_with_the_clearing_account(backend: Backend) {
+    use crate::wechatpay::{options, post_notify, resident_with_order, transaction};
+    let app = TestApp::spawn_with(backend, options()).await;
+    let (token, id, order) = resident_with_order(&app).await;
+    let r = app
+        .post(&format!("/api/v1/orders/{id}/pay"), json!({}), Some(&token))
+        .await;
+    let no = r.body["out_trade_no"].as_str().unwrap().to_owned();
+    let total = order["payable_fen"].as_i64().unwrap();
+    let fake = app.wechatpay.as_ref().unwrap();
+    let (h, body) = fake.notification(
+        &transaction(&no, total),
+        app.clock.now_utc().timestamp(),
+        tests::wechatpay_fake::APIV3_KEY.as_bytes(),
+    );
+    assert_eq!(post_notify(&app, &h, &body).await.status, 204);
+    // WeChat Pay's bill has our payment and one we never booked.
+    let yuan = format!("{}.{:02}", total / 100, total % 100);
+    fake.set_trade_bill(
+        "2026-11-23",
+        &trade_bill(&[(&no, &yuan), ("TCUNKNOWNP1", "9.90")]),
+    );
+    // Before 10:00 the next morning the worker waits; after, it reconciles.
+    app.clock.advance(Duration::hours(20)); // 06:00 local on Tuesday
+    app.worker().run_pending().await.unwrap();
+    let op = app.operator_token().await;
+    let none = app
+        .get("/api/v1/admin/reconciliation/2026-11-23", Some(&op))
+        .await;
+    assert_eq!(none.status, 404);
+    app.clock.advance(Duration::hours(5));
+    app.worker().run_pending().await.unwrap();
+    let op = app.operator_token().await;
+    let rep = app
+        .get("/api/v1/admin/reconciliation/2026-11-23", Some(&op))
+        .await;
+    assert_eq!(rep.status, 200, "{}", rep.text);
+    assert_eq!(rep.body["matched"], 1);
+    assert_eq!(rep.body["missing_in_ledger"][0]["out_no"], "TCUNKNOWNP1");
+    assert_eq!(rep.body["missing_in_ledger"][0]["amount_fen"], 990);
+    assert_eq!(rep.body["missing_in_bill"], json!([]));
+    assert_eq!(rep.body["ledger_net_fen"], total);
+    // An upload of a corrected bill replaces the report; a wrong amount shows.
+    let wrong = format!("{}.{:02}", (total + 1) / 100, (total + 1) % 100);
+    let up = app
+        .send(
+            app.client
+                .post(format!(
+                    "{}/api/v1/admin/reconciliation/2026-11-23",
+                    app.address
+                ))
+                .bearer_auth(&op)
+                .header("content-type", "text/csv")
+                .body(trade_bill(&[(&no, &wrong)])),
+        )
+        .await;
+    assert_eq!(up.status, 200, "{}", up.text);
+    assert_eq!(up.body["matched"], 0);
+    assert_eq!(up.body["mismatched"][0]["bill_fen"], total + 1);
+    let fetched = app
+        .post(
+            "/api/v1/admin/reconciliation/2026-11-23/fetch",
+            json!({}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(fetched.body["matched"], 1, "{}", fetched.text);
+    let bad = app
+        .send(
+            app.client
+                .post(format!(
+                    "{}/api/v1/admin/reconciliation/2026-11-23",
+                    app.address
+                ))
+                .bearer_auth(&op)
+                .body("not a bill"),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+}
+
+both!(the_trade_bill_is_reconciled_with_the_clearing_account);

@@ -9,7 +9,7 @@ use tests::app::ClockExt;
 use tests::wechatpay_fake::{APIV3_KEY, MCHID};
 use tests::{Backend, Options, Resp, TestApp, both};
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options {
         demo: false,
         wechat: true,
@@ -19,7 +19,7 @@ fn options() -> Options {
 }
 
 /// A resident signed in through (fake) WeChat with an order to pay.
-async fn resident_with_order(app: &TestApp) -> (String, i64, Value) {
+pub(crate) async fn resident_with_order(app: &TestApp) -> (String, i64, Value) {
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap());
     let login = app
@@ -103,7 +103,7 @@ async fn a_resident_pays_with_wechat_pay(backend: Backend) {
     assert_eq!(demo.status, 404);
 }
 
-fn transaction(out_trade_no: &str, total: i64) -> Value {
+pub(crate) fn transaction(out_trade_no: &str, total: i64) -> Value {
     json!({
         "appid": tests::wechat_fake::APPID,
         "mchid": MCHID,
@@ -118,7 +118,7 @@ fn transaction(out_trade_no: &str, total: i64) -> Value {
     })
 }
 
-async fn post_notify(app: &TestApp, headers: &[(String, String)], body: &str) -> Resp {
+pub(crate) async fn post_notify(app: &TestApp, headers: &[(String, String)], body: &str) -> Resp {
     let mut req = app
         .client
         .post(format!("{}/api/v1/pay/wechat/notify", app.address))

@@ -112,6 +112,10 @@ impl Worker {
                 wechatpay: wechatpay.clone(),
             },
         ));
+        worker.add_periodic(crate::reconcile::periodic(
+            w.reconcile_interval_secs,
+            wechatpay.clone(),
+        ));
         worker.register(
             entity::payouts::SEND_JOB,
             crate::payouts::SendPayout {

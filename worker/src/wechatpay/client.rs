@@ -441,6 +441,65 @@ impl WechatPay {
         Ok(d)
     }
 
+    /// Downloads the trade bill (`bill_type=ALL`) of a day as CSV text; the
+    /// file's SHA-1 must match the hash WeChat Pay announced.
+    pub async fn trade_bill(&self, date: chrono::NaiveDate, now: i64) -> Result<String, PayError> {
+        let path = format!(
+            "/v3/bill/tradebill?bill_date={}&bill_type=ALL",
+            date.format("%Y-%m-%d")
+        );
+        let (_, bytes) = self.call(reqwest::Method::GET, &path, None, now).await?;
+        let v: Value =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        let (Some(url), Some(hash)) = (v["download_url"].as_str(), v["hash_value"].as_str()) else {
+            return Err(PayError::Malformed("no download_url or hash".into()));
+        };
+        if v["hash_type"] != "SHA1" {
+            return Err(PayError::Malformed("unknown hash type".into()));
+        }
+        let parsed = reqwest::Url::parse(url).map_err(|e| PayError::Malformed(e.to_string()))?;
+        let signed_path = match parsed.query() {
+            Some(q) => format!("{}?{q}", parsed.path()),
+            None => parsed.path().to_owned(),
+        };
+        let nonce = nonce();
+        let auth = authorization(
+            &self.key,
+            &self.mchid,
+            &self.serial,
+            "GET",
+            &signed_path,
+            now,
+            &nonce,
+            "",
+        )
+        .map_err(|e| PayError::Malformed(e.to_string()))?;
+        // The file itself is not signed; its hash is, in the answer above.
+        let resp = self
+            .http
+            .get(parsed)
+            .header("authorization", auth)
+            .header("user-agent", "tongcheng/0.1")
+            .send()
+            .await
+            .map_err(|_| PayError::Unavailable("bill download failed".into()))?;
+        if !resp.status().is_success() {
+            return Err(PayError::Unavailable(format!(
+                "bill download HTTP {}",
+                resp.status().as_u16()
+            )));
+        }
+        let file = resp
+            .bytes()
+            .await
+            .map_err(|_| PayError::Unavailable("bill body".into()))?;
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &file);
+        if !hex::encode(digest.as_ref()).eq_ignore_ascii_case(hash) {
+            return Err(PayError::Unverified);
+        }
+        String::from_utf8(file.to_vec()).map_err(|e| PayError::Malformed(e.to_string()))
+    }
+
     /// The mini-program appid payments and transfers are made for.
     pub fn appid(&self) -> &str {
         &self.appid
