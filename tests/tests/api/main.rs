@@ -11,6 +11,7 @@ mod errors;
 mod images;
 mod jobs;
 mod ledger;
+mod ledger_props;
 mod menu;
 mod migrations;
 mod onboarding;

@@ -1,0 +1,345 @@
+//! Property: whatever sequence of orders, acceptances, deliveries,
+//! cancellations, days passing and payouts happens, after every step each
+//! posting sums to zero, the books balance, no payee is owed a negative
+//! amount, and the money is all accounted for: clearing holds what was paid
+//! in less what was refunded and paid out, escrow what belongs to orders on
+//! their way.
+
+use chrono::Duration;
+use proptest::prelude::*;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+use tests::{Backend, TestApp};
+
+use crate::delivery::{STORE, monday_10am, on_duty_at};
+
+#[derive(Debug, Clone)]
+enum Op {
+    Order(i64),
+    Accept(usize),
+    Deliver(usize),
+    Cancel(usize),
+    NextDay,
+    Payout(i64),
+}
+
+fn op_in_a_day() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (1..4i64).prop_map(Op::Order),
+        1 => (0..6usize).prop_map(Op::Accept),
+        3 => (0..6usize).prop_map(Op::Deliver),
+        1 => (0..6usize).prop_map(Op::Cancel),
+        2 => (10..100i64).prop_map(Op::Payout),
+    ]
+}
+
+/// A few days of business, each ended by the next morning's settlement.
+fn days() -> impl Strategy<Value = Vec<Op>> {
+    proptest::collection::vec(proptest::collection::vec(op_in_a_day(), 1..7), 1..5).prop_map(
+        |days| {
+            days.into_iter()
+                .flat_map(|d| d.into_iter().chain(std::iter::once(Op::NextDay)))
+                .collect()
+        },
+    )
+}
+
+struct World {
+    app: TestApp,
+    resident: String,
+    kitchen: String,
+    wang: String,
+    address: i64,
+    sku: i64,
+    orders: Vec<i64>,
+}
+
+impl World {
+    async fn new(backend: Backend) -> World {
+        let app = TestApp::spawn(backend).await;
+        app.clock.set(monday_10am());
+        let resident = app.demo_token("zhang").await;
+        let a = app
+            .post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3360, "lng": 105.6160}}), Some(&resident))
+            .await;
+        let kitchen = app.demo_token("huaqiao").await;
+        let products = app.get("/api/v1/merchant/products", Some(&kitchen)).await;
+        let sku = products
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "黑猪肉包子")
+            .unwrap()["skus"][0]["id"]
+            .as_i64()
+            .unwrap();
+        let wang = app.demo_token("rider-wang").await;
+        World {
+            resident,
+            kitchen,
+            wang,
+            address: a.body["id"].as_i64().unwrap(),
+            sku,
+            orders: Vec::new(),
+            app,
+        }
+    }
+
+    async fn status(&self, id: i64) -> String {
+        self.app
+            .get(&format!("/api/v1/orders/{id}"), Some(&self.resident))
+            .await
+            .body["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// The k-th order (cyclically) whose status is one of `statuses`.
+    async fn pick(&self, k: usize, statuses: &[&str]) -> Option<i64> {
+        let mut found = Vec::new();
+        for &id in &self.orders {
+            if statuses.contains(&self.status(id).await.as_str()) {
+                found.push(id);
+            }
+        }
+        (!found.is_empty()).then(|| found[k % found.len()])
+    }
+
+    async fn apply(&mut self, op: &Op) {
+        let app = &self.app;
+        match op {
+            Op::Order(qty) => {
+                let o = app
+                    .post("/api/v1/orders", json!({"store_id": 1, "address_id": self.address, "items": [{"sku_id": self.sku, "qty": qty + 1}]}), Some(&self.resident))
+                    .await;
+                assert_eq!(o.status, 201, "{}", o.text);
+                let id = o.body["id"].as_i64().unwrap();
+                let p = app
+                    .post(
+                        &format!("/api/v1/orders/{id}/pay"),
+                        json!({}),
+                        Some(&self.resident),
+                    )
+                    .await;
+                let confirm = p.body["confirm_path"].as_str().unwrap().to_owned();
+                assert_eq!(
+                    app.post(&confirm, json!({}), Some(&self.resident))
+                        .await
+                        .status,
+                    200
+                );
+                self.orders.push(id);
+            }
+            Op::Accept(k) => {
+                if let Some(id) = self.pick(*k, &["paid"]).await {
+                    let r = app
+                        .post(
+                            &format!("/api/v1/merchant/orders/{id}/accept"),
+                            json!({}),
+                            Some(&self.kitchen),
+                        )
+                        .await;
+                    assert_eq!(r.status, 200, "{}", r.text);
+                }
+            }
+            Op::Deliver(k) => {
+                let Some(id) = self.pick(*k, &["paid", "accepted"]).await else {
+                    return;
+                };
+                if self.status(id).await == "paid" {
+                    let r = app
+                        .post(
+                            &format!("/api/v1/merchant/orders/{id}/accept"),
+                            json!({}),
+                            Some(&self.kitchen),
+                        )
+                        .await;
+                    assert_eq!(r.status, 200, "{}", r.text);
+                }
+                let job = entity::delivery_job::Entity::find()
+                    .filter(entity::delivery_job::Column::OrderId.eq(id))
+                    .one(&app.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                on_duty_at(app, &self.wang, STORE).await;
+                let g = app
+                    .post(
+                        &format!("/api/v1/rider/jobs/{}/grab", job.id),
+                        json!({}),
+                        Some(&self.wang),
+                    )
+                    .await;
+                assert_eq!(g.status, 200, "{}", g.text);
+                app.post(
+                    &format!("/api/v1/merchant/orders/{id}/ready"),
+                    json!({}),
+                    Some(&self.kitchen),
+                )
+                .await;
+                let p = app
+                    .post(
+                        &format!("/api/v1/rider/jobs/{}/pickup", job.id),
+                        json!({"lat": STORE.0, "lng": STORE.1}),
+                        Some(&self.wang),
+                    )
+                    .await;
+                assert_eq!(p.status, 200, "{}", p.text);
+                let d = app
+                    .post(
+                        &format!("/api/v1/rider/jobs/{}/deliver", job.id),
+                        json!({"code": job.code}),
+                        Some(&self.wang),
+                    )
+                    .await;
+                assert_eq!(d.status, 200, "{}", d.text);
+            }
+            Op::Cancel(k) => {
+                if let Some(id) = self.pick(*k, &["paid"]).await {
+                    let c = app
+                        .post(
+                            &format!("/api/v1/orders/{id}/cancel"),
+                            json!({}),
+                            Some(&self.resident),
+                        )
+                        .await;
+                    assert_eq!(c.status, 200, "{}", c.text);
+                    app.worker().run_pending().await.unwrap();
+                }
+            }
+            Op::NextDay => {
+                app.clock.advance(Duration::days(1));
+                app.worker().run_pending().await.unwrap();
+                self.resident = app.demo_token("zhang").await;
+                self.kitchen = app.demo_token("huaqiao").await;
+                self.wang = app.demo_token("rider-wang").await;
+            }
+            Op::Payout(pct) => {
+                let list = app
+                    .get("/api/v1/merchant/payouts", Some(&self.kitchen))
+                    .await;
+                let available = list.body["available_fen"].as_i64().unwrap_or(0);
+                let amount = (available * pct / 100).min(200_000);
+                if amount >= 100 {
+                    let p = app
+                        .post(
+                            "/api/v1/merchant/payouts",
+                            json!({"amount_fen": amount}),
+                            Some(&self.kitchen),
+                        )
+                        .await;
+                    assert_eq!(p.status, 201, "{}", p.text);
+                    app.worker().run_pending().await.unwrap();
+                }
+                let too_much = app
+                    .post(
+                        "/api/v1/merchant/payouts",
+                        json!({"amount_fen": available - amount + 100}),
+                        Some(&self.kitchen),
+                    )
+                    .await;
+                assert_eq!(too_much.code(), "INSUFFICIENT_BALANCE", "{}", too_much.text);
+            }
+        }
+    }
+
+    async fn sum(&self, sql: &str) -> i64 {
+        let b = self.app.db.get_database_backend();
+        let row = self
+            .app
+            .db
+            .query_one_raw(Statement::from_string(b, sql))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<Option<i64>>("", "n").unwrap().unwrap_or(0)
+    }
+
+    async fn check(&self, step: &str) {
+        let unbalanced = self
+            .sum(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT posting_id FROM ledger_entries \
+                 GROUP BY posting_id HAVING SUM(amount_fen) <> 0) AS x",
+            )
+            .await;
+        assert_eq!(unbalanced, 0, "{step}: a posting does not sum to zero");
+        let total = self
+            .sum("SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM ledger_entries")
+            .await;
+        assert_eq!(total, 0, "{step}: the books do not balance");
+        let negative = self
+            .sum(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM (SELECT a.id FROM ledger_accounts a \
+                 JOIN ledger_entries e ON e.account_id = a.id \
+                 WHERE a.kind IN ('merchant_payable', 'rider_payable') \
+                 GROUP BY a.id HAVING SUM(e.amount_fen) > 0) AS x",
+            )
+            .await;
+        assert_eq!(negative, 0, "{step}: a payee is owed a negative amount");
+        let clearing = self
+            .sum(
+                "SELECT CAST(SUM(e.amount_fen) AS BIGINT) AS n FROM ledger_entries e \
+                 JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'clearing'",
+            )
+            .await;
+        let paid_in = self
+            .sum("SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM payments WHERE status = 'paid'")
+            .await;
+        let refunded = self
+            .sum("SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM refunds WHERE status = 'succeeded'")
+            .await;
+        let paid_out = self
+            .sum("SELECT CAST(SUM(amount_fen) AS BIGINT) AS n FROM payouts WHERE status = 'paid'")
+            .await;
+        assert_eq!(clearing, paid_in - refunded - paid_out, "{step}: clearing");
+        let escrow = -self
+            .sum(
+                "SELECT CAST(SUM(e.amount_fen) AS BIGINT) AS n FROM ledger_entries e \
+                 JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'escrow'",
+            )
+            .await;
+        let on_their_way = self
+            .sum(
+                "SELECT CAST(SUM(payable_fen) AS BIGINT) AS n FROM orders WHERE status IN \
+                 ('paid', 'accepted', 'ready', 'rider_assigned', 'picked_up', 'refunding')",
+            )
+            .await;
+        assert_eq!(escrow, on_their_way, "{step}: escrow");
+    }
+}
+
+fn run(backend: Backend, ops: Vec<Op>) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let mut w = World::new(backend).await;
+        for (i, op) in ops.iter().enumerate() {
+            w.apply(op).await;
+            w.check(&format!("after step {i} ({op:?})")).await;
+        }
+    });
+}
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_books_hold_on_sqlite(ops in days()) {
+        run(Backend::Sqlite, ops);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_books_hold_on_postgres(ops in days()) {
+        run(Backend::Postgres, ops);
+    }
+}
