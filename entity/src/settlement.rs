@@ -80,14 +80,25 @@ pub async fn run(
         let Some(kind) = AccountKind::parse(&a.kind) else {
             continue;
         };
-        let entries = ledger_entry::Entity::find()
-            .filter(ledger_entry::Column::AccountId.eq(a.id))
-            .filter(ledger_entry::Column::CreatedAt.lt(end))
-            .all(db)
+        // The latest earlier statement is a checkpoint: the opening balance
+        // is its closing plus what was booked after its day, so a run reads
+        // only recent entries, however long the history.
+        let prev = statement::Entity::find()
+            .filter(statement::Column::AccountId.eq(a.id))
+            .filter(statement::Column::BusinessDate.lt(date))
+            .order_by_desc(statement::Column::BusinessDate)
+            .one(db)
             .await?;
-        if entries.is_empty() {
-            continue;
+        let mut query = ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::AccountId.eq(a.id))
+            .filter(ledger_entry::Column::CreatedAt.lt(end));
+        let mut opening = 0;
+        if let Some(prev) = &prev {
+            let (_, prev_end) = day_bounds(prev.business_date, p.utc_offset_minutes);
+            query = query.filter(ledger_entry::Column::CreatedAt.gte(prev_end));
+            opening = prev.closing_fen;
         }
+        let entries = query.all(db).await?;
         let (mut before, mut debits, mut credits, mut count) = (0i64, 0i64, 0i64, 0i32);
         for e in &entries {
             if e.created_at < start {
@@ -102,8 +113,12 @@ pub async fn run(
                 }
             }
         }
-        let opening = kind.balance(before);
+        let opening = opening + kind.balance(before);
         let closing = opening + credits - debits;
+        // Nothing happened and nothing is owed: no statement.
+        if count == 0 && opening == 0 {
+            continue;
+        }
         total += 1;
         let res = statement::Entity::insert(statement::ActiveModel {
             platform_id: Set(platform_id),

@@ -212,6 +212,17 @@ impl MigrationTrait for Migration {
             ],
         )
         .await?;
+        // Settlement reads an account's entries of a period.
+        index(
+            m,
+            "ix_ledger_entries_account_time",
+            LedgerEntries::Table,
+            vec![
+                LedgerEntries::AccountId.into_iden(),
+                LedgerEntries::CreatedAt.into_iden(),
+            ],
+        )
+        .await?;
         index(
             m,
             "ix_ledger_entries_posting",

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::util::{fk, unique};
+use crate::util::{fk, index, unique};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -122,6 +122,17 @@ impl MigrationTrait for Migration {
             vec![
                 Statements::RunId.into_iden(),
                 Statements::AccountId.into_iden(),
+            ],
+        )
+        .await?;
+        // The previous statement of an account is the next one's checkpoint.
+        index(
+            m,
+            "ix_statements_account_date",
+            Statements::Table,
+            vec![
+                Statements::AccountId.into_iden(),
+                Statements::BusinessDate.into_iden(),
             ],
         )
         .await
