@@ -10,7 +10,13 @@ use tests::{Backend, TestApp, both};
 use crate::delivery::{STORE, accepted_order, monday_10am, on_duty_at};
 
 /// Delivers an accepted order with rider-wang; returns the rider's fee.
-async fn deliver(app: &TestApp, resident: &str, kitchen: &str, order: i64, job: i64) -> i64 {
+pub(crate) async fn deliver(
+    app: &TestApp,
+    resident: &str,
+    kitchen: &str,
+    order: i64,
+    job: i64,
+) -> i64 {
     let wang = app.demo_token("rider-wang").await;
     on_duty_at(app, &wang, STORE).await;
     let g = app

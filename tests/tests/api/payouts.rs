@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tests::app::ClockExt;
 use tests::{Backend, Options, TestApp, both};
 
-use crate::delivery::{STORE, accepted_order, monday_10am, on_duty_at};
+use crate::delivery::{accepted_order, monday_10am};
 
 fn balance(tb: &Value, kind: &str) -> i64 {
     tb["accounts"]
@@ -26,41 +26,7 @@ async fn kitchen_earns_monday(app: &TestApp) -> (String, i64, i64) {
     app.clock.set(monday_10am());
     let resident = app.demo_token("zhang").await;
     let (kitchen, order, job) = accepted_order(app, &resident).await;
-    let wang = app.demo_token("rider-wang").await;
-    on_duty_at(app, &wang, STORE).await;
-    app.post(
-        &format!("/api/v1/rider/jobs/{job}/grab"),
-        json!({}),
-        Some(&wang),
-    )
-    .await;
-    app.post(
-        &format!("/api/v1/merchant/orders/{order}/ready"),
-        json!({}),
-        Some(&kitchen),
-    )
-    .await;
-    app.post(
-        &format!("/api/v1/rider/jobs/{job}/pickup"),
-        json!({"lat": STORE.0, "lng": STORE.1}),
-        Some(&wang),
-    )
-    .await;
-    let code = app
-        .get(&format!("/api/v1/orders/{order}"), Some(&resident))
-        .await
-        .body["delivery_code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let d = app
-        .post(
-            &format!("/api/v1/rider/jobs/{job}/deliver"),
-            json!({"code": code}),
-            Some(&wang),
-        )
-        .await;
-    assert_eq!(d.status, 200, "{}", d.text);
+    crate::ledger::deliver(app, &resident, &kitchen, order, job).await;
     let kitchen = app.demo_token("huaqiao").await;
     let earned = app
         .get("/api/v1/merchant/account", Some(&kitchen))
