@@ -355,6 +355,8 @@ pub async fn seed_merchant(
                     stock: *stock,
                     on_shelf: true,
                     position: i as i32,
+                    weight_g: None,
+                    volume_ml: None,
                 };
                 menu::save_sku(db, prod.clone(), None, &sku, now)
                     .await

@@ -200,6 +200,14 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(l::reconcile_fetch)
         .service(l::reconciliation_report)
         .service(l::revenue);
+    use routes::fleet as f;
+    cfg.service(f::add_carrier)
+        .service(f::carriers)
+        .service(f::add_vehicle)
+        .service(f::vehicles)
+        .service(f::add_driver)
+        .service(f::driver_trips)
+        .service(f::admin_trips);
     use routes::payouts as p;
     cfg.service(p::merchant_request)
         .service(p::merchant_list)

@@ -370,6 +370,12 @@ pub struct SkuInput {
     /// Order within the product.
     #[serde(default)]
     pub position: i32,
+    /// Weight of one unit in grams (village trip capacity); default 500.
+    #[serde(default)]
+    pub weight_g: Option<i32>,
+    /// Volume of one unit in millilitres; default 750.
+    #[serde(default)]
+    pub volume_ml: Option<i32>,
 }
 
 fn yes() -> bool {
@@ -390,6 +396,12 @@ fn check_sku(input: &SkuInput) -> DomainResult<String> {
             "stock",
             "must be 0 to 1,000,000 (or absent for unlimited)",
         ));
+    }
+    if input.weight_g.is_some_and(|g| !(1..=100_000).contains(&g)) {
+        return Err(DomainError::invalid("weight_g", "must be 1 to 100,000 g"));
+    }
+    if input.volume_ml.is_some_and(|v| !(1..=200_000).contains(&v)) {
+        return Err(DomainError::invalid("volume_ml", "must be 1 to 200,000 ml"));
     }
     text("name", &input.name, 1, 32)
 }
@@ -420,6 +432,12 @@ pub async fn save_sku(
     m.stock = Set(input.stock);
     m.on_shelf = Set(input.on_shelf);
     m.position = Set(input.position);
+    if let Some(g) = input.weight_g {
+        m.weight_g = Set(g);
+    }
+    if let Some(v) = input.volume_ml {
+        m.volume_ml = Set(v);
+    }
     Ok(m.save(db).await?.try_into_model()?)
 }
 

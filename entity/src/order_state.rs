@@ -103,6 +103,8 @@ pub enum OrderEvent {
     PickUp,
     /// Loaded onto a village trip.
     LoadOnTrip,
+    /// The village trip was full: the order rides the next departure.
+    RollOver,
     /// The trip reached the agent point.
     ArriveAtAgentPoint,
     /// Handed to the resident (door, or collected at the agent point).
@@ -115,7 +117,7 @@ pub enum OrderEvent {
 
 impl OrderEvent {
     /// Every event.
-    pub const ALL: [OrderEvent; 15] = [
+    pub const ALL: [OrderEvent; 16] = [
         OrderEvent::PaymentConfirmed,
         OrderEvent::ResidentCancel,
         OrderEvent::PaymentTimeout,
@@ -127,6 +129,7 @@ impl OrderEvent {
         OrderEvent::ReleaseRider,
         OrderEvent::PickUp,
         OrderEvent::LoadOnTrip,
+        OrderEvent::RollOver,
         OrderEvent::ArriveAtAgentPoint,
         OrderEvent::Deliver,
         OrderEvent::Complete,
@@ -147,6 +150,7 @@ impl OrderEvent {
             OrderEvent::ReleaseRider => "release_rider",
             OrderEvent::PickUp => "pick_up",
             OrderEvent::LoadOnTrip => "load_on_trip",
+            OrderEvent::RollOver => "roll_over",
             OrderEvent::ArriveAtAgentPoint => "arrive_at_agent_point",
             OrderEvent::Deliver => "deliver",
             OrderEvent::Complete => "complete",
@@ -201,6 +205,9 @@ pub fn transition(
         (S::RiderAssigned, E::PickUp, City) => S::PickedUp,
         (S::PickedUp, E::Deliver, City) => S::Delivered,
         (S::Ready, E::LoadOnTrip, Village) => S::OnTrip,
+        // A full trip moves the order to the next departure; its status stays.
+        (S::Accepted, E::RollOver, Village) => S::Accepted,
+        (S::Ready, E::RollOver, Village) => S::Ready,
         (S::OnTrip, E::ArriveAtAgentPoint, Village) => S::AtAgentPoint,
         (S::AtAgentPoint, E::Deliver, Village) => S::Delivered,
         (S::Delivered, E::Complete, _) => S::Completed,
@@ -234,6 +241,8 @@ mod tests {
         (S::RiderAssigned, E::PickUp, Some(City), S::PickedUp),
         (S::PickedUp, E::Deliver, Some(City), S::Delivered),
         (S::Ready, E::LoadOnTrip, Some(Village), S::OnTrip),
+        (S::Accepted, E::RollOver, Some(Village), S::Accepted),
+        (S::Ready, E::RollOver, Some(Village), S::Ready),
         (
             S::OnTrip,
             E::ArriveAtAgentPoint,
@@ -263,7 +272,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(allowed_count, 2 * 10 + 9, "allowed moves counted per kind");
+        assert_eq!(allowed_count, 2 * 10 + 11, "allowed moves counted per kind");
     }
 
     #[test]

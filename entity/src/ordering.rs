@@ -700,6 +700,63 @@ pub async fn apply(
     Ok((fresh, due))
 }
 
+/// Moves a village order to another departure (its trip was full): the
+/// new plan is stored, the timeline says why, and the resident is told.
+/// Run in a transaction.
+pub async fn roll_over(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    new_plan_json: &str,
+    actor: OrderActor,
+    reason: String,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let from = status_of(o)?;
+    let to = transition(from, OrderEvent::RollOver, kind_of(o))?;
+    let moved = order::Entity::update_many()
+        .col_expr(order::Column::DeliveryPlan, Expr::value(new_plan_json))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(o.id))
+        .filter(order::Column::Status.eq(from.as_str()))
+        .exec(db)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(crate::order_state::InvalidOrderTransition {
+            from,
+            event: OrderEvent::RollOver,
+        }
+        .into());
+    }
+    record(
+        db,
+        o,
+        Some(from),
+        to,
+        OrderEvent::RollOver.as_str(),
+        actor,
+        Some(reason),
+        now,
+    )
+    .await?;
+    let mut job = crate::outbox::NewJob::new(
+        NOTIFY_JOB,
+        serde_json::json!({
+            "user_id": o.user_id,
+            "order_id": o.id,
+            "order_no": o.order_no,
+            "template": "order_delayed",
+            "status": to.as_str(),
+            "payable_fen": o.payable_fen,
+        }),
+        now,
+    );
+    job.platform_id = Some(o.platform_id);
+    job.dedupe_key = Some(format!("notify:{}:order_delayed:{}", o.id, now.timestamp()));
+    job.max_attempts = 8;
+    crate::outbox::enqueue(db, job, now).await?;
+    Ok(())
+}
+
 /// The job kind that sends a WeChat subscription message.
 pub const NOTIFY_JOB: &str = "notify.subscribe";
 

@@ -19,6 +19,10 @@ pub struct Model {
     pub on_shelf: bool,
     pub position: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Weight of one unit, grams (for village trip capacity).
+    pub weight_g: i32,
+    /// Volume of one unit, millilitres.
+    pub volume_ml: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

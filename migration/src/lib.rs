@@ -14,6 +14,7 @@ mod m20261123_000006_ledger;
 mod m20261123_000007_settlement;
 mod m20261123_000008_payouts;
 mod m20261123_000009_reconciliation;
+mod m20261123_000010_village_trips;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_settlement::Migration),
             Box::new(m20261123_000008_payouts::Migration),
             Box::new(m20261123_000009_reconciliation::Migration),
+            Box::new(m20261123_000010_village_trips::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ pub mod reconcile;
 pub mod settings;
 pub mod settle;
 pub mod telemetry;
+pub mod village;
 pub mod wechat;
 pub mod wechatpay;
 

@@ -223,6 +223,8 @@ pub struct WorkerSettings {
     pub settlement_interval_secs: i64,
     /// How often yesterday's WeChat Pay trade bill is looked for, in seconds.
     pub reconcile_interval_secs: i64,
+    /// How often departures past their cut-off are planned, in seconds.
+    pub planning_interval_secs: i64,
 }
 
 impl Default for WorkerSettings {
@@ -237,6 +239,7 @@ impl Default for WorkerSettings {
             dispatch_interval_secs: 5,
             settlement_interval_secs: 900,
             reconcile_interval_secs: 3_600,
+            planning_interval_secs: 60,
         }
     }
 }

@@ -22,4 +22,5 @@ mod seed;
 mod service_area;
 mod sessions;
 mod tokens;
+mod village;
 mod wechatpay;

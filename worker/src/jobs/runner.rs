@@ -106,6 +106,9 @@ impl Worker {
             w.dispatch_interval_secs,
         ));
         worker.add_periodic(crate::settle::periodic(w.settlement_interval_secs));
+        worker.add_periodic(crate::village::departures::periodic(
+            w.planning_interval_secs,
+        ));
         worker.add_periodic(crate::orders::timeouts_job(
             w.timeouts_interval_secs,
             crate::orders::OrderTimeouts {

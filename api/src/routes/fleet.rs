@@ -1,0 +1,368 @@
+//! The village fleet: operators register carriers, their vans and drivers;
+//! drivers see their carrier's trips with manifests; operators see every
+//! trip of a day.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{Role, carrier, driver, trip, trip_package, trip_stop, user, vehicle};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// A new carrier.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCarrier {
+    /// e.g. 康县邮政速递.
+    pub name: String,
+    /// Dispatcher's phone.
+    pub contact_phone: String,
+}
+
+/// Registers a carrier.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewCarrier, responses(
+    (status = 201, description = "The carrier"),
+    (status = 409, description = "CONFLICT: the name is taken", body = ErrorBody),
+))]
+#[post("/admin/carriers")]
+pub async fn add_carrier(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ApiJson<NewCarrier>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let name = super::required_text("name", &body.name, 64)?;
+    let phone = entity::validate::phone("contact_phone", &body.contact_phone)?;
+    let taken = carrier::Entity::find()
+        .filter(carrier::Column::PlatformId.eq(who.platform_id))
+        .filter(carrier::Column::Name.eq(name.as_str()))
+        .one(&state.db)
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::new(
+            crate::error::ErrorCode::CONFLICT,
+            "a carrier has this name",
+        ));
+    }
+    let c = carrier::ActiveModel {
+        platform_id: Set(who.platform_id),
+        name: Set(name),
+        contact_phone: Set(phone),
+        created_at: Set(state.clock.now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(HttpResponse::Created().json(c))
+}
+
+/// The platform's carriers.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Carriers")))]
+#[get("/admin/carriers")]
+pub async fn carriers(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<carrier::Model>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        carrier::Entity::find()
+            .filter(carrier::Column::PlatformId.eq(who.platform_id))
+            .order_by_asc(carrier::Column::Id)
+            .all(&state.db)
+            .await?,
+    ))
+}
+
+async fn my_carrier(state: &AppState, who: &Principal, id: i64) -> ApiResult<carrier::Model> {
+    carrier::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|c| c.platform_id == who.platform_id)
+        .ok_or_else(|| ApiError::not_found("carrier"))
+}
+
+/// A new van.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewVehicle {
+    /// Its carrier.
+    pub carrier_id: i64,
+    /// Licence plate, e.g. 甘K·A1234.
+    pub plate: String,
+    /// Ambient load, grams (1 kg to 10 t).
+    pub capacity_g: i64,
+    /// Ambient volume, millilitres.
+    pub capacity_ml: i64,
+    /// Chilled compartment, millilitres (0 = none).
+    #[serde(default)]
+    pub chilled_ml: i64,
+    /// Frozen compartment, millilitres (0 = none).
+    #[serde(default)]
+    pub frozen_ml: i64,
+    /// Temperature sensor ids of the compartments.
+    #[serde(default)]
+    pub sensor_ids: Vec<String>,
+}
+
+/// Registers a van of a carrier.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewVehicle, responses(
+    (status = 201, description = "The vehicle"),
+    (status = 409, description = "CONFLICT: the plate is registered", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[post("/admin/vehicles")]
+pub async fn add_vehicle(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ApiJson<NewVehicle>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let c = my_carrier(&state, &who, body.carrier_id).await?;
+    let plate = super::required_text("plate", &body.plate, 16)?;
+    if !(1_000..=10_000_000).contains(&body.capacity_g) {
+        return Err(ApiError::field("capacity_g", "1 kg to 10 t"));
+    }
+    for (field, v) in [
+        ("capacity_ml", body.capacity_ml),
+        ("chilled_ml", body.chilled_ml),
+        ("frozen_ml", body.frozen_ml),
+    ] {
+        if !(0..=50_000_000).contains(&v) {
+            return Err(ApiError::field(field, "0 to 50,000 litres"));
+        }
+    }
+    if (body.chilled_ml > 0 || body.frozen_ml > 0) && body.sensor_ids.is_empty() {
+        return Err(ApiError::field(
+            "sensor_ids",
+            "a cold compartment needs a temperature sensor",
+        ));
+    }
+    let taken = vehicle::Entity::find()
+        .filter(vehicle::Column::PlatformId.eq(who.platform_id))
+        .filter(vehicle::Column::Plate.eq(plate.as_str()))
+        .one(&state.db)
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::new(
+            crate::error::ErrorCode::CONFLICT,
+            "this plate is registered",
+        ));
+    }
+    let v = vehicle::ActiveModel {
+        platform_id: Set(who.platform_id),
+        carrier_id: Set(c.id),
+        plate: Set(plate),
+        capacity_g: Set(body.capacity_g),
+        capacity_ml: Set(body.capacity_ml),
+        chilled_ml: Set(body.chilled_ml),
+        frozen_ml: Set(body.frozen_ml),
+        sensor_ids: Set(serde_json::to_string(&body.sensor_ids).map_err(ApiError::internal)?),
+        active: Set(true),
+        created_at: Set(state.clock.now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// The platform's vans.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Vehicles")))]
+#[get("/admin/vehicles")]
+pub async fn vehicles(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<vehicle::Model>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        vehicle::Entity::find()
+            .filter(vehicle::Column::PlatformId.eq(who.platform_id))
+            .order_by_asc(vehicle::Column::Id)
+            .all(&state.db)
+            .await?,
+    ))
+}
+
+/// A user who drives for a carrier.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewDriver {
+    /// The carrier.
+    pub carrier_id: i64,
+    /// A signed-in user of the platform.
+    pub user_id: i64,
+    /// Name.
+    pub name: String,
+    /// Phone.
+    pub phone: String,
+}
+
+/// Makes a user a driver of a carrier (grants the `driver` role).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewDriver, responses(
+    (status = 201, description = "The driver"),
+    (status = 404, description = "NOT_FOUND: carrier or user", body = ErrorBody),
+    (status = 409, description = "CONFLICT: already a driver", body = ErrorBody),
+))]
+#[post("/admin/drivers")]
+pub async fn add_driver(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ApiJson<NewDriver>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    let c = my_carrier(&state, &who, body.carrier_id).await?;
+    let u = user::Entity::find_by_id(body.user_id)
+        .one(&state.db)
+        .await?
+        .filter(|u| u.platform_id == who.platform_id)
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let name = super::required_text("name", &body.name, 32)?;
+    let phone = entity::validate::phone("phone", &body.phone)?;
+    let now = state.clock.now();
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let exists = driver::Entity::find()
+        .filter(driver::Column::PlatformId.eq(who.platform_id))
+        .filter(driver::Column::UserId.eq(u.id))
+        .one(&txn)
+        .await?;
+    if exists.is_some() {
+        txn.rollback().await?;
+        return Err(ApiError::new(
+            crate::error::ErrorCode::CONFLICT,
+            "this user drives already",
+        ));
+    }
+    let d = driver::ActiveModel {
+        platform_id: Set(who.platform_id),
+        carrier_id: Set(c.id),
+        user_id: Set(u.id),
+        name: Set(name),
+        phone: Set(phone),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    entity::accounts::grant_role(&txn, who.platform_id, u.id, Role::Driver, now).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(d))
+}
+
+/// `?date=` of a trips list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// Local date (default: today).
+    pub date: Option<NaiveDate>,
+}
+
+/// A trip with its manifest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TripView {
+    /// The trip.
+    #[schema(value_type = Object)]
+    pub trip: trip::Model,
+    /// Stops in visiting order with arrival estimates.
+    #[schema(value_type = Vec<Object>)]
+    pub stops: Vec<trip_stop::Model>,
+    /// Packages: order, pickup and drop stop, status.
+    #[schema(value_type = Vec<Object>)]
+    pub packages: Vec<trip_package::Model>,
+}
+
+async fn trips_of_day(
+    state: &AppState,
+    platform_id: i64,
+    carrier_id: Option<i64>,
+    date: Option<NaiveDate>,
+) -> ApiResult<Vec<TripView>> {
+    let p = entity::delivery::platform_of(&state.db, platform_id).await?;
+    let day = date.unwrap_or_else(|| {
+        (state.clock.now() + chrono::Duration::minutes(i64::from(p.utc_offset_minutes)))
+            .date_naive()
+    });
+    let (start, end): (DateTime<Utc>, DateTime<Utc>) =
+        entity::settlement::day_bounds(day, p.utc_offset_minutes);
+    let mut q = trip::Entity::find()
+        .filter(trip::Column::PlatformId.eq(platform_id))
+        .filter(trip::Column::DepartsAt.gte(start))
+        .filter(trip::Column::DepartsAt.lt(end));
+    if let Some(c) = carrier_id {
+        q = q.filter(trip::Column::CarrierId.eq(c));
+    }
+    let trips = q
+        .order_by_asc(trip::Column::DepartsAt)
+        .order_by_asc(trip::Column::Seq)
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i64> = trips.iter().map(|t| t.id).collect();
+    let mut stops = trip_stop::Entity::find()
+        .filter(trip_stop::Column::TripId.is_in(ids.clone()))
+        .order_by_asc(trip_stop::Column::Seq)
+        .all(&state.db)
+        .await?;
+    let mut packages = trip_package::Entity::find()
+        .filter(trip_package::Column::TripId.is_in(ids))
+        .order_by_asc(trip_package::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(trips
+        .into_iter()
+        .map(|t| {
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut stops)
+                .into_iter()
+                .partition(|s| s.trip_id == t.id);
+            stops = rest;
+            let (pk, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut packages)
+                .into_iter()
+                .partition(|p| p.trip_id == t.id);
+            packages = rest;
+            TripView {
+                trip: t,
+                stops: mine,
+                packages: pk,
+            }
+        })
+        .collect())
+}
+
+/// The driver's carrier's trips of a day, with manifests.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), params(DayQuery), responses(
+    (status = 200, body = Vec<TripView>),
+    (status = 403, description = "FORBIDDEN: not a driver", body = ErrorBody),
+))]
+#[get("/driver/trips")]
+pub async fn driver_trips(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: web::Query<DayQuery>,
+) -> ApiResult<web::Json<Vec<TripView>>> {
+    who.require(Role::Driver)?;
+    let d = driver::Entity::find()
+        .filter(driver::Column::PlatformId.eq(who.platform_id))
+        .filter(driver::Column::UserId.eq(who.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("driver"))?;
+    Ok(web::Json(
+        trips_of_day(&state, who.platform_id, Some(d.carrier_id), q.date).await?,
+    ))
+}
+
+/// Every trip of a day (operators).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(DayQuery), responses(
+    (status = 200, body = Vec<TripView>),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/trips")]
+pub async fn admin_trips(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: web::Query<DayQuery>,
+) -> ApiResult<web::Json<Vec<TripView>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        trips_of_day(&state, who.platform_id, None, q.date).await?,
+    ))
+}

@@ -1,0 +1,21 @@
+//! A carrier: the county delivery company or a logistics firm running village trips.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+/// A carrier: the county delivery company or a logistics firm running village trips.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "carriers")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub platform_id: i64,
+    pub name: String,
+    pub contact_phone: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

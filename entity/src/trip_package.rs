@@ -1,0 +1,32 @@
+//! An order's package on a trip, with its handover code.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+/// An order's package on a trip, with its handover code.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "trip_packages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub platform_id: i64,
+    pub trip_id: i64,
+    pub order_id: i64,
+    /// The pickup stop's `seq`.
+    pub pickup_seq: i32,
+    /// The drop stop's `seq`.
+    pub drop_seq: i32,
+    /// Shown by the agent point keeper at handover.
+    #[serde(skip)]
+    pub handover_code: String,
+    /// `planned`, `loaded`, `left_behind`, `at_agent_point` or `collected`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,246 @@
+//! The to-door line, part 3 (first step): the fleet, and departures planned
+//! at their cut-off into trips with manifests; what does not fit rolls to
+//! the next departure.
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::{Value, json};
+use tests::{Backend, TestApp, both};
+
+/// Monday 2026-11-23 07:00 in Kang county (UTC+8).
+fn monday_7am() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 23, 0, 0).unwrap()
+}
+
+struct Village {
+    resident: String,
+    kitchen: String,
+    op: String,
+    address: i64,
+    sku: i64,
+}
+
+async fn village(app: &TestApp) -> Village {
+    app.clock.set(monday_7am());
+    let op = app.operator_token().await;
+    let resident = app.demo_token("yang").await;
+    let points = app.get("/api/v1/admin/agent-points", Some(&op)).await;
+    let point = points
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "花桥村便民服务点")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let a = app
+        .post(
+            "/api/v1/addresses",
+            json!({"contact_name": "杨", "contact_phone": "13900000002", "agent_point_id": point}),
+            Some(&resident),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let kitchen = app.demo_token("huaqiao").await;
+    let products = app.get("/api/v1/merchant/products", Some(&kitchen)).await;
+    let sku = products
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "黑猪肉包子")
+        .unwrap()["skus"][0]["id"]
+        .as_i64()
+        .unwrap();
+    Village {
+        resident,
+        kitchen,
+        op,
+        address: a.body["id"].as_i64().unwrap(),
+        sku,
+    }
+}
+
+/// A paid, accepted village order of `qty` units (500 g each by default).
+async fn accepted(app: &TestApp, v: &Village, qty: i64) -> Value {
+    let o = app
+        .post(
+            "/api/v1/orders",
+            json!({"store_id": 1, "address_id": v.address, "items": [{"sku_id": v.sku, "qty": qty}]}),
+            Some(&v.resident),
+        )
+        .await;
+    assert_eq!(o.status, 201, "{}", o.text);
+    let id = o.body["id"].as_i64().unwrap();
+    let p = app
+        .post(
+            &format!("/api/v1/orders/{id}/pay"),
+            json!({}),
+            Some(&v.resident),
+        )
+        .await;
+    let confirm = p.body["confirm_path"].as_str().unwrap().to_owned();
+    app.post(&confirm, json!({}), Some(&v.resident)).await;
+    let a = app
+        .post(
+            &format!("/api/v1/merchant/orders/{id}/accept"),
+            json!({}),
+            Some(&v.kitchen),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.body
+}
+
+async fn departures_are_planned_once_at_cutoff_and_full_trips_roll_over(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = village(&app).await;
+    // Fleet: one small van (2.5 kg ambient, no cold compartments).
+    let c = app
+        .post(
+            "/api/v1/admin/carriers",
+            json!({"name": "康县邮政速递", "contact_phone": "09395100000"}),
+            Some(&v.op),
+        )
+        .await;
+    assert_eq!(c.status, 201, "{}", c.text);
+    let carrier = c.body["id"].as_i64().unwrap();
+    let cold = app
+        .post(
+            "/api/v1/admin/vehicles",
+            json!({"carrier_id": carrier, "plate": "甘K·C0001", "capacity_g": 2_500, "capacity_ml": 100_000, "frozen_ml": 50_000}),
+            Some(&v.op),
+        )
+        .await;
+    assert_eq!(
+        cold.status, 422,
+        "a cold compartment needs a sensor: {}",
+        cold.text
+    );
+    let van = app
+        .post(
+            "/api/v1/admin/vehicles",
+            json!({"carrier_id": carrier, "plate": "甘K·A1234", "capacity_g": 2_500, "capacity_ml": 100_000}),
+            Some(&v.op),
+        )
+        .await;
+    assert_eq!(van.status, 201, "{}", van.text);
+    let dup = app
+        .post(
+            "/api/v1/admin/vehicles",
+            json!({"carrier_id": carrier, "plate": "甘K·A1234", "capacity_g": 2_500, "capacity_ml": 100_000}),
+            Some(&v.op),
+        )
+        .await;
+    assert_eq!(dup.status, 409);
+
+    // Three orders of 1 kg each for the 09:30 trip (cut-off 08:30).
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let o = accepted(&app, &v, 2).await;
+        assert_eq!(o["plan"]["departs_at"], "2026-11-23T01:30:00Z");
+        ids.push(o["id"].as_i64().unwrap());
+        app.clock.advance(Duration::minutes(1));
+    }
+    // Before the cut-off nothing is planned.
+    app.worker().run_pending().await.unwrap();
+    let op = app.operator_token().await;
+    assert_eq!(
+        app.get("/api/v1/admin/trips", Some(&op)).await.body,
+        json!([])
+    );
+    // 08:31: planned. Two orders fit the van; the newest rolls to 15:00.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
+    app.worker().run_pending().await.unwrap();
+    let op = app.operator_token().await;
+    let trips = app.get("/api/v1/admin/trips", Some(&op)).await;
+    assert_eq!(trips.status, 200, "{}", trips.text);
+    let t = &trips.body[0];
+    assert_eq!(trips.body.as_array().unwrap().len(), 1, "{}", trips.text);
+    assert_eq!(t["trip"]["load_g"], 2_000);
+    assert_eq!(t["trip"]["status"], "planned");
+    let stops = t["stops"].as_array().unwrap();
+    assert_eq!(stops[0]["kind"], "pickup");
+    assert_eq!(stops.last().unwrap()["kind"], "drop");
+    assert!(
+        stops
+            .windows(2)
+            .all(|w| w[0]["eta"].as_str() <= w[1]["eta"].as_str())
+    );
+    let carried: Vec<i64> = t["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["order_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(carried, ids[..2]);
+    assert!(
+        t["packages"][0].get("handover_code").is_none(),
+        "codes stay with the keeper"
+    );
+    let rolled = app
+        .get(
+            &format!("/api/v1/orders/{}", ids[2]),
+            Some(&app.demo_token("yang").await),
+        )
+        .await;
+    assert_eq!(
+        rolled.body["plan"]["departs_at"], "2026-11-23T07:00:00Z",
+        "{}",
+        rolled.text
+    );
+    let last = rolled.body["timeline"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["event"], "roll_over");
+    assert!(last["reason"].as_str().unwrap().contains("full"), "{last}");
+    assert_eq!(rolled.body["status"], "accepted");
+
+    // Planning again changes nothing.
+    app.clock.advance(Duration::minutes(5));
+    app.worker().run_pending().await.unwrap();
+    let again = app.get("/api/v1/admin/trips", Some(&op)).await;
+    assert_eq!(again.body.as_array().unwrap().len(), 1);
+    assert_eq!(again.body[0]["trip"]["id"], t["trip"]["id"]);
+
+    // The carrier's driver sees the trip; a driver of another carrier does not.
+    let driver = app.demo_token("driver-zhou").await;
+    let uid = app.get("/api/v1/me", Some(&driver)).await.body["id"].clone();
+    let d = app
+        .post("/api/v1/admin/drivers", json!({"carrier_id": carrier, "user_id": uid, "name": "周师傅", "phone": "13900000003"}), Some(&op))
+        .await;
+    assert_eq!(d.status, 201, "{}", d.text);
+    let driver = app.demo_token("driver-zhou").await; // the new role is in a new token
+    let mine = app.get("/api/v1/driver/trips", Some(&driver)).await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.body.as_array().unwrap().len(), 1);
+    let other = app
+        .post(
+            "/api/v1/admin/carriers",
+            json!({"name": "顺路物流", "contact_phone": "09395100001"}),
+            Some(&op),
+        )
+        .await;
+    let stranger = app.demo_token("driver-wu").await;
+    let sid = app.get("/api/v1/me", Some(&stranger)).await.body["id"].clone();
+    app.post("/api/v1/admin/drivers", json!({"carrier_id": other.body["id"], "user_id": sid, "name": "吴师傅", "phone": "13900000004"}), Some(&op))
+        .await;
+    let stranger = app.demo_token("driver-wu").await;
+    assert_eq!(
+        app.get("/api/v1/driver/trips", Some(&stranger)).await.body,
+        json!([])
+    );
+    let resident = app.demo_token("yang").await;
+    assert_eq!(
+        app.get("/api/v1/driver/trips", Some(&resident))
+            .await
+            .status,
+        403
+    );
+}
+
+both!(departures_are_planned_once_at_cutoff_and_full_trips_roll_over);
