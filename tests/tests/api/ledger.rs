@@ -120,6 +120,28 @@ async fn a_delivered_order_is_split_and_the_books_balance(backend: Backend) {
         rev.body[0]["revenue_fen"],
         balance(&tb.body, "platform_revenue")
     );
+    // Completions racing from many workers book the delivery once.
+    let postings = app.count("ledger_postings").await;
+    let delivered = entity::order::Entity::find_by_id(order)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let racers = (0..8).map(|_| {
+        let db = app.db.clone();
+        let o = delivered.clone();
+        let now = app.clock.now_utc();
+        tokio::spawn(async move {
+            let txn = entity::tx::begin_write(&db).await.unwrap();
+            let booked = entity::ledger::book_delivery(&txn, &o, now).await.unwrap();
+            txn.commit().await.unwrap();
+            booked
+        })
+    });
+    for r in futures_util::future::join_all(racers).await {
+        assert!(!r.unwrap());
+    }
+    assert_eq!(app.count("ledger_postings").await, postings);
     let acct = app.get("/api/v1/merchant/account", Some(&kitchen)).await;
     assert_eq!(acct.status, 200, "{}", acct.text);
     assert_eq!(acct.body["balance_fen"], goods - commission);
@@ -205,6 +227,32 @@ async fn refunds_book_the_money_back_out_of_escrow(backend: Backend) {
     let first = o.body["payable_fen"].as_i64().unwrap();
     assert_eq!(balance(&tb.body, "clearing"), first);
     assert_eq!(balance(&tb.body, "escrow"), first);
+    // Refund completions racing from many workers book it once.
+    let postings = app.count("ledger_postings").await;
+    let refund = entity::refund::Entity::find()
+        .filter(entity::refund::Column::OrderId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let racers = (0..8).map(|_| {
+        let db = app.db.clone();
+        let r = refund.clone();
+        let now = app.clock.now_utc();
+        tokio::spawn(async move {
+            let txn = entity::tx::begin_write(&db).await.unwrap();
+            entity::ordering::complete_refund(&txn, r.id, now)
+                .await
+                .unwrap();
+            let booked = entity::ledger::book_refund(&txn, &r, now).await.unwrap();
+            txn.commit().await.unwrap();
+            booked
+        })
+    });
+    for r in futures_util::future::join_all(racers).await {
+        assert!(!r.unwrap(), "booked once already");
+    }
+    assert_eq!(app.count("ledger_postings").await, postings);
     // Running the worker again books nothing twice.
     app.clock.advance(Duration::seconds(30));
     app.worker().run_pending().await.unwrap();
