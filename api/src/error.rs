@@ -104,6 +104,7 @@ error_codes! {
     NO_OFFER = StatusCode::CONFLICT, "No open offer of this job to you (expired or answered).";
     NOT_TRACKABLE = StatusCode::CONFLICT, "Tracking exists only while the order is out for delivery.";
     INSUFFICIENT_BALANCE = StatusCode::CONFLICT, "The payout is larger than the settled balance not yet paid out.";
+    INVALID_TRIP_STATE = StatusCode::CONFLICT, "The village trip or stop cannot take this step now.";
     INVALID_PAYOUT_STATE = StatusCode::CONFLICT, "The payout cannot take this step from its status.";
     NOT_MERCHANT_OWNER = StatusCode::FORBIDDEN, "Only the merchant's owner withdraws its money.";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
@@ -282,6 +283,7 @@ impl From<entity::error::DomainError> for ApiError {
             e @ D::InsufficientBalance { .. } => {
                 ApiError::new(ErrorCode::INSUFFICIENT_BALANCE, e.to_string())
             }
+            e @ D::TripState(_) => ApiError::new(ErrorCode::INVALID_TRIP_STATE, e.to_string()),
             e @ D::PayoutState(_) => ApiError::new(ErrorCode::INVALID_PAYOUT_STATE, e.to_string()),
             D::Db(db) => db.into(),
         }

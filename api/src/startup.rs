@@ -207,7 +207,15 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(f::vehicles)
         .service(f::add_driver)
         .service(f::driver_trips)
-        .service(f::admin_trips);
+        .service(f::admin_trips)
+        .service(f::arrive)
+        .service(f::depart)
+        .service(f::complete)
+        .service(f::merchant_handover)
+        .service(f::labels)
+        .service(f::keeper_handover)
+        .service(f::collect)
+        .service(f::add_keeper);
     use routes::payouts as p;
     cfg.service(p::merchant_request)
         .service(p::merchant_list)

@@ -94,6 +94,9 @@ pub enum DomainError {
         /// What was asked.
         asked_fen: i64,
     },
+    /// A village trip step its status does not allow.
+    #[error("the trip cannot take this step: {0}")]
+    TripState(String),
     /// A payout step its status does not allow.
     #[error("the payout is {0}")]
     PayoutState(String),

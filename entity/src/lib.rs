@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod address;
 pub mod addresses;
+pub mod agent_keeper;
 pub mod agent_point;
 pub mod browse;
 pub mod carrier;
@@ -74,6 +75,7 @@ pub mod store_staff;
 pub mod throttle;
 pub mod trip;
 pub mod trip_package;
+pub mod trip_run;
 pub mod trip_stop;
 pub mod tx;
 pub mod user;

@@ -766,6 +766,7 @@ pub fn template_for(to: OrderStatus) -> Option<&'static str> {
         OrderStatus::Paid => Some("order_paid"),
         OrderStatus::Accepted => Some("order_accepted"),
         OrderStatus::PickedUp | OrderStatus::OnTrip => Some("out_for_delivery"),
+        OrderStatus::AtAgentPoint => Some("at_agent_point"),
         OrderStatus::Delivered => Some("delivered"),
         OrderStatus::Refunded => Some("refunded"),
         _ => None,

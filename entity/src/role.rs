@@ -25,6 +25,9 @@ pub enum Role {
     /// County platform staff.
     #[sea_orm(string_value = "operator")]
     Operator,
+    /// Keeps a village agent point: takes trips' packages, hands them out.
+    #[sea_orm(string_value = "agent_keeper")]
+    AgentKeeper,
 }
 
 impl Role {
@@ -36,6 +39,7 @@ impl Role {
             Role::Rider => "rider",
             Role::Driver => "driver",
             Role::Operator => "operator",
+            Role::AgentKeeper => "agent_keeper",
         }
     }
 }

@@ -19,6 +19,9 @@ pub struct Model {
     /// Shown by the agent point keeper at handover.
     #[serde(skip)]
     pub handover_code: String,
+    /// Shown to the resident; the keeper asks for it at collection.
+    #[serde(skip)]
+    pub pickup_code: String,
     /// `planned`, `loaded`, `left_behind`, `at_agent_point` or `collected`.
     pub status: String,
     pub reason: Option<String>,

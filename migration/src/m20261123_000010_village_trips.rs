@@ -125,6 +125,22 @@ enum TripStops {
 }
 
 #[derive(DeriveIden)]
+enum AgentPoints {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum AgentKeepers {
+    Table,
+    Id,
+    PlatformId,
+    AgentPointId,
+    UserId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum TripPackages {
     Table,
     Id,
@@ -134,6 +150,7 @@ enum TripPackages {
     PickupSeq,
     DropSeq,
     HandoverCode,
+    PickupCode,
     Status,
     Reason,
     CreatedAt,
@@ -373,6 +390,7 @@ impl MigrationTrait for Migration {
                 .col(integer(TripPackages::PickupSeq))
                 .col(integer(TripPackages::DropSeq))
                 .col(string_len(TripPackages::HandoverCode, 8))
+                .col(string_len(TripPackages::PickupCode, 8))
                 .col(string_len(TripPackages::Status, 16))
                 .col(text_null(TripPackages::Reason))
                 .col(timestamp_with_time_zone(TripPackages::CreatedAt))
@@ -405,11 +423,46 @@ impl MigrationTrait for Migration {
             TripPackages::Table,
             vec![TripPackages::OrderId.into_iden()],
         )
+        .await?;
+
+        m.create_table(
+            Table::create()
+                .table(AgentKeepers::Table)
+                .col(big_pk_auto(AgentKeepers::Id))
+                .col(big_integer(AgentKeepers::PlatformId))
+                .col(big_integer(AgentKeepers::AgentPointId))
+                .col(big_integer(AgentKeepers::UserId))
+                .col(timestamp_with_time_zone(AgentKeepers::CreatedAt))
+                .foreign_key(&mut fk(
+                    AgentKeepers::Table,
+                    AgentKeepers::AgentPointId,
+                    AgentPoints::Table,
+                    AgentPoints::Id,
+                ))
+                .foreign_key(&mut fk(
+                    AgentKeepers::Table,
+                    AgentKeepers::UserId,
+                    Users::Table,
+                    Users::Id,
+                ))
+                .to_owned(),
+        )
+        .await?;
+        unique(
+            m,
+            "ux_agent_keepers_user",
+            AgentKeepers::Table,
+            vec![
+                AgentKeepers::PlatformId.into_iden(),
+                AgentKeepers::UserId.into_iden(),
+            ],
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            AgentKeepers::Table.into_iden(),
             TripPackages::Table.into_iden(),
             TripStops::Table.into_iden(),
             Trips::Table.into_iden(),

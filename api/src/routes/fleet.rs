@@ -366,3 +366,317 @@ pub async fn admin_trips(
         trips_of_day(&state, who.platform_id, None, q.date).await?,
     ))
 }
+
+async fn drivers_trip(state: &AppState, who: &Principal, id: i64) -> ApiResult<trip::Model> {
+    who.require(Role::Driver)?;
+    let d = driver::Entity::find()
+        .filter(driver::Column::PlatformId.eq(who.platform_id))
+        .filter(driver::Column::UserId.eq(who.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("driver"))?;
+    trip::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|t| t.platform_id == who.platform_id && t.carrier_id == d.carrier_id)
+        .ok_or_else(|| ApiError::not_found("trip"))
+}
+
+/// Where the van is.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Position {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lng: f64,
+}
+
+/// The driver arrives at a stop (within 300 m of it).
+#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Position, responses(
+    (status = 200, description = "The stop"),
+    (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
+    (status = 422, description = "OUTSIDE_PICKUP_GEOFENCE: too far from the stop", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/stops/{seq}/arrive")]
+pub async fn arrive(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i32)>,
+    body: ApiJson<Position>,
+) -> ApiResult<web::Json<trip_stop::Model>> {
+    let (id, seq) = path.into_inner();
+    let t = drivers_trip(&state, &who, id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res =
+        entity::trip_run::arrive(&txn, &t, seq, (body.lat, body.lng), state.clock.now()).await;
+    Ok(web::Json(super::finish(txn, res).await?))
+}
+
+/// An order the driver leaves in town.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LeftBehind {
+    /// The order.
+    pub order_id: i64,
+    /// Why (e.g. "not ready at 09:25").
+    pub reason: String,
+}
+
+/// What the driver reports when leaving town.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Depart {
+    /// Packages not loaded, each with a reason; they ride the next departure.
+    #[serde(default)]
+    pub left_behind: Vec<LeftBehind>,
+}
+
+/// The driver leaves town: every package loaded, or left behind with a reason.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Depart, responses(
+    (status = 200, description = "The trip, departed"),
+    (status = 409, description = "INVALID_TRIP_STATE", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: packages unaccounted for", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/depart")]
+pub async fn depart(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<Depart>,
+) -> ApiResult<web::Json<trip::Model>> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    let left: Vec<(i64, String)> = body
+        .left_behind
+        .iter()
+        .map(|l| (l.order_id, l.reason.clone()))
+        .collect();
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::trip_run::depart(&txn, &t, &left, state.clock.now()).await;
+    Ok(web::Json(super::finish(txn, res).await?))
+}
+
+/// The driver closes the trip after the last handover.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), responses(
+    (status = 200, description = "The trip, completed"),
+    (status = 409, description = "INVALID_TRIP_STATE: packages on board", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/complete")]
+pub async fn complete(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<trip::Model>> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::trip_run::complete(&txn, &t, state.clock.now()).await;
+    Ok(web::Json(super::finish(txn, res).await?))
+}
+
+async fn platform_trip(state: &AppState, who: &Principal, id: i64) -> ApiResult<trip::Model> {
+    trip::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|t| t.platform_id == who.platform_id)
+        .ok_or_else(|| ApiError::not_found("trip"))
+}
+
+/// How many packages a handover moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Handover {
+    /// Packages handed over.
+    pub packages: usize,
+}
+
+/// The kitchen hands its ready packages to the van at its pickup stop.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+    (status = 200, body = Handover),
+    (status = 404, description = "NOT_FOUND: not this store's stop", body = ErrorBody),
+    (status = 409, description = "INVALID_TRIP_STATE: the van has not arrived", body = ErrorBody),
+))]
+#[post("/merchant/trips/{id}/stops/{seq}/handover")]
+pub async fn merchant_handover(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i32)>,
+) -> ApiResult<web::Json<Handover>> {
+    let (id, seq) = path.into_inner();
+    let s = super::merchant::my_store(&state.db, &who).await?;
+    let t = platform_trip(&state, &who, id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::trip_run::pickup_handover(&txn, &t, seq, s.id, state.clock.now()).await;
+    Ok(web::Json(Handover {
+        packages: super::finish(txn, res).await?,
+    }))
+}
+
+/// A package label for the kitchen to print.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Label {
+    /// Order id.
+    pub order_id: i64,
+    /// The agent point it goes to.
+    pub agent_point_id: i64,
+    /// The code the keeper confirms on arrival.
+    pub handover_code: String,
+}
+
+/// Labels of the store's packages on a trip.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses((status = 200, body = Vec<Label>)))]
+#[get("/merchant/trips/{id}/labels")]
+pub async fn labels(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<Label>>> {
+    let s = super::merchant::my_store(&state.db, &who).await?;
+    let t = platform_trip(&state, &who, *id).await?;
+    let stops = trip_stop::Entity::find()
+        .filter(trip_stop::Column::TripId.eq(t.id))
+        .all(&state.db)
+        .await?;
+    let pickup: Vec<i32> = stops
+        .iter()
+        .filter(|x| x.kind == "pickup" && x.place_id == s.id)
+        .map(|x| x.seq)
+        .collect();
+    let point_of = |seq: i32| {
+        stops
+            .iter()
+            .find(|x| x.seq == seq)
+            .map_or(0, |x| x.place_id)
+    };
+    Ok(web::Json(
+        trip_package::Entity::find()
+            .filter(trip_package::Column::TripId.eq(t.id))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|p| pickup.contains(&p.pickup_seq))
+            .map(|p| Label {
+                order_id: p.order_id,
+                agent_point_id: point_of(p.drop_seq),
+                handover_code: p.handover_code,
+            })
+            .collect(),
+    ))
+}
+
+/// The codes on the labels of the packages the keeper takes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Codes {
+    /// Handover codes read from the labels.
+    pub codes: Vec<String>,
+}
+
+/// The agent point keeper takes the packages of a drop stop.
+#[utoipa::path(tag = "keeper", security(("bearer" = [])), request_body = Codes, responses(
+    (status = 200, body = Handover),
+    (status = 404, description = "NOT_FOUND: not this keeper's stop", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: no package has these codes", body = ErrorBody),
+))]
+#[post("/keeper/trips/{id}/stops/{seq}/handover")]
+pub async fn keeper_handover(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i32)>,
+    body: ApiJson<Codes>,
+) -> ApiResult<web::Json<Handover>> {
+    who.require(Role::AgentKeeper)?;
+    let (id, seq) = path.into_inner();
+    let point = entity::trip_run::keeper_point(&state.db, who.platform_id, who.user_id).await?;
+    let t = platform_trip(&state, &who, id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res =
+        entity::trip_run::drop_handover(&txn, &t, seq, point, &body.codes, state.clock.now()).await;
+    Ok(web::Json(Handover {
+        packages: super::finish(txn, res).await?,
+    }))
+}
+
+/// The resident's pickup code.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PickupCode {
+    /// As shown in the resident's order.
+    pub code: String,
+}
+
+/// The keeper hands an order to its resident, who shows the pickup code.
+#[utoipa::path(tag = "keeper", security(("bearer" = [])), request_body = PickupCode, responses(
+    (status = 200, description = "The order, delivered"),
+    (status = 404, description = "NOT_FOUND: not at this agent point", body = ErrorBody),
+    (status = 422, description = "DELIVERY_CODE_WRONG", body = ErrorBody),
+))]
+#[post("/keeper/orders/{id}/collect")]
+pub async fn collect(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<PickupCode>,
+) -> ApiResult<web::Json<entity::order::Model>> {
+    who.require(Role::AgentKeeper)?;
+    let point = entity::trip_run::keeper_point(&state.db, who.platform_id, who.user_id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res =
+        entity::trip_run::collect(&txn, point, *id, &body.code, who.user_id, state.clock.now())
+            .await;
+    Ok(web::Json(super::finish(txn, res).await?))
+}
+
+/// A user who keeps an agent point.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewKeeper {
+    /// A signed-in user of the platform.
+    pub user_id: i64,
+}
+
+/// Makes a user the keeper of an agent point (grants `agent_keeper`).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewKeeper, responses(
+    (status = 201, description = "The keeper"),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "CONFLICT: keeps a point already", body = ErrorBody),
+))]
+#[post("/admin/agent-points/{id}/keepers")]
+pub async fn add_keeper(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<NewKeeper>,
+) -> ApiResult<HttpResponse> {
+    use entity::{agent_keeper, agent_point};
+    who.require(Role::Operator)?;
+    let point = agent_point::Entity::find_by_id(*id)
+        .one(&state.db)
+        .await?
+        .filter(|p| p.platform_id == who.platform_id)
+        .ok_or_else(|| ApiError::not_found("agent point"))?;
+    let u = user::Entity::find_by_id(body.user_id)
+        .one(&state.db)
+        .await?
+        .filter(|u| u.platform_id == who.platform_id)
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let now = state.clock.now();
+    let txn = entity::tx::begin_write(&state.db).await?;
+    if agent_keeper::Entity::find()
+        .filter(agent_keeper::Column::PlatformId.eq(who.platform_id))
+        .filter(agent_keeper::Column::UserId.eq(u.id))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        txn.rollback().await?;
+        return Err(ApiError::new(
+            crate::error::ErrorCode::CONFLICT,
+            "this user keeps a point already",
+        ));
+    }
+    let k = agent_keeper::ActiveModel {
+        platform_id: Set(who.platform_id),
+        agent_point_id: Set(point.id),
+        user_id: Set(u.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    entity::accounts::grant_role(&txn, who.platform_id, u.id, Role::AgentKeeper, now).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(k))
+}

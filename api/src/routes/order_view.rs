@@ -49,6 +49,10 @@ pub struct OrderView {
     /// door.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_code: Option<String>,
+    /// Village orders, to the resident only: the code to show the agent
+    /// point's keeper when collecting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pickup_code: Option<String>,
 }
 
 /// Builds the view of an order.
@@ -82,6 +86,7 @@ pub async fn order_view(db: &impl ConnectionTrait, o: order::Model) -> ApiResult
         created_at: o.created_at,
         paid_at: o.paid_at,
         delivery_code: None,
+        pickup_code: None,
     })
 }
 

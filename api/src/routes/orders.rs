@@ -213,6 +213,12 @@ pub async fn get_one(
         .await?
         .filter(|j| j.status != "delivered")
         .map(|j| j.code);
+    view.pickup_code = entity::trip_package::Entity::find()
+        .filter(entity::trip_package::Column::OrderId.eq(view.id))
+        .filter(entity::trip_package::Column::Status.is_in(["planned", "loaded", "at_agent_point"]))
+        .one(&state.db)
+        .await?
+        .map(|p| p.pickup_code);
     Ok(web::Json(view))
 }
 

@@ -244,3 +244,211 @@ async fn departures_are_planned_once_at_cutoff_and_full_trips_roll_over(backend:
 }
 
 both!(departures_are_planned_once_at_cutoff_and_full_trips_roll_over);
+
+async fn a_trip_runs_from_kitchen_to_agent_point_to_resident(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = village(&app).await;
+    let c = app
+        .post(
+            "/api/v1/admin/carriers",
+            json!({"name": "康县邮政速递", "contact_phone": "09395100000"}),
+            Some(&v.op),
+        )
+        .await;
+    let carrier = c.body["id"].as_i64().unwrap();
+    app.post(
+        "/api/v1/admin/vehicles",
+        json!({"carrier_id": carrier, "plate": "甘K·A1234", "capacity_g": 800_000, "capacity_ml": 4_000_000}),
+        Some(&v.op),
+    )
+    .await;
+    let zhou = app.demo_token("driver-zhou").await;
+    let uid = app.get("/api/v1/me", Some(&zhou)).await.body["id"].clone();
+    app.post(
+        "/api/v1/admin/drivers",
+        json!({"carrier_id": carrier, "user_id": uid, "name": "周师傅", "phone": "13900000003"}),
+        Some(&v.op),
+    )
+    .await;
+    let hua = app.demo_token("keeper-hua").await;
+    let kid = app.get("/api/v1/me", Some(&hua)).await.body["id"].clone();
+    let a = accepted(&app, &v, 2).await;
+    let b = accepted(&app, &v, 2).await;
+    let point = a["plan"]["agent_point_id"].as_i64().unwrap();
+    let k = app
+        .post(
+            &format!("/api/v1/admin/agent-points/{point}/keepers"),
+            json!({"user_id": kid}),
+            Some(&v.op),
+        )
+        .await;
+    assert_eq!(k.status, 201, "{}", k.text);
+    let (a, b) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap());
+    // Only the first order is ready when the van comes.
+    app.post(
+        &format!("/api/v1/merchant/orders/{a}/ready"),
+        json!({}),
+        Some(&v.kitchen),
+    )
+    .await;
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
+    app.worker().run_pending().await.unwrap();
+    let zhou = app.demo_token("driver-zhou").await;
+    let trips = app.get("/api/v1/driver/trips", Some(&zhou)).await;
+    let t = trips.body[0].clone();
+    let id = t["trip"]["id"].as_i64().unwrap();
+    let stops = t["stops"].as_array().unwrap().clone();
+    assert_eq!(stops[0]["kind"], "pickup");
+    let drop = stops.iter().find(|s| s["kind"] == "drop").unwrap().clone();
+
+    // At the store: too far first, then there; the kitchen hands over.
+    let far = app
+        .post(
+            &format!("/api/v1/driver/trips/{id}/stops/1/arrive"),
+            json!({"lat": 33.40, "lng": 105.70}),
+            Some(&zhou),
+        )
+        .await;
+    assert_eq!(far.status, 422, "{}", far.text);
+    let there = json!({"lat": stops[0]["lat"], "lng": stops[0]["lng"]});
+    let arr = app
+        .post(
+            &format!("/api/v1/driver/trips/{id}/stops/1/arrive"),
+            there,
+            Some(&zhou),
+        )
+        .await;
+    assert_eq!(arr.status, 200, "{}", arr.text);
+    let kitchen = app.demo_token("huaqiao").await;
+    let labels = app
+        .get(
+            &format!("/api/v1/merchant/trips/{id}/labels"),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(labels.body.as_array().unwrap().len(), 2, "{}", labels.text);
+    let code_a = labels
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["order_id"] == a)
+        .unwrap()["handover_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let h = app
+        .post(
+            &format!("/api/v1/merchant/trips/{id}/stops/1/handover"),
+            json!({}),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(h.body["packages"], 1, "only the ready order: {}", h.text);
+
+    // Leaving town: the unready order must be left behind with a reason.
+    let dep = app
+        .post(
+            &format!("/api/v1/driver/trips/{id}/depart"),
+            json!({}),
+            Some(&zhou),
+        )
+        .await;
+    assert_eq!(dep.status, 422, "{}", dep.text);
+    let dep = app
+        .post(
+            &format!("/api/v1/driver/trips/{id}/depart"),
+            json!({"left_behind": [{"order_id": b, "reason": "未备好"}]}),
+            Some(&zhou),
+        )
+        .await;
+    assert_eq!(dep.status, 200, "{}", dep.text);
+    assert_eq!(dep.body["status"], "departed");
+    let yang = app.demo_token("yang").await;
+    let ob = app.get(&format!("/api/v1/orders/{b}"), Some(&yang)).await;
+    assert_eq!(ob.body["plan"]["departs_at"], "2026-11-23T07:00:00Z");
+    let oa = app.get(&format!("/api/v1/orders/{a}"), Some(&yang)).await;
+    assert_eq!(oa.body["status"], "on_trip");
+
+    // At the village: the keeper takes the package by its label's code.
+    let seq = drop["seq"].as_i64().unwrap();
+    app.post(
+        &format!("/api/v1/driver/trips/{id}/stops/{seq}/arrive"),
+        json!({"lat": drop["lat"], "lng": drop["lng"]}),
+        Some(&zhou),
+    )
+    .await;
+    let hua = app.demo_token("keeper-hua").await;
+    let wrong = app
+        .post(
+            &format!("/api/v1/keeper/trips/{id}/stops/{seq}/handover"),
+            json!({"codes": ["000000x"]}),
+            Some(&hua),
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    let ok = app
+        .post(
+            &format!("/api/v1/keeper/trips/{id}/stops/{seq}/handover"),
+            json!({"codes": [code_a]}),
+            Some(&hua),
+        )
+        .await;
+    assert_eq!(ok.body["packages"], 1, "{}", ok.text);
+    let oa = app.get(&format!("/api/v1/orders/{a}"), Some(&yang)).await;
+    assert_eq!(oa.body["status"], "at_agent_point");
+    let pickup = oa.body["pickup_code"].as_str().unwrap().to_owned();
+    // The resident collects with the pickup code.
+    let bad = app
+        .post(
+            &format!("/api/v1/keeper/orders/{a}/collect"),
+            json!({"code": "x"}),
+            Some(&hua),
+        )
+        .await;
+    assert_eq!(bad.code(), "DELIVERY_CODE_WRONG");
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/keeper/orders/{a}/collect"),
+            json!({"code": pickup}),
+            Some(&yang)
+        )
+        .await
+        .status,
+        403,
+        "only keepers hand out"
+    );
+    let got = app
+        .post(
+            &format!("/api/v1/keeper/orders/{a}/collect"),
+            json!({"code": pickup}),
+            Some(&hua),
+        )
+        .await;
+    assert_eq!(got.body["status"], "delivered", "{}", got.text);
+    let done = app
+        .post(
+            &format!("/api/v1/driver/trips/{id}/complete"),
+            json!({}),
+            Some(&zhou),
+        )
+        .await;
+    assert_eq!(done.body["status"], "completed", "{}", done.text);
+    // The books: the delivered order left escrow; the left-behind one is still there.
+    let op = app.operator_token().await;
+    let tb = app
+        .get("/api/v1/admin/ledger/trial-balance", Some(&op))
+        .await;
+    assert_eq!(tb.body["balanced"], true);
+    let escrow: i64 = tb.body["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "escrow")
+        .map(|x| x["balance_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(escrow, ob.body["payable_fen"].as_i64().unwrap());
+}
+
+both!(a_trip_runs_from_kitchen_to_agent_point_to_resident);

@@ -13,8 +13,7 @@ use std::pin::Pin;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use entity::error::{DomainError, DomainResult};
 use entity::order_state::OrderStatus;
-use entity::ordering::{self, OrderActor};
-use entity::pricing::{DeliveryPlan, Schedule, next_departure};
+use entity::pricing::{DeliveryPlan, Schedule};
 use entity::{
     agent_point, departure, departure_plan, order, order_item, platform, route, route_stop, sku,
     store, trip, trip_package, trip_stop, vehicle,
@@ -306,6 +305,7 @@ pub async fn plan_departure(
                 pickup_seq: Set(pickup_of.get(o).copied().unwrap_or(0)),
                 drop_seq: Set(drop_of.get(o).copied().unwrap_or(0)),
                 handover_code: Set(handover_code()),
+                pickup_code: Set(handover_code()),
                 status: Set("planned".into()),
                 reason: Set(None),
                 created_at: Set(now),
@@ -321,33 +321,18 @@ pub async fn plan_departure(
     }
 
     // Orders that did not fit ride the route's next departure.
-    let schedules: Vec<Schedule> = departure::Entity::find()
-        .filter(departure::Column::RouteId.eq(r.id))
-        .filter(departure::Column::Active.eq(true))
-        .all(db)
-        .await?
-        .iter()
-        .filter_map(|x| schedule_of(x, 0))
-        .collect();
-    let offset = Duration::minutes(i64::from(p.utc_offset_minutes));
-    let this_cutoff = departs_at - Duration::minutes(i64::from(d.cutoff_minutes));
-    let next = next_departure((this_cutoff + offset).naive_utc(), &schedules);
     let by_id: BTreeMap<i64, &order::Model> = orders.iter().map(|o| (o.id, o)).collect();
+    let at = (departs_at + Duration::minutes(i64::from(p.utc_offset_minutes))).format("%H:%M");
     for id in &plan.rolled_over {
-        let Some(o) = by_id.get(id) else { continue };
-        roll_over(
-            db,
-            o,
-            next.map(|(s, dep, cut)| {
-                (
-                    s.departure_id,
-                    dep.and_utc() - offset,
-                    cut.and_utc() - offset,
-                )
-            }),
-            now,
-        )
-        .await?;
+        if let Some(o) = by_id.get(id) {
+            entity::trip_run::roll_to_next(
+                db,
+                o,
+                format!("the {at} trip was full; it rides the next one"),
+                now,
+            )
+            .await?;
+        }
     }
     departure_plan::Entity::update_many()
         .col_expr(
@@ -413,53 +398,6 @@ async fn order_loads(
         }
     }
     Ok(out)
-}
-
-/// Moves an order to the next departure (or leaves it waiting when the
-/// route has none), with an event on its timeline and a message.
-async fn roll_over(
-    db: &impl ConnectionTrait,
-    o: &order::Model,
-    next: Option<(i64, DateTime<Utc>, DateTime<Utc>)>,
-    now: DateTime<Utc>,
-) -> DomainResult<()> {
-    let Ok(DeliveryPlan::Village {
-        route_id,
-        agent_point_id,
-        departs_at,
-        eta,
-        ..
-    }) = serde_json::from_str::<DeliveryPlan>(&o.delivery_plan)
-    else {
-        return Ok(());
-    };
-    let (departure_id, new_departs, cutoff) = match next {
-        Some(n) => n,
-        None => return Ok(()),
-    };
-    let plan = DeliveryPlan::Village {
-        route_id,
-        departure_id,
-        departs_at: new_departs,
-        cutoff_at: cutoff,
-        agent_point_id,
-        eta: eta + (new_departs - departs_at),
-    };
-    let json =
-        serde_json::to_string(&plan).map_err(|e| DomainError::invalid("plan", e.to_string()))?;
-    ordering::roll_over(
-        db,
-        o,
-        &json,
-        OrderActor::SYSTEM,
-        format!(
-            "the {} trip was full; it rides the next one",
-            (departs_at + Duration::hours(8)).format("%H:%M")
-        ),
-        now,
-    )
-    .await?;
-    Ok(())
 }
 
 /// Plans every due departure of every platform.
