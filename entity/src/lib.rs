@@ -12,6 +12,7 @@ pub mod agent_point;
 pub mod browse;
 pub mod carrier;
 pub mod category;
+pub mod cold_chain;
 pub mod commission_rule;
 pub mod community;
 pub mod delivery;
