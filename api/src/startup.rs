@@ -215,7 +215,10 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(f::labels)
         .service(f::keeper_handover)
         .service(f::collect)
-        .service(f::add_keeper);
+        .service(f::add_keeper)
+        .service(f::temperatures)
+        .service(f::cold_alerts)
+        .service(f::trip_alerts);
     use routes::payouts as p;
     cfg.service(p::merchant_request)
         .service(p::merchant_list)

@@ -53,7 +53,8 @@ impl ClassRule {
         }
     }
 
-    fn in_band(&self, c: f64) -> bool {
+    /// Inside the band.
+    pub fn in_band(&self, c: f64) -> bool {
         (self.low_c..=self.high_c).contains(&c)
     }
 

@@ -14,7 +14,10 @@ use crate::geo::haversine_m;
 use crate::order_state::{OrderEvent, OrderStatus};
 use crate::ordering::{self, OrderActor};
 use crate::pricing::{DeliveryPlan, Schedule, next_departure};
-use crate::{agent_keeper, departure, order, platform, trip, trip_package, trip_stop};
+use crate::{
+    agent_keeper, cold_batch, departure, order, platform, temperature_reading, trip, trip_package,
+    trip_stop,
+};
 
 /// Arrival counts within this many metres of the stop.
 pub const ARRIVAL_GEOFENCE_M: f64 = 300.0;
@@ -412,4 +415,108 @@ pub async fn complete(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("trip"))
+}
+
+/// One reading from the vehicle gateway.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct GatewayReading {
+    /// The compartment's sensor.
+    pub sensor_id: String,
+    /// When it measured.
+    pub at: DateTime<Utc>,
+    /// °C.
+    pub celsius: f64,
+}
+
+/// What an ingestion kept.
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct TemperatureReport {
+    /// New readings stored.
+    pub accepted: usize,
+    /// Readings stored before (resent by the gateway).
+    pub duplicates: usize,
+    /// New readings outside their class band (alerts).
+    pub alerts: usize,
+}
+
+/// Stores a trip's temperature readings: idempotent by sensor and instant,
+/// late and out-of-order readings welcome; an impossible value, a reading
+/// from the future or a sensor not on the trip refuses the whole batch.
+pub async fn record_temperatures(
+    db: &impl ConnectionTrait,
+    t: &trip::Model,
+    readings: &[GatewayReading],
+    now: DateTime<Utc>,
+) -> DomainResult<TemperatureReport> {
+    use sea_orm::Set;
+    use sea_orm::sea_query::OnConflict;
+    if readings.is_empty() || readings.len() > 1_000 {
+        return Err(DomainError::invalid("readings", "send 1 to 1,000 readings"));
+    }
+    let batches = cold_batch::Entity::find()
+        .filter(cold_batch::Column::TripId.eq(t.id))
+        .all(db)
+        .await?;
+    for r in readings {
+        if !crate::cold_chain::plausible(r.celsius) {
+            return Err(DomainError::invalid(
+                "readings",
+                format!("{} °C is impossible", r.celsius),
+            ));
+        }
+        if r.at > now + Duration::seconds(30) {
+            return Err(DomainError::invalid(
+                "readings",
+                "a reading is in the future",
+            ));
+        }
+        if !batches.iter().any(|b| b.sensor_id == r.sensor_id) {
+            return Err(DomainError::invalid(
+                "readings",
+                format!(
+                    "sensor {} is not in a cold compartment of this trip",
+                    r.sensor_id
+                ),
+            ));
+        }
+    }
+    let mut report = TemperatureReport::default();
+    for r in readings {
+        let Some(b) = batches.iter().find(|b| b.sensor_id == r.sensor_id) else {
+            continue;
+        };
+        let out = crate::cold_chain::ClassRule::default_for(&b.class)
+            .is_some_and(|rule| !rule.in_band(r.celsius));
+        let res = temperature_reading::Entity::insert(temperature_reading::ActiveModel {
+            platform_id: Set(t.platform_id),
+            trip_id: Set(t.id),
+            batch_id: Set(b.id),
+            sensor_id: Set(r.sensor_id.clone()),
+            at: Set(r.at),
+            celsius: Set(r.celsius),
+            out_of_band: Set(out),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .on_conflict(
+            OnConflict::columns([
+                temperature_reading::Column::TripId,
+                temperature_reading::Column::SensorId,
+                temperature_reading::Column::At,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await;
+        match res {
+            Ok(n) if n > 0 => {
+                report.accepted += 1;
+                report.alerts += usize::from(out);
+            }
+            Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => report.duplicates += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(report)
 }

@@ -20,7 +20,7 @@ pub struct Model {
     pub chilled_ml: i64,
     /// Frozen compartment (≤ −18 °C), millilitres; 0 = none.
     pub frozen_ml: i64,
-    /// Temperature sensor ids (JSON array).
+    /// Sensor id per cold compartment (JSON `{"chilled": …, "frozen": …}`).
     pub sensor_ids: String,
     pub active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,

@@ -125,6 +125,32 @@ enum TripStops {
 }
 
 #[derive(DeriveIden)]
+enum ColdBatches {
+    Table,
+    Id,
+    PlatformId,
+    TripId,
+    Class,
+    SensorId,
+    OrderIds,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum TemperatureReadings {
+    Table,
+    Id,
+    PlatformId,
+    TripId,
+    BatchId,
+    SensorId,
+    At,
+    Celsius,
+    OutOfBand,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
 enum AgentPoints {
     Table,
     Id,
@@ -448,6 +474,68 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table(ColdBatches::Table)
+                .col(big_pk_auto(ColdBatches::Id))
+                .col(big_integer(ColdBatches::PlatformId))
+                .col(big_integer(ColdBatches::TripId))
+                .col(string_len(ColdBatches::Class, 16))
+                .col(string_len(ColdBatches::SensorId, 64))
+                .col(text(ColdBatches::OrderIds))
+                .col(timestamp_with_time_zone(ColdBatches::CreatedAt))
+                .foreign_key(&mut fk(
+                    ColdBatches::Table,
+                    ColdBatches::TripId,
+                    Trips::Table,
+                    Trips::Id,
+                ))
+                .to_owned(),
+        )
+        .await?;
+        unique(
+            m,
+            "ux_cold_batches_trip_class",
+            ColdBatches::Table,
+            vec![
+                ColdBatches::TripId.into_iden(),
+                ColdBatches::Class.into_iden(),
+            ],
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(TemperatureReadings::Table)
+                .col(big_pk_auto(TemperatureReadings::Id))
+                .col(big_integer(TemperatureReadings::PlatformId))
+                .col(big_integer(TemperatureReadings::TripId))
+                .col(big_integer(TemperatureReadings::BatchId))
+                .col(string_len(TemperatureReadings::SensorId, 64))
+                .col(timestamp_with_time_zone(TemperatureReadings::At))
+                .col(double(TemperatureReadings::Celsius))
+                .col(boolean(TemperatureReadings::OutOfBand))
+                .col(timestamp_with_time_zone(TemperatureReadings::CreatedAt))
+                .foreign_key(&mut fk(
+                    TemperatureReadings::Table,
+                    TemperatureReadings::BatchId,
+                    ColdBatches::Table,
+                    ColdBatches::Id,
+                ))
+                .to_owned(),
+        )
+        .await?;
+        // A gateway resending a reading adds nothing.
+        unique(
+            m,
+            "ux_temperature_readings_sensor_at",
+            TemperatureReadings::Table,
+            vec![
+                TemperatureReadings::TripId.into_iden(),
+                TemperatureReadings::SensorId.into_iden(),
+                TemperatureReadings::At.into_iden(),
+            ],
+        )
+        .await?;
         unique(
             m,
             "ux_agent_keepers_user",
@@ -462,6 +550,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            TemperatureReadings::Table.into_iden(),
+            ColdBatches::Table.into_iden(),
             AgentKeepers::Table.into_iden(),
             TripPackages::Table.into_iden(),
             TripStops::Table.into_iden(),

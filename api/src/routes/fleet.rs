@@ -102,9 +102,18 @@ pub struct NewVehicle {
     /// Frozen compartment, millilitres (0 = none).
     #[serde(default)]
     pub frozen_ml: i64,
-    /// Temperature sensor ids of the compartments.
+    /// The temperature sensor of each cold compartment.
     #[serde(default)]
-    pub sensor_ids: Vec<String>,
+    pub sensors: Sensors,
+}
+
+/// Sensor ids by compartment.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct Sensors {
+    /// The chilled compartment's sensor.
+    pub chilled: Option<String>,
+    /// The frozen compartment's sensor.
+    pub frozen: Option<String>,
 }
 
 /// Registers a van of a carrier.
@@ -134,11 +143,20 @@ pub async fn add_vehicle(
             return Err(ApiError::field(field, "0 to 50,000 litres"));
         }
     }
-    if (body.chilled_ml > 0 || body.frozen_ml > 0) && body.sensor_ids.is_empty() {
-        return Err(ApiError::field(
-            "sensor_ids",
-            "a cold compartment needs a temperature sensor",
-        ));
+    for (field, ml, sensor) in [
+        ("sensors.chilled", body.chilled_ml, &body.sensors.chilled),
+        ("sensors.frozen", body.frozen_ml, &body.sensors.frozen),
+    ] {
+        if ml > 0
+            && sensor
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty() || s.len() > 64)
+        {
+            return Err(ApiError::field(
+                field,
+                "a cold compartment needs its temperature sensor id",
+            ));
+        }
     }
     let taken = vehicle::Entity::find()
         .filter(vehicle::Column::PlatformId.eq(who.platform_id))
@@ -159,7 +177,7 @@ pub async fn add_vehicle(
         capacity_ml: Set(body.capacity_ml),
         chilled_ml: Set(body.chilled_ml),
         frozen_ml: Set(body.frozen_ml),
-        sensor_ids: Set(serde_json::to_string(&body.sensor_ids).map_err(ApiError::internal)?),
+        sensor_ids: Set(serde_json::to_string(&body.sensors).map_err(ApiError::internal)?),
         active: Set(true),
         created_at: Set(state.clock.now()),
         ..Default::default()
@@ -679,4 +697,73 @@ pub async fn add_keeper(
     entity::accounts::grant_role(&txn, who.platform_id, u.id, Role::AgentKeeper, now).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(k))
+}
+
+/// Readings from the van's gateway.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Temperatures {
+    /// 1 to 1,000 readings, in any order; resent ones are ignored.
+    pub readings: Vec<entity::trip_run::GatewayReading>,
+}
+
+/// Stores the cold compartments' readings; readings outside the class band
+/// become alerts for the operator and the driver.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Temperatures, responses(
+    (status = 200, body = entity::trip_run::TemperatureReport),
+    (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: impossible value, future time or unknown sensor", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/temperatures")]
+pub async fn temperatures(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<Temperatures>,
+) -> ApiResult<web::Json<entity::trip_run::TemperatureReport>> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res =
+        entity::trip_run::record_temperatures(&txn, &t, &body.readings, state.clock.now()).await;
+    Ok(web::Json(super::finish(txn, res).await?))
+}
+
+async fn alerts_of(
+    state: &AppState,
+    platform_id: i64,
+    trip_id: Option<i64>,
+) -> ApiResult<Vec<entity::temperature_reading::Model>> {
+    use entity::temperature_reading as tr;
+    let mut q = tr::Entity::find()
+        .filter(tr::Column::PlatformId.eq(platform_id))
+        .filter(tr::Column::OutOfBand.eq(true))
+        .filter(tr::Column::At.gt(state.clock.now() - chrono::Duration::hours(24)));
+    if let Some(t) = trip_id {
+        q = q.filter(tr::Column::TripId.eq(t));
+    }
+    Ok(q.order_by_desc(tr::Column::At).all(&state.db).await?)
+}
+
+/// Cold-chain alerts of the last 24 hours (readings outside their band).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Out-of-band readings, newest first")))]
+#[get("/admin/cold-alerts")]
+pub async fn cold_alerts(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<entity::temperature_reading::Model>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(alerts_of(&state, who.platform_id, None).await?))
+}
+
+/// The driver's alerts for a trip.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), responses((status = 200, description = "Out-of-band readings, newest first")))]
+#[get("/driver/trips/{id}/alerts")]
+pub async fn trip_alerts(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<entity::temperature_reading::Model>>> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    Ok(web::Json(
+        alerts_of(&state, who.platform_id, Some(t.id)).await?,
+    ))
 }

@@ -452,3 +452,102 @@ async fn a_trip_runs_from_kitchen_to_agent_point_to_resident(backend: Backend) {
 }
 
 both!(a_trip_runs_from_kitchen_to_agent_point_to_resident);
+
+async fn cold_compartments_report_temperatures_and_raise_alerts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = village(&app).await;
+    let c = app
+        .post(
+            "/api/v1/admin/carriers",
+            json!({"name": "冷链车队", "contact_phone": "09395100000"}),
+            Some(&v.op),
+        )
+        .await;
+    let carrier = c.body["id"].as_i64().unwrap();
+    let van = app
+        .post(
+            "/api/v1/admin/vehicles",
+            json!({"carrier_id": carrier, "plate": "甘K·L0001", "capacity_g": 800_000, "capacity_ml": 4_000_000,
+                   "frozen_ml": 200_000, "sensors": {"frozen": "T-FZ-01"}}),
+            Some(&v.op),
+        )
+        .await;
+    assert_eq!(van.status, 201, "{}", van.text);
+    let zhou = app.demo_token("driver-zhou").await;
+    let uid = app.get("/api/v1/me", Some(&zhou)).await.body["id"].clone();
+    app.post(
+        "/api/v1/admin/drivers",
+        json!({"carrier_id": carrier, "user_id": uid, "name": "周师傅", "phone": "13900000003"}),
+        Some(&v.op),
+    )
+    .await;
+    // A frozen order.
+    let products = app.get("/api/v1/merchant/products", Some(&v.kitchen)).await;
+    let frozen = products
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "速冻黑猪肉包子")
+        .unwrap()["skus"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let v2 = Village { sku: frozen, ..v };
+    let o = accepted(&app, &v2, 1).await;
+    assert_eq!(o["items"][0]["cold_chain"], "frozen");
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
+    app.worker().run_pending().await.unwrap();
+    let zhou = app.demo_token("driver-zhou").await;
+    let trips = app.get("/api/v1/driver/trips", Some(&zhou)).await;
+    let id = trips.body[0]["trip"]["id"].as_i64().unwrap();
+    assert!(
+        trips.body[0]["trip"]["frozen_ml"].as_i64().unwrap() > 0,
+        "{}",
+        trips.text
+    );
+    let at = |m: i64| {
+        (Utc.with_ymd_and_hms(2026, 11, 23, 0, 20, 0).unwrap() + Duration::minutes(m)).to_rfc3339()
+    };
+    let path = format!("/api/v1/driver/trips/{id}/temperatures");
+    let post = |body: Value| app.post(&path, body, Some(&zhou));
+    let impossible =
+        post(json!({"readings": [{"sensor_id": "T-FZ-01", "at": at(0), "celsius": 99.0}]})).await;
+    assert_eq!(impossible.status, 422, "{}", impossible.text);
+    let stranger =
+        post(json!({"readings": [{"sensor_id": "T-XX-99", "at": at(0), "celsius": -20.0}]})).await;
+    assert_eq!(stranger.status, 422);
+    let future =
+        post(json!({"readings": [{"sensor_id": "T-FZ-01", "at": at(60), "celsius": -20.0}]})).await;
+    assert_eq!(future.status, 422);
+    let batch = json!({"readings": [
+        {"sensor_id": "T-FZ-01", "at": at(2), "celsius": -14.0},
+        {"sensor_id": "T-FZ-01", "at": at(0), "celsius": -20.0},
+        {"sensor_id": "T-FZ-01", "at": at(1), "celsius": -19.5}
+    ]});
+    let r = post(batch.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body, json!({"accepted": 3, "duplicates": 0, "alerts": 1}));
+    let again = post(batch).await;
+    assert_eq!(
+        again.body,
+        json!({"accepted": 0, "duplicates": 3, "alerts": 0})
+    );
+    let op = app.operator_token().await;
+    let alerts = app.get("/api/v1/admin/cold-alerts", Some(&op)).await;
+    assert_eq!(alerts.body.as_array().unwrap().len(), 1, "{}", alerts.text);
+    assert_eq!(alerts.body[0]["celsius"], -14.0);
+    let mine = app
+        .get(&format!("/api/v1/driver/trips/{id}/alerts"), Some(&zhou))
+        .await;
+    assert_eq!(mine.body.as_array().unwrap().len(), 1);
+    let wu = app.demo_token("driver-wu").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/driver/trips/{id}/alerts"), Some(&wu))
+            .await
+            .status,
+        403
+    );
+}
+
+both!(cold_compartments_report_temperatures_and_raise_alerts);

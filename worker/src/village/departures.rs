@@ -15,8 +15,8 @@ use entity::error::{DomainError, DomainResult};
 use entity::order_state::OrderStatus;
 use entity::pricing::{DeliveryPlan, Schedule};
 use entity::{
-    agent_point, departure, departure_plan, order, order_item, platform, route, route_stop, sku,
-    store, trip, trip_package, trip_stop, vehicle,
+    agent_point, cold_batch, departure, departure_plan, order, order_item, platform, route,
+    route_stop, sku, store, trip, trip_package, trip_stop, vehicle,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -317,6 +317,45 @@ pub async fn plan_departure(
             trip_package::Entity::insert_many(packages)
                 .exec_without_returning(db)
                 .await?;
+        }
+        // One cold-chain batch per cold class the trip carries.
+        let sensors: serde_json::Value = fleet
+            .iter()
+            .find(|v| v.id == t.vehicle_id)
+            .and_then(|v| serde_json::from_str(&v.sensor_ids).ok())
+            .unwrap_or_default();
+        for (class, carries) in [
+            ("chilled", t.load.chilled_ml > 0),
+            ("frozen", t.load.frozen_ml > 0),
+        ] {
+            if !carries {
+                continue;
+            }
+            let ids: Vec<i64> = t
+                .orders
+                .iter()
+                .copied()
+                .filter(|o| {
+                    loads.get(o).is_some_and(|l| {
+                        if class == "frozen" {
+                            l.frozen_ml > 0
+                        } else {
+                            l.chilled_ml > 0
+                        }
+                    })
+                })
+                .collect();
+            cold_batch::ActiveModel {
+                platform_id: Set(d.platform_id),
+                trip_id: Set(row.id),
+                class: Set(class.into()),
+                sensor_id: Set(sensors[class].as_str().unwrap_or("").to_owned()),
+                order_ids: Set(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into())),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
         }
     }
 
