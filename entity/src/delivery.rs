@@ -891,11 +891,8 @@ pub async fn earnings(
     to: NaiveDate,
 ) -> DomainResult<(Vec<EarningsDay>, Vec<EarningsJob>)> {
     let offset = Duration::minutes(i64::from(utc_offset_minutes));
-    let start = from.and_time(chrono::NaiveTime::MIN).and_utc() - offset;
-    let end = (to + Duration::days(1))
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc()
-        - offset;
+    let (start, _) = crate::settlement::day_bounds(from, utc_offset_minutes);
+    let (_, end) = crate::settlement::day_bounds(to, utc_offset_minutes);
     let jobs = delivery_job::Entity::find()
         .filter(delivery_job::Column::RiderId.eq(r.id))
         .filter(delivery_job::Column::Status.eq("delivered"))

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Mean Earth radius in metres (IUGG).
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+/// Mean Earth radius in metres (IUGG).
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// A valid WGS-84 position: finite, latitude within ±90°, longitude within ±180°.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -476,6 +476,37 @@ pub struct AccountBalance {
     pub balance_fen: i64,
 }
 
+/// Debits and credits (positive) per account of the matching entries,
+/// summed by the database.
+async fn debits_and_credits(
+    db: &impl ConnectionTrait,
+    filter: sea_orm::Condition,
+) -> DomainResult<std::collections::HashMap<i64, (i64, i64)>> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Expr;
+    let rows: Vec<(i64, i64, i64)> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::AccountId)
+        .column_as(
+            Expr::cust(
+                "CAST(COALESCE(SUM(CASE WHEN amount_fen > 0 THEN amount_fen ELSE 0 END), 0) AS BIGINT)",
+            ),
+            "debits",
+        )
+        .column_as(
+            Expr::cust(
+                "CAST(COALESCE(SUM(CASE WHEN amount_fen < 0 THEN -amount_fen ELSE 0 END), 0) AS BIGINT)",
+            ),
+            "credits",
+        )
+        .filter(filter)
+        .group_by(ledger_entry::Column::AccountId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(a, d, c)| (a, (d, c))).collect())
+}
+
 /// Every account of the platform with its sums.
 pub async fn balances(
     db: &impl ConnectionTrait,
@@ -486,19 +517,11 @@ pub async fn balances(
         .order_by_asc(ledger_account::Column::Id)
         .all(db)
         .await?;
-    let mut sums: std::collections::HashMap<i64, (i64, i64)> = std::collections::HashMap::new();
-    for e in ledger_entry::Entity::find()
-        .filter(ledger_entry::Column::PlatformId.eq(platform_id))
-        .all(db)
-        .await?
-    {
-        let s = sums.entry(e.account_id).or_default();
-        if e.amount_fen >= 0 {
-            s.0 += e.amount_fen;
-        } else {
-            s.1 -= e.amount_fen;
-        }
-    }
+    let sums = debits_and_credits(
+        db,
+        sea_orm::Condition::all().add(ledger_entry::Column::PlatformId.eq(platform_id)),
+    )
+    .await?;
     Ok(accounts
         .into_iter()
         .filter_map(|a| {
@@ -553,13 +576,21 @@ pub async fn payee_account(
     else {
         return Ok((0, Vec::new()));
     };
-    let all = ledger_entry::Entity::find()
+    let (d, c) = debits_and_credits(
+        db,
+        sea_orm::Condition::all().add(ledger_entry::Column::AccountId.eq(a.id)),
+    )
+    .await?
+    .get(&a.id)
+    .copied()
+    .unwrap_or_default();
+    let balance = kind.balance(d - c);
+    let recent = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::AccountId.eq(a.id))
         .order_by_desc(ledger_entry::Column::Id)
+        .limit(limit)
         .all(db)
         .await?;
-    let balance = kind.balance(all.iter().map(|e| e.amount_fen).sum());
-    let recent: Vec<ledger_entry::Model> = all.into_iter().take(limit as usize).collect();
     let postings: std::collections::HashMap<i64, ledger_posting::Model> =
         ledger_posting::Entity::find()
             .filter(ledger_posting::Column::Id.is_in(recent.iter().map(|e| e.posting_id)))

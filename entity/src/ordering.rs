@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::Expr,
@@ -408,16 +408,7 @@ async fn village_schedules(
         .await?;
     Ok(Some(
         deps.into_iter()
-            .filter_map(|d| {
-                Some(Schedule {
-                    departure_id: d.id,
-                    route_id: d.route_id,
-                    weekdays: d.weekdays,
-                    depart_at: NaiveTime::parse_from_str(&d.depart_at, "%H:%M").ok()?,
-                    cutoff_minutes: d.cutoff_minutes,
-                    stop_seq: *stops.get(&d.route_id)?,
-                })
-            })
+            .filter_map(|d| Schedule::of(&d, *stops.get(&d.route_id)?))
             .collect(),
     ))
 }

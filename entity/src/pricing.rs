@@ -240,6 +240,21 @@ pub struct Schedule {
     pub stop_seq: i32,
 }
 
+impl Schedule {
+    /// The schedule of a stored departure, for an agent point at
+    /// `stop_seq` on its route; `None` if its time is unreadable.
+    pub fn of(d: &crate::departure::Model, stop_seq: i32) -> Option<Schedule> {
+        Some(Schedule {
+            departure_id: d.id,
+            route_id: d.route_id,
+            weekdays: d.weekdays,
+            depart_at: chrono::NaiveTime::parse_from_str(&d.depart_at, "%H:%M").ok()?,
+            cutoff_minutes: d.cutoff_minutes,
+            stop_seq,
+        })
+    }
+}
+
 /// The earliest departure, within a week of `local_now`, whose cut-off has
 /// not passed; times in local time of the platform.
 pub fn next_departure(

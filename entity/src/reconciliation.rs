@@ -224,19 +224,17 @@ pub async fn ledger_lines(
             .map(|p| p.source_id)
             .collect()
     };
-    let mut out = Vec::new();
+    let refunds = refund::Entity::find()
+        .filter(refund::Column::Id.is_in(ids("refund")))
+        .all(db)
+        .await?;
     let wechat_payments: BTreeMap<i64, payment::Model> = payment::Entity::find()
         .filter(payment::Column::Provider.eq("wechat"))
         .filter(
             payment::Column::Id.is_in(
-                ids("payment").into_iter().chain(
-                    refund::Entity::find()
-                        .filter(refund::Column::Id.is_in(ids("refund")))
-                        .all(db)
-                        .await?
-                        .iter()
-                        .map(|r| r.payment_id),
-                ),
+                ids("payment")
+                    .into_iter()
+                    .chain(refunds.iter().map(|r| r.payment_id)),
             ),
         )
         .all(db)
@@ -244,6 +242,7 @@ pub async fn ledger_lines(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
+    let mut out = Vec::new();
     for id in ids("payment") {
         if let Some(p) = wechat_payments.get(&id) {
             out.push(Line {
@@ -253,11 +252,7 @@ pub async fn ledger_lines(
             });
         }
     }
-    for r in refund::Entity::find()
-        .filter(refund::Column::Id.is_in(ids("refund")))
-        .all(db)
-        .await?
-    {
+    for r in refunds {
         if wechat_payments.contains_key(&r.payment_id) {
             out.push(Line {
                 kind: LineKind::Refund,

@@ -4,7 +4,7 @@
 //! keeper's handover at the agent point with the packages' codes, the
 //! resident's collection with their pickup code, and completion.
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -43,16 +43,7 @@ pub async fn next_instance(
         .all(db)
         .await?
         .iter()
-        .filter_map(|x| {
-            Some(Schedule {
-                departure_id: x.id,
-                route_id: x.route_id,
-                weekdays: x.weekdays,
-                depart_at: NaiveTime::parse_from_str(&x.depart_at, "%H:%M").ok()?,
-                cutoff_minutes: x.cutoff_minutes,
-                stop_seq: 0,
-            })
-        })
+        .filter_map(|x| Schedule::of(x, 0))
         .collect();
     let offset = Duration::minutes(i64::from(p.utc_offset_minutes));
     let cutoff = departs_at - Duration::minutes(i64::from(d.cutoff_minutes));

@@ -31,7 +31,9 @@ pub async fn enqueue_refund(
     Ok(())
 }
 
-fn retry(e: DomainError) -> JobError {
+/// A domain failure in a job: the database may recover (retry); a refused
+/// step will not (permanent).
+pub(crate) fn retry(e: DomainError) -> JobError {
     match e {
         DomainError::Db(db) => JobError::Retry(db.to_string()),
         other => JobError::Permanent(other.to_string()),

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use entity::error::DomainError;
+use crate::orders::retry;
 use entity::{payout, payouts, wechat_identity};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -19,13 +19,6 @@ pub struct SendPayout {
     pub wechatpay: Option<Arc<WechatPay>>,
 }
 
-fn domain(e: DomainError) -> JobError {
-    match e {
-        DomainError::Db(db) => JobError::Retry(db.to_string()),
-        other => JobError::Permanent(other.to_string()),
-    }
-}
-
 /// Applies a transfer detail's state; `Retry` while WeChat Pay is still at it.
 pub async fn settle_detail(
     ctx: &JobContext,
@@ -37,12 +30,12 @@ pub async fn settle_detail(
     let txn = entity::tx::begin_write(&ctx.db).await?;
     match status {
         "SUCCESS" => {
-            payouts::mark_paid(&txn, p.id, now).await.map_err(domain)?;
+            payouts::mark_paid(&txn, p.id, now).await.map_err(retry)?;
         }
         "FAIL" => {
             payouts::mark_failed(&txn, p.id, fail_reason.unwrap_or("FAIL"), now)
                 .await
-                .map_err(domain)?;
+                .map_err(retry)?;
         }
         other => {
             txn.rollback().await?;
@@ -70,7 +63,7 @@ impl JobHandler for SendPayout {
                 (_, "paid" | "failed" | "rejected" | "review") => Ok(()),
                 ("demo", _) => {
                     let txn = entity::tx::begin_write(&ctx.db).await?;
-                    payouts::mark_paid(&txn, p.id, now).await.map_err(domain)?;
+                    payouts::mark_paid(&txn, p.id, now).await.map_err(retry)?;
                     txn.commit().await?;
                     Ok(())
                 }
@@ -109,7 +102,7 @@ impl JobHandler for SendPayout {
                                 let txn = entity::tx::begin_write(&ctx.db).await?;
                                 payouts::mark_sent(&txn, p.id, &batch_id, now)
                                     .await
-                                    .map_err(domain)?;
+                                    .map_err(retry)?;
                                 txn.commit().await?;
                             }
                             Err(PayError::Refused { code, message }) => {

@@ -62,9 +62,14 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
 }
 
 fn order_no(state: &AppState) -> String {
+    public_no(state, "TC")
+}
+
+/// A public number: prefix, the local date (China time), 10 random hex digits.
+pub(crate) fn public_no(state: &AppState, prefix: &str) -> String {
     let local = state.clock.now() + chrono::Duration::hours(8);
     format!(
-        "TC{}{}",
+        "{prefix}{}{}",
         local.format("%Y%m%d"),
         hex::encode_upper(worker::random_bytes::<5>())
     )
@@ -186,7 +191,11 @@ pub async fn list(
 /// The order if it is the caller's. Looked up by primary key and checked
 /// here: with owner filters in SQL, PostgreSQL may pick the per-user index
 /// and walk all of a resident's orders (measured at 25× slower).
-async fn my_order(db: &impl ConnectionTrait, who: &Principal, id: i64) -> ApiResult<order::Model> {
+pub(crate) async fn my_order(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+    id: i64,
+) -> ApiResult<order::Model> {
     order::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -60,15 +60,6 @@ async fn rider_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
     })
 }
 
-fn batch_no(state: &AppState) -> String {
-    let local = state.clock.now() + chrono::Duration::hours(8);
-    format!(
-        "PO{}{}",
-        local.format("%Y%m%d"),
-        hex::encode_upper(worker::random_bytes::<6>())
-    )
-}
-
 async fn ask(
     state: &AppState,
     who: &Principal,
@@ -91,7 +82,7 @@ async fn ask(
         amount_fen,
         provider,
         key.as_deref(),
-        &batch_no(state),
+        &super::orders::public_no(state, "PO"),
         state.clock.now(),
     )
     .await;

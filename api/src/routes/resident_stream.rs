@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::order_stream::{StreamQuery, resume_point, sse_response};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// A status change of the order.
@@ -101,11 +101,7 @@ pub async fn stream_order(
     req: HttpRequest,
     q: web::Query<StreamQuery>,
 ) -> ApiResult<HttpResponse> {
-    let o = order::Entity::find_by_id(*id)
-        .one(&state.db)
-        .await?
-        .filter(|o| o.platform_id == who.platform_id && o.user_id == who.user_id)
-        .ok_or_else(|| ApiError::not_found("order"))?;
+    let o = super::orders::my_order(&state.db, &who, *id).await?;
     let resume = resume_point(&req, &q)?;
     let http = &state.settings.http;
     let cursor = Cursor {

@@ -18,16 +18,12 @@
 
 use std::collections::BinaryHeap;
 
-/// Mean Earth radius in metres (IUGG), as in `entity::geo`.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+use entity::geo::EARTH_RADIUS_M;
 
-/// Great-circle distance in metres between two `(lat, lng)` points in degrees (haversine).
+/// Great-circle distance in metres between two `(lat, lng)` points in
+/// degrees: `entity::geo::haversine_m` on pairs.
 pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (p1, p2) = (a.0.to_radians(), b.0.to_radians());
-    let dp = p2 - p1;
-    let dl = (b.1 - a.1).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+    entity::geo::haversine_m(a.0, a.1, b.0, b.1)
 }
 
 /// Maps a non-NaN `f64` to a `u64` with the same order.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::error::{DomainError, DomainResult};
 use entity::order_state::OrderStatus;
 use entity::pricing::{DeliveryPlan, Schedule};
@@ -49,17 +49,6 @@ pub enum Planned {
     Before,
 }
 
-fn schedule_of(d: &departure::Model, stop_seq: i32) -> Option<Schedule> {
-    Some(Schedule {
-        departure_id: d.id,
-        route_id: d.route_id,
-        weekdays: d.weekdays,
-        depart_at: NaiveTime::parse_from_str(&d.depart_at, "%H:%M").ok()?,
-        cutoff_minutes: d.cutoff_minutes,
-        stop_seq,
-    })
-}
-
 /// Departure instances whose cut-off has passed at `now` and that leave
 /// within the last hours or later today: (departure, departs at UTC).
 pub fn due_instances(
@@ -72,7 +61,9 @@ pub fn due_instances(
     let local = (now + offset).naive_utc();
     let mut out = Vec::new();
     for d in departures.iter().filter(|d| d.active) {
-        let Some(s) = schedule_of(d, 0) else { continue };
+        let Some(s) = Schedule::of(d, 0) else {
+            continue;
+        };
         for back in [1, 0] {
             let date = local.date() - Duration::days(back);
             if s.weekdays & (1 << date.weekday().num_days_from_monday()) == 0 {

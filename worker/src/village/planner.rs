@@ -39,8 +39,6 @@
 //! factor and speed, plus a dwell at every stop.
 
 /// Mean Earth radius in metres (IUGG), as in `entity::geo`.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
 /// Trips with at most this many drops get an exactly shortest drop order;
 /// longer ones use nearest neighbour + 2-opt + Or-opt.
 pub const EXACT_MAX_DROPS: usize = 8;
@@ -231,14 +229,7 @@ pub struct Plan {
     pub lower_bound_vehicles: usize,
 }
 
-/// Great-circle distance in metres between two `(lat, lng)` points in degrees (haversine).
-pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (p1, p2) = (a.0.to_radians(), b.0.to_radians());
-    let dp = p2 - p1;
-    let dl = (b.1 - a.1).to_radians();
-    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
-}
+pub use crate::dispatch::spatial::haversine_m;
 
 /// Plans a departure's orders into vehicle trips (see the module docs).
 ///
