@@ -100,7 +100,150 @@ async fn a_callers_request_id_is_kept(backend: Backend) {
     assert_eq!(r.body["request_id"].as_str().unwrap().len(), 24);
 }
 
+/// Operator, kitchen, driver and keeper endpoints refuse a resident
+/// before they read anything.
+async fn role_endpoints_refuse_a_resident(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let me = app.demo_token("zhang").await;
+    let get = [
+        ("/api/v1/admin/riders", "FORBIDDEN"),
+        ("/api/v1/admin/dispatch", "FORBIDDEN"),
+        ("/api/v1/admin/dispatch/jobs/1/track", "FORBIDDEN"),
+        ("/api/v1/admin/ledger/trial-balance", "FORBIDDEN"),
+        (
+            "/api/v1/admin/ledger/revenue?from=2026-11-01&to=2026-11-30",
+            "FORBIDDEN",
+        ),
+        ("/api/v1/admin/commission-rules", "FORBIDDEN"),
+        ("/api/v1/admin/settlements", "FORBIDDEN"),
+        ("/api/v1/admin/reconciliation/2026-11-23", "FORBIDDEN"),
+        ("/api/v1/admin/payouts", "FORBIDDEN"),
+        ("/api/v1/admin/carriers", "FORBIDDEN"),
+        ("/api/v1/admin/vehicles", "FORBIDDEN"),
+        ("/api/v1/admin/trips", "FORBIDDEN"),
+        ("/api/v1/admin/cold-alerts", "FORBIDDEN"),
+        ("/api/v1/driver/trips", "FORBIDDEN"),
+        ("/api/v1/driver/trips/1/alerts", "FORBIDDEN"),
+        ("/api/v1/merchant/account", "NOT_STORE_STAFF"),
+        ("/api/v1/merchant/payouts", "NOT_STORE_STAFF"),
+        ("/api/v1/merchant/trips/1/labels", "NOT_STORE_STAFF"),
+    ];
+    for (path, code) in get {
+        let r = app.get(path, Some(&me)).await;
+        assert_shape(&r, 403, code);
+    }
+    let post = [
+        (
+            "/api/v1/admin/riders/1/review",
+            json!({"approve": true}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/dispatch/jobs/1/assign",
+            json!({"rider_id": 1}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/dispatch/jobs/1/resolve",
+            json!({"delivered": true}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/commission-rules",
+            json!({"category": "*", "rate_bp": 0, "effective_from": "2030-01-01T00:00:00Z"}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/settlements",
+            json!({"date": "2026-11-01"}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/reconciliation/2026-11-23/fetch",
+            json!({}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/payouts/1/review",
+            json!({"approve": true}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/carriers",
+            json!({"name": "x", "contact_phone": "13900000000"}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/vehicles",
+            json!({"carrier_id": 1, "plate": "x", "capacity_g": 1000, "capacity_ml": 1000}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/drivers",
+            json!({"carrier_id": 1, "user_id": 1, "name": "x", "phone": "13900000000"}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/agent-points/1/keepers",
+            json!({"user_id": 1}),
+            "FORBIDDEN",
+        ),
+        ("/api/v1/driver/trips/1/depart", json!({}), "FORBIDDEN"),
+        ("/api/v1/driver/trips/1/complete", json!({}), "FORBIDDEN"),
+        (
+            "/api/v1/driver/trips/1/stops/1/arrive",
+            json!({"lat": 33.3, "lng": 105.6}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/driver/trips/1/temperatures",
+            json!({"readings": []}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/keeper/trips/1/stops/1/handover",
+            json!({"codes": []}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/keeper/orders/1/collect",
+            json!({"code": "1"}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/merchant/payouts",
+            json!({"amount_fen": 100}),
+            "NOT_STORE_STAFF",
+        ),
+        (
+            "/api/v1/merchant/trips/1/stops/1/handover",
+            json!({}),
+            "NOT_STORE_STAFF",
+        ),
+    ];
+    for (path, body, code) in post {
+        let r = app.post(path, body, Some(&me)).await;
+        assert_shape(&r, 403, code);
+    }
+    let put = app
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/admin/dispatch/settings",
+            Some(json!({"mode": "auto", "hybrid_wait_secs": 0, "rider_max_jobs": 3,
+                        "offer_timeout_secs": 30, "unassigned_alert_secs": 120, "pickup_geofence_m": 200})),
+            Some(&me),
+        )
+        .await;
+    assert_shape(&put, 403, "FORBIDDEN");
+    // A resident who is not a rider has no rider record to act with.
+    let r = app
+        .post("/api/v1/rider/duty", json!({"on": true}), Some(&me))
+        .await;
+    assert_shape(&r, 404, "NOT_FOUND");
+}
+
 both!(
     bad_requests_get_the_standard_error_body,
-    a_callers_request_id_is_kept
+    a_callers_request_id_is_kept,
+    role_endpoints_refuse_a_resident
 );
