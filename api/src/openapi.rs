@@ -22,6 +22,10 @@ use crate::error::{ErrorBody, ErrorCode, FieldError};
         (name = "orders", description = "Residents' orders: quote, place, pay, cancel"),
         (name = "payments", description = "Payment provider callbacks"),
         (name = "merchant", description = "Merchant staff: onboarding, store settings, menu, listing line"),
+        (name = "rider", description = "City riders: registration, duty, jobs, earnings"),
+        (name = "driver", description = "Village drivers: trips, stops, temperatures"),
+        (name = "keeper", description = "Agent-point keepers: handover and collection"),
+        (name = "carrier", description = "Carrier managers: account and payouts"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

@@ -199,7 +199,17 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(l::reconcile_upload)
         .service(l::reconcile_fetch)
         .service(l::reconciliation_report)
-        .service(l::revenue);
+        .service(l::revenue)
+        .service(l::carrier_account)
+        .service(l::admin_carrier_account);
+    use routes::cold_chain as c;
+    cfg.service(c::add_policy)
+        .service(c::policies)
+        .service(c::settlements)
+        .service(c::trip_cold_chain)
+        .service(c::uncollected)
+        .service(c::return_order)
+        .service(c::village_settings);
     use routes::fleet as f;
     cfg.service(f::add_carrier)
         .service(f::carriers)
@@ -224,6 +234,8 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(p::merchant_list)
         .service(p::rider_request)
         .service(p::rider_list)
+        .service(p::carrier_request)
+        .service(p::carrier_list)
         .service(p::admin_list)
         .service(p::review)
         .service(p::transfer_notify);

@@ -15,6 +15,8 @@ pub struct Model {
     pub name: String,
     pub phone: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Manages the carrier's account (statements, payouts).
+    pub manager: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

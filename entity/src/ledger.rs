@@ -323,7 +323,7 @@ pub fn commission_of(amount_fen: i64, rate_bp: i32) -> i64 {
 pub struct Split {
     /// To the merchant: goods and packing less commission.
     pub merchant_fen: i64,
-    /// To the rider (city orders).
+    /// To the courier: the city rider, or the village carrier.
     pub rider_fen: i64,
     /// The platform's: commission + delivery fee + surcharge − rider fee −
     /// discounts (platform-funded).
@@ -390,18 +390,34 @@ pub async fn book_delivery(
         .filter(delivery_job::Column::Status.eq("delivered"))
         .one(db)
         .await?;
-    let (rider, rider_fee) = match &job {
-        Some(j) => (j.rider_id.unwrap_or(0), j.rider_fee_fen),
-        None => (0, 0),
+    // The courier: the city rider's fee, or the village carrier's share of
+    // the delivery fee (by the fee rules that priced the order).
+    let (courier, courier_fee) = match &job {
+        Some(j) => (
+            j.rider_id.map(|r| (AccountKind::RiderPayable, r)),
+            j.rider_fee_fen,
+        ),
+        None if o.delivery_kind == "village" => match village_carrier(db, o.id).await? {
+            Some(carrier) => {
+                let rules = crate::ordering::fee_rules_of(db, o.fee_rule_id).await?;
+                (
+                    Some((AccountKind::CarrierPayable, carrier)),
+                    carrier_share(o.delivery_fee_fen, rules.carrier_share_bp),
+                )
+            }
+            None => (None, 0),
+        },
+        None => (None, 0),
     };
-    let sp = split(o, rule.rate_bp, rider_fee);
+    let courier_fee = if courier.is_some() { courier_fee } else { 0 };
+    let sp = split(o, rule.rate_bp, courier_fee);
     let mut legs = vec![
         Leg::debit(AccountKind::Escrow, o.payable_fen),
         Leg::credit(AccountKind::MerchantPayable, sp.merchant_fen).of(m.id),
         Leg::credit(AccountKind::PlatformRevenue, sp.platform_fen),
     ];
-    if rider != 0 {
-        legs.push(Leg::credit(AccountKind::RiderPayable, sp.rider_fen).of(rider));
+    if let Some((kind, owner)) = courier {
+        legs.push(Leg::credit(kind, sp.rider_fen).of(owner));
     }
     post(
         db,
@@ -422,6 +438,27 @@ pub async fn book_delivery(
     .await
 }
 
+/// The carrier whose van carried a village order to its agent point.
+async fn village_carrier(db: &impl ConnectionTrait, order_id: i64) -> DomainResult<Option<i64>> {
+    let Some(p) = crate::trip_package::Entity::find()
+        .filter(crate::trip_package::Column::OrderId.eq(order_id))
+        .filter(crate::trip_package::Column::Status.is_in(["at_agent_point", "collected"]))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(crate::trip::Entity::find_by_id(p.trip_id)
+        .one(db)
+        .await?
+        .map(|t| t.carrier_id))
+}
+
+/// The carrier's share of a village delivery fee, rounded down. Pure.
+pub fn carrier_share(delivery_fee_fen: i64, share_bp: i32) -> i64 {
+    delivery_fee_fen * i64::from(share_bp.clamp(0, 10_000)) / 10_000
+}
+
 /// Refund succeeded: from escrow before delivery, as a refund expense after.
 pub async fn book_refund(
     db: &impl ConnectionTrait,
@@ -435,11 +472,37 @@ pub async fn book_refund(
         .one(db)
         .await?
         .is_some();
-    let from = if delivered {
+    // A compensation is the platform's expense whenever it happens; the
+    // order's escrow and split stay whole.
+    let from = if r.kind == "compensation" {
+        AccountKind::CompensationExpense
+    } else if delivered {
         AccountKind::Refunds
     } else {
         AccountKind::Escrow
     };
+    let mut legs = vec![
+        Leg::debit(from, r.amount_fen),
+        Leg::credit(AccountKind::Clearing, r.amount_fen),
+    ];
+    if from == AccountKind::Escrow {
+        // A full refund before delivery gives back what compensations did
+        // not (they were subtracted from it): the order's whole payment
+        // leaves escrow, and the compensations are absorbed by it.
+        let compensated: i64 = refund::Entity::find()
+            .filter(refund::Column::OrderId.eq(r.order_id))
+            .filter(refund::Column::Kind.eq("compensation"))
+            .filter(refund::Column::Status.ne("failed"))
+            .all(db)
+            .await?
+            .iter()
+            .map(|c| c.amount_fen)
+            .sum();
+        if compensated > 0 {
+            legs.push(Leg::debit(AccountKind::Escrow, compensated));
+            legs.push(Leg::credit(AccountKind::CompensationExpense, compensated));
+        }
+    }
     post(
         db,
         r.platform_id,
@@ -448,10 +511,7 @@ pub async fn book_refund(
             id: r.id,
             event: "refunded",
         },
-        &[
-            Leg::debit(from, r.amount_fen),
-            Leg::credit(AccountKind::Clearing, r.amount_fen),
-        ],
+        &legs,
         None,
         &format!("refund {}", r.out_refund_no),
         now,

@@ -113,11 +113,14 @@ pub enum OrderEvent {
     Complete,
     /// The refund went through.
     RefundSucceeded,
+    /// Left at the agent point too long: the operator sends it back and
+    /// refunds the resident (village).
+    ReturnUncollected,
 }
 
 impl OrderEvent {
     /// Every event.
-    pub const ALL: [OrderEvent; 16] = [
+    pub const ALL: [OrderEvent; 17] = [
         OrderEvent::PaymentConfirmed,
         OrderEvent::ResidentCancel,
         OrderEvent::PaymentTimeout,
@@ -134,6 +137,7 @@ impl OrderEvent {
         OrderEvent::Deliver,
         OrderEvent::Complete,
         OrderEvent::RefundSucceeded,
+        OrderEvent::ReturnUncollected,
     ];
 
     /// The stored name.
@@ -155,6 +159,7 @@ impl OrderEvent {
             OrderEvent::Deliver => "deliver",
             OrderEvent::Complete => "complete",
             OrderEvent::RefundSucceeded => "refund_succeeded",
+            OrderEvent::ReturnUncollected => "return_uncollected",
         }
     }
 }
@@ -210,6 +215,7 @@ pub fn transition(
         (S::Ready, E::RollOver, Village) => S::Ready,
         (S::OnTrip, E::ArriveAtAgentPoint, Village) => S::AtAgentPoint,
         (S::AtAgentPoint, E::Deliver, Village) => S::Delivered,
+        (S::AtAgentPoint, E::ReturnUncollected, Village) => S::Refunding,
         (S::Delivered, E::Complete, _) => S::Completed,
         (S::Refunding, E::RefundSucceeded, _) => S::Refunded,
         (from, event, _) => return Err(InvalidOrderTransition { from, event }),
@@ -250,6 +256,12 @@ mod tests {
             S::AtAgentPoint,
         ),
         (S::AtAgentPoint, E::Deliver, Some(Village), S::Delivered),
+        (
+            S::AtAgentPoint,
+            E::ReturnUncollected,
+            Some(Village),
+            S::Refunding,
+        ),
         (S::Delivered, E::Complete, None, S::Completed),
         (S::Refunding, E::RefundSucceeded, None, S::Refunded),
     ];
@@ -272,7 +284,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(allowed_count, 2 * 10 + 11, "allowed moves counted per kind");
+        assert_eq!(allowed_count, 2 * 10 + 12, "allowed moves counted per kind");
     }
 
     #[test]

@@ -147,6 +147,15 @@ pub async fn fee_rules(
     Ok((row.id, rules))
 }
 
+/// The fee rules an order was priced with (by the id it records).
+pub async fn fee_rules_of(db: &impl ConnectionTrait, id: i64) -> DomainResult<FeeRules> {
+    let r = fee_rule::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("fee rules"))?;
+    serde_json::from_str(&r.rules).map_err(|e| DomainError::invalid("fee_rules", e.to_string()))
+}
+
 fn checked_add(a: i64, b: i64) -> DomainResult<i64> {
     a.checked_add(b)
         .ok_or_else(|| DomainError::invalid("items", "the amounts overflow"))
@@ -572,6 +581,20 @@ async fn record(
     Ok(())
 }
 
+/// Notes an event on the order's timeline that does not move it (a
+/// compensation, a reminder).
+pub async fn note(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    event: &str,
+    actor: OrderActor,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let at = status_of(o)?;
+    record(db, o, Some(at), at, event, actor, reason, now).await
+}
+
 /// The order's status.
 pub fn status_of(o: &order::Model) -> DomainResult<OrderStatus> {
     OrderStatus::parse(&o.status)
@@ -845,12 +868,21 @@ pub async fn request_full_refund(
     {
         return Ok(existing);
     }
+    // What compensations gave back already is not refunded twice.
+    let compensated: i64 = refund::Entity::find()
+        .filter(refund::Column::PaymentId.eq(paid.id))
+        .filter(refund::Column::Status.ne("failed"))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| r.amount_fen)
+        .sum();
     Ok(refund::ActiveModel {
         platform_id: Set(o.platform_id),
         order_id: Set(o.id),
         payment_id: Set(paid.id),
         out_refund_no: Set(out_refund_no),
-        amount_fen: Set(paid.amount_fen),
+        amount_fen: Set(paid.amount_fen - compensated),
         reason: Set(reason.chars().take(200).collect()),
         status: Set("requested".into()),
         created_at: Set(now),

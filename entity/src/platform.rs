@@ -42,6 +42,9 @@ pub struct Model {
     pub pickup_geofence_m: i32,
     /// Payouts above this many fen wait for an operator's review.
     pub payout_review_fen: i64,
+    /// Days an order may wait at an agent point before it goes to the
+    /// exception queue.
+    pub collect_within_days: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,14 @@ pub struct FeeRules {
     /// What a city rider earns per job.
     #[serde(default)]
     pub rider: RiderFee,
+    /// The village carrier's share of the village delivery fee, basis
+    /// points (the rest is the platform's margin).
+    #[serde(default = "default_carrier_share_bp")]
+    pub carrier_share_bp: i32,
+}
+
+fn default_carrier_share_bp() -> i32 {
+    8_000
 }
 
 /// A city rider's fee per job: base + distance + surcharges.
@@ -108,6 +116,7 @@ impl Default for FeeRules {
             chilled_surcharge_fen: 200,
             frozen_surcharge_fen: 300,
             rider: RiderFee::default(),
+            carrier_share_bp: default_carrier_share_bp(),
         }
     }
 }
@@ -137,6 +146,9 @@ impl FeeRules {
             self.rider.cold_chain_fen,
             self.rider.night_fen,
         ];
+        if !(0..=10_000).contains(&self.carrier_share_bp) {
+            return Err("carrier_share_bp: 0 to 10,000".into());
+        }
         if !(0..=100_000).contains(&self.rider.included_m) {
             return Err("rider.included_m: 0 to 100,000 m".into());
         }

@@ -21,6 +21,9 @@ pub struct Model {
     pub status: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `full` (the order is refunded) or `compensation` (part of it, e.g.
+    /// for a breached cold chain; the order keeps its status).
+    pub kind: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,8 @@ pub struct Model {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub departed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When its cold-chain batches were settled (set once, by the worker).
+    pub cold_settled_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

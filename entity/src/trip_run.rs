@@ -471,13 +471,21 @@ pub async fn record_temperatures(
             ));
         }
     }
+    let mut rules = Vec::with_capacity(batches.len());
+    for b in &batches {
+        rules.push(
+            crate::cold_settle::policy(db, t.platform_id, &b.class, now)
+                .await?
+                .rule,
+        );
+    }
     let mut report = TemperatureReport::default();
     for r in readings {
-        let Some(b) = batches.iter().find(|b| b.sensor_id == r.sensor_id) else {
+        let Some(i) = batches.iter().position(|b| b.sensor_id == r.sensor_id) else {
             continue;
         };
-        let out = crate::cold_chain::ClassRule::default_for(&b.class)
-            .is_some_and(|rule| !rule.in_band(r.celsius));
+        let b = &batches[i];
+        let out = !rules[i].in_band(r.celsius);
         let res = temperature_reading::Entity::insert(temperature_reading::ActiveModel {
             platform_id: Set(t.platform_id),
             trip_id: Set(t.id),
@@ -510,4 +518,154 @@ pub async fn record_temperatures(
         }
     }
     Ok(report)
+}
+
+/// Orders waiting at an agent point longer than their platform allows go
+/// to the exception queue: flagged once, noted on the timeline, and the
+/// resident is reminded. Returns how many were flagged.
+pub async fn flag_uncollected(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> DomainResult<usize> {
+    let mut flagged = 0;
+    for p in crate::platform::Entity::find().all(db).await? {
+        let before = now - Duration::days(i64::from(p.collect_within_days.max(1)));
+        let waiting = trip_package::Entity::find()
+            .filter(trip_package::Column::PlatformId.eq(p.id))
+            .filter(trip_package::Column::Status.eq("at_agent_point"))
+            .filter(trip_package::Column::OverdueAt.is_null())
+            .filter(trip_package::Column::UpdatedAt.lt(before))
+            .all(db)
+            .await?;
+        for pkg in waiting {
+            let set = trip_package::Entity::update_many()
+                .col_expr(trip_package::Column::OverdueAt, Expr::value(Some(now)))
+                .filter(trip_package::Column::Id.eq(pkg.id))
+                .filter(trip_package::Column::OverdueAt.is_null())
+                .exec(db)
+                .await?;
+            if set.rows_affected != 1 {
+                continue;
+            }
+            let o = order_of(db, pkg.order_id).await?;
+            let days = (now - pkg.updated_at).num_days();
+            ordering::note(
+                db,
+                &o,
+                "uncollected",
+                OrderActor::SYSTEM,
+                Some(format!("waiting at the agent point for {days} days")),
+                now,
+            )
+            .await?;
+            let mut job = crate::outbox::NewJob::new(
+                ordering::NOTIFY_JOB,
+                serde_json::json!({
+                    "user_id": o.user_id,
+                    "order_id": o.id,
+                    "order_no": o.order_no,
+                    "template": "collect_reminder",
+                    "status": o.status,
+                    "payable_fen": o.payable_fen,
+                }),
+                now,
+            );
+            job.platform_id = Some(o.platform_id);
+            job.dedupe_key = Some(format!("notify:{}:collect_reminder", o.id));
+            job.max_attempts = 8;
+            crate::outbox::enqueue(db, job, now).await?;
+            flagged += 1;
+        }
+    }
+    Ok(flagged)
+}
+
+/// An order in the exception queue.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Uncollected {
+    /// The order.
+    pub order_id: i64,
+    /// Its public number.
+    pub order_no: String,
+    /// The agent point holding it.
+    pub agent_point_id: i64,
+    /// Since when it waits there.
+    pub waiting_since: DateTime<Utc>,
+    /// When it was flagged.
+    pub overdue_at: DateTime<Utc>,
+    /// What the resident paid, fen.
+    pub payable_fen: i64,
+}
+
+/// The platform's exception queue: flagged orders still at agent points.
+pub async fn uncollected(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+) -> DomainResult<Vec<Uncollected>> {
+    let mut out = Vec::new();
+    for p in trip_package::Entity::find()
+        .filter(trip_package::Column::PlatformId.eq(platform_id))
+        .filter(trip_package::Column::Status.eq("at_agent_point"))
+        .filter(trip_package::Column::OverdueAt.is_not_null())
+        .all(db)
+        .await?
+    {
+        let o = order_of(db, p.order_id).await?;
+        let s = stop(db, p.trip_id, p.drop_seq).await?;
+        out.push(Uncollected {
+            order_id: o.id,
+            order_no: o.order_no,
+            agent_point_id: s.place_id,
+            waiting_since: p.updated_at,
+            overdue_at: p.overdue_at.unwrap_or(p.updated_at),
+            payable_fen: o.payable_fen,
+        });
+    }
+    Ok(out)
+}
+
+/// The operator sends a flagged order back to the kitchen: the package is
+/// returned and the resident refunded in full.
+pub async fn return_uncollected(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    order_id: i64,
+    operator: i64,
+    reason: String,
+    now: DateTime<Utc>,
+) -> DomainResult<(order::Model, Option<ordering::RefundDue>)> {
+    let p = trip_package::Entity::find()
+        .filter(trip_package::Column::PlatformId.eq(platform_id))
+        .filter(trip_package::Column::OrderId.eq(order_id))
+        .filter(trip_package::Column::Status.eq("at_agent_point"))
+        .filter(trip_package::Column::OverdueAt.is_not_null())
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("uncollected order"))?;
+    if !set_package(
+        db,
+        p.id,
+        "at_agent_point",
+        "returned",
+        Some(reason.clone()),
+        now,
+    )
+    .await?
+    {
+        return Err(DomainError::NotFound("uncollected order"));
+    }
+    let o = order_of(db, order_id).await?;
+    let actor = OrderActor {
+        kind: "operator",
+        user_id: Some(operator),
+    };
+    ordering::apply(
+        db,
+        o,
+        OrderEvent::ReturnUncollected,
+        actor,
+        Some(reason),
+        now,
+    )
+    .await
 }

@@ -15,6 +15,7 @@ mod m20261123_000007_settlement;
 mod m20261123_000008_payouts;
 mod m20261123_000009_reconciliation;
 mod m20261123_000010_village_trips;
+mod m20261123_000011_cold_settlement;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_payouts::Migration),
             Box::new(m20261123_000009_reconciliation::Migration),
             Box::new(m20261123_000010_village_trips::Migration),
+            Box::new(m20261123_000011_cold_settlement::Migration),
         ]
     }
 }

@@ -215,6 +215,9 @@ pub struct NewDriver {
     pub name: String,
     /// Phone.
     pub phone: String,
+    /// Manages the carrier's account: statements and payouts.
+    #[serde(default)]
+    pub manager: bool,
 }
 
 /// Makes a user a driver of a carrier (grants the `driver` role).
@@ -258,6 +261,7 @@ pub async fn add_driver(
         user_id: Set(u.id),
         name: Set(name),
         phone: Set(phone),
+        manager: Set(body.manager),
         created_at: Set(now),
         ..Default::default()
     }
@@ -385,7 +389,11 @@ pub async fn admin_trips(
     ))
 }
 
-async fn drivers_trip(state: &AppState, who: &Principal, id: i64) -> ApiResult<trip::Model> {
+pub(crate) async fn drivers_trip(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> ApiResult<trip::Model> {
     who.require(Role::Driver)?;
     let d = driver::Entity::find()
         .filter(driver::Column::PlatformId.eq(who.platform_id))
@@ -488,7 +496,11 @@ pub async fn complete(
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
-async fn platform_trip(state: &AppState, who: &Principal, id: i64) -> ApiResult<trip::Model> {
+pub(crate) async fn platform_trip(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> ApiResult<trip::Model> {
     trip::Entity::find_by_id(id)
         .one(&state.db)
         .await?

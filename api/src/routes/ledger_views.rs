@@ -82,6 +82,63 @@ pub async fn rider_account(
     ))
 }
 
+/// The carrier a manager works for (drivers marked `manager`).
+pub(crate) async fn managed_carrier(state: &AppState, who: &Principal) -> ApiResult<i64> {
+    entity::driver::Entity::find()
+        .filter(entity::driver::Column::PlatformId.eq(who.platform_id))
+        .filter(entity::driver::Column::UserId.eq(who.user_id))
+        .filter(entity::driver::Column::Manager.eq(true))
+        .one(&state.db)
+        .await?
+        .map(|d| d.carrier_id)
+        .ok_or_else(ApiError::forbidden)
+}
+
+/// The carrier's account (its managers only): village delivery shares,
+/// cold-chain fees and penalties, payouts.
+#[utoipa::path(tag = "carrier", security(("bearer" = [])), responses(
+    (status = 200, body = PayeeAccount),
+    (status = 403, description = "FORBIDDEN: not a manager of a carrier", body = ErrorBody),
+))]
+#[get("/carrier/account")]
+pub async fn carrier_account(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<PayeeAccount>> {
+    let carrier = managed_carrier(&state, &who).await?;
+    Ok(web::Json(
+        payee(
+            &state,
+            who.platform_id,
+            AccountKind::CarrierPayable,
+            carrier,
+        )
+        .await?,
+    ))
+}
+
+/// A carrier's account, for the operator.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = PayeeAccount),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+))]
+#[get("/admin/carriers/{id}/account")]
+pub async fn admin_carrier_account(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<PayeeAccount>> {
+    who.require(Role::Operator)?;
+    let c = entity::carrier::Entity::find_by_id(*id)
+        .one(&state.db)
+        .await?
+        .filter(|c| c.platform_id == who.platform_id)
+        .ok_or_else(|| ApiError::not_found("carrier"))?;
+    Ok(web::Json(
+        payee(&state, who.platform_id, AccountKind::CarrierPayable, c.id).await?,
+    ))
+}
+
 /// Which day to settle.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SettleDay {

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_dispatch;
 pub mod auth;
+pub mod cold_chain;
 pub mod fleet;
 pub mod images;
 pub mod ledger_views;

@@ -53,6 +53,11 @@ pub struct OrderView {
     /// point's keeper when collecting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pickup_code: Option<String>,
+    /// Village orders with chilled or frozen goods, to the resident: the
+    /// cold-chain record of the journey per class (warmest reading,
+    /// verdict, compensation).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cold_chain: Vec<entity::cold_settle::ColdRecord>,
 }
 
 /// Builds the view of an order.
@@ -87,6 +92,7 @@ pub async fn order_view(db: &impl ConnectionTrait, o: order::Model) -> ApiResult
         paid_at: o.paid_at,
         delivery_code: None,
         pickup_code: None,
+        cold_chain: Vec::new(),
     })
 }
 

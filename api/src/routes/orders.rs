@@ -228,6 +228,9 @@ pub async fn get_one(
         .one(&state.db)
         .await?
         .map(|p| p.pickup_code);
+    if view.delivery_kind == "village" {
+        view.cold_chain = entity::cold_settle::record_of_order(&state.db, view.id).await?;
+    }
     Ok(web::Json(view))
 }
 

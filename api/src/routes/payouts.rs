@@ -162,6 +162,41 @@ pub async fn rider_list(
     Ok(web::Json(list(&state, &who, payee).await?))
 }
 
+async fn carrier_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
+    Ok(Payee {
+        kind: "carrier",
+        owner_id: super::ledger_views::managed_carrier(state, who).await?,
+    })
+}
+
+/// A carrier's manager withdraws its settled earnings.
+#[utoipa::path(tag = "carrier", security(("bearer" = [])), request_body = PayoutRequest, responses(
+    (status = 201, body = entity::payout::Model),
+    (status = 403, description = "FORBIDDEN: not a manager of a carrier", body = ErrorBody),
+    (status = 409, description = "INSUFFICIENT_BALANCE", body = ErrorBody),
+))]
+#[post("/carrier/payouts")]
+pub async fn carrier_request(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    body: ApiJson<PayoutRequest>,
+) -> ApiResult<HttpResponse> {
+    let payee = carrier_payee(&state, &who).await?;
+    ask(&state, &who, payee, &req, body.amount_fen).await
+}
+
+/// The carrier's payouts and available balance.
+#[utoipa::path(tag = "carrier", security(("bearer" = [])), responses((status = 200, body = Payouts)))]
+#[get("/carrier/payouts")]
+pub async fn carrier_list(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Payouts>> {
+    let payee = carrier_payee(&state, &who).await?;
+    Ok(web::Json(list(&state, &who, payee).await?))
+}
+
 /// `GET /admin/payouts` filter.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PayoutFilter {

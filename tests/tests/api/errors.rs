@@ -122,6 +122,13 @@ async fn role_endpoints_refuse_a_resident(backend: Backend) {
         ("/api/v1/admin/vehicles", "FORBIDDEN"),
         ("/api/v1/admin/trips", "FORBIDDEN"),
         ("/api/v1/admin/cold-alerts", "FORBIDDEN"),
+        ("/api/v1/admin/cold-chain/policies", "FORBIDDEN"),
+        ("/api/v1/admin/cold-settlements", "FORBIDDEN"),
+        ("/api/v1/admin/trips/1/cold-chain", "FORBIDDEN"),
+        ("/api/v1/admin/village/uncollected", "FORBIDDEN"),
+        ("/api/v1/admin/carriers/1/account", "FORBIDDEN"),
+        ("/api/v1/carrier/account", "FORBIDDEN"),
+        ("/api/v1/carrier/payouts", "FORBIDDEN"),
         ("/api/v1/driver/trips", "FORBIDDEN"),
         ("/api/v1/driver/trips/1/alerts", "FORBIDDEN"),
         ("/api/v1/merchant/account", "NOT_STORE_STAFF"),
@@ -188,6 +195,23 @@ async fn role_endpoints_refuse_a_resident(backend: Backend) {
             json!({"user_id": 1}),
             "FORBIDDEN",
         ),
+        (
+            "/api/v1/admin/cold-chain/policies",
+            json!({"class": "frozen", "rule": {"low_c": -60.0, "high_c": -18.0, "tolerated_low_c": -60.0,
+                   "tolerated_high_c": -15.0, "max_excursion_secs": 900, "max_gap_secs": 600},
+                   "carrier_fee_fen": 0, "penalty_fen": 0, "compensation_bp": 0}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/village/uncollected/1/return",
+            json!({"reason": "x"}),
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/carrier/payouts",
+            json!({"amount_fen": 100}),
+            "FORBIDDEN",
+        ),
         ("/api/v1/driver/trips/1/depart", json!({}), "FORBIDDEN"),
         ("/api/v1/driver/trips/1/complete", json!({}), "FORBIDDEN"),
         (
@@ -231,6 +255,15 @@ async fn role_endpoints_refuse_a_resident(backend: Backend) {
             "/api/v1/admin/dispatch/settings",
             Some(json!({"mode": "auto", "hybrid_wait_secs": 0, "rider_max_jobs": 3,
                         "offer_timeout_secs": 30, "unassigned_alert_secs": 120, "pickup_geofence_m": 200})),
+            Some(&me),
+        )
+        .await;
+    assert_shape(&put, 403, "FORBIDDEN");
+    let put = app
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/admin/village/settings",
+            Some(json!({"collect_within_days": 5})),
             Some(&me),
         )
         .await;

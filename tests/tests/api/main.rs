@@ -6,6 +6,7 @@ mod auth_password;
 mod auth_wechat;
 mod browsing;
 mod cli;
+mod cold_chain;
 mod delivery;
 mod errors;
 mod images;

@@ -7,19 +7,19 @@ use serde_json::{Value, json};
 use tests::{Backend, TestApp, both};
 
 /// Monday 2026-11-23 07:00 in Kang county (UTC+8).
-fn monday_7am() -> chrono::DateTime<Utc> {
+pub(crate) fn monday_7am() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 23, 0, 0).unwrap()
 }
 
-struct Village {
-    resident: String,
-    kitchen: String,
-    op: String,
-    address: i64,
-    sku: i64,
+pub(crate) struct Village {
+    pub(crate) resident: String,
+    pub(crate) kitchen: String,
+    pub(crate) op: String,
+    pub(crate) address: i64,
+    pub(crate) sku: i64,
 }
 
-async fn village(app: &TestApp) -> Village {
+pub(crate) async fn village(app: &TestApp) -> Village {
     app.clock.set(monday_7am());
     let op = app.operator_token().await;
     let resident = app.demo_token("yang").await;
@@ -62,7 +62,7 @@ async fn village(app: &TestApp) -> Village {
 }
 
 /// A paid, accepted village order of `qty` units (500 g each by default).
-async fn accepted(app: &TestApp, v: &Village, qty: i64) -> Value {
+pub(crate) async fn accepted(app: &TestApp, v: &Village, qty: i64) -> Value {
     let o = app
         .post(
             "/api/v1/orders",

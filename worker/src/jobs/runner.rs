@@ -109,6 +109,7 @@ impl Worker {
         worker.add_periodic(crate::village::departures::periodic(
             w.planning_interval_secs,
         ));
+        worker.add_periodic(crate::village::cold::periodic(w.planning_interval_secs));
         worker.add_periodic(crate::orders::timeouts_job(
             w.timeouts_interval_secs,
             crate::orders::OrderTimeouts {
