@@ -21,18 +21,18 @@ fn balance(tb: &Value, kind: &str) -> i64 {
         .sum()
 }
 
-struct Fleet {
-    carrier: i64,
+pub(crate) struct Fleet {
+    pub(crate) carrier: i64,
 }
 
 /// A cold-chain carrier with two frozen vans, a managing driver (周) and
 /// a plain one (吴), and the keeper (华) of the village's agent point.
-async fn cold_fleet(app: &TestApp, v: &Village) -> Fleet {
+pub(crate) async fn cold_fleet(app: &TestApp, op: &str) -> Fleet {
     let c = app
         .post(
             "/api/v1/admin/carriers",
             json!({"name": "冷链车队", "contact_phone": "09395100000"}),
-            Some(&v.op),
+            Some(op),
         )
         .await;
     let carrier = c.body["id"].as_i64().unwrap();
@@ -42,7 +42,7 @@ async fn cold_fleet(app: &TestApp, v: &Village) -> Fleet {
                 "/api/v1/admin/vehicles",
                 json!({"carrier_id": carrier, "plate": plate, "capacity_g": 800_000, "capacity_ml": 4_000_000,
                        "frozen_ml": 200_000, "sensors": {"frozen": sensor}}),
-                Some(&v.op),
+                Some(op),
             )
             .await;
         assert_eq!(van.status, 201, "{}", van.text);
@@ -57,14 +57,14 @@ async fn cold_fleet(app: &TestApp, v: &Village) -> Fleet {
             .post(
                 "/api/v1/admin/drivers",
                 json!({"carrier_id": carrier, "user_id": uid, "name": name, "phone": "13900000003", "manager": manager}),
-                Some(&v.op),
+                Some(op),
             )
             .await;
         assert_eq!(d.status, 201, "{}", d.text);
     }
     let hua = app.demo_token("keeper-hua").await;
     let kid = app.get("/api/v1/me", Some(&hua)).await.body["id"].clone();
-    let points = app.get("/api/v1/admin/agent-points", Some(&v.op)).await;
+    let points = app.get("/api/v1/admin/agent-points", Some(op)).await;
     let point = points
         .body
         .as_array()
@@ -78,7 +78,7 @@ async fn cold_fleet(app: &TestApp, v: &Village) -> Fleet {
         .post(
             &format!("/api/v1/admin/agent-points/{point}/keepers"),
             json!({"user_id": kid}),
-            Some(&v.op),
+            Some(op),
         )
         .await;
     assert_eq!(k.status, 201, "{}", k.text);
@@ -114,9 +114,15 @@ async fn fresh(app: &TestApp, v: &Village) -> Village {
 
 /// Runs the planned trip leaving at `departs` with readings every minute
 /// from departure (`temps`), drops at the village when they end, lets the
-/// residents of `collect` take theirs, and completes the trip. Returns
-/// the trip id.
-async fn run_trip(app: &TestApp, departs: DateTime<Utc>, temps: &[f64], collect: &[i64]) -> i64 {
+/// resident (demo user `resident`) take the orders of `collect`, and
+/// completes the trip. Returns the trip id.
+pub(crate) async fn run_trip(
+    app: &TestApp,
+    resident: &str,
+    departs: DateTime<Utc>,
+    temps: &[f64],
+    collect: &[i64],
+) -> i64 {
     app.clock.set(departs - Duration::minutes(10));
     let trips = app
         .get(
@@ -237,7 +243,7 @@ async fn run_trip(app: &TestApp, departs: DateTime<Utc>, temps: &[f64], collect:
         let view = app
             .get(
                 &format!("/api/v1/orders/{o}"),
-                Some(&app.demo_token("yang").await),
+                Some(&app.demo_token(resident).await),
             )
             .await;
         let code = view.body["pickup_code"].as_str().unwrap().to_owned();
@@ -265,7 +271,7 @@ async fn run_trip(app: &TestApp, departs: DateTime<Utc>, temps: &[f64], collect:
 async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let v = frozen_village(&app).await;
-    let fleet = cold_fleet(&app, &v).await;
+    let fleet = cold_fleet(&app, &v.op).await;
     // The operator's stored frozen policy: 3 yuan per order kept cold, a
     // 10-yuan penalty and half the frozen goods back when broken.
     let bad = app
@@ -296,7 +302,7 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
         .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
     app.worker().run_pending().await.unwrap();
     let morning = Utc.with_ymd_and_hms(2026, 11, 23, 1, 30, 0).unwrap();
-    let trip1 = run_trip(&app, morning, &[-20.0; 61], &[a]).await;
+    let trip1 = run_trip(&app, "yang", morning, &[-20.0; 61], &[a]).await;
     let view = app
         .get(
             &format!("/api/v1/orders/{a}"),
@@ -360,7 +366,7 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
     let temps: Vec<f64> = (0..=60)
         .map(|m| if (10..30).contains(&m) { -16.0 } else { -20.0 })
         .collect();
-    let trip2 = run_trip(&app, afternoon, &temps, &[b]).await;
+    let trip2 = run_trip(&app, "yang", afternoon, &temps, &[b]).await;
     app.clock.advance(Duration::minutes(16));
     app.worker().run_pending().await.unwrap();
     let s = app
@@ -542,7 +548,7 @@ both!(batches_are_settled_once_with_fee_or_compensation_and_penalty);
 async fn several_workers_plan_a_departure_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let v = frozen_village(&app).await;
-    cold_fleet(&app, &v).await;
+    cold_fleet(&app, &v.op).await;
     for _ in 0..4 {
         accepted(&app, &v, 1).await;
     }
