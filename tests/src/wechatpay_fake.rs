@@ -236,11 +236,23 @@ impl Respond for Recorder {
 /// Transfer states by batch number: (detail status, fail reason).
 type TransferStates = Arc<Mutex<std::collections::HashMap<String, (String, Option<String>)>>>;
 
+/// Faults to inject: answers lost after WeChat Pay accepted a transfer,
+/// detail queries failing.
+#[derive(Debug, Default)]
+struct Faults {
+    lose_transfer_answers: usize,
+    fail_detail_queries: usize,
+}
+
 /// `POST /v3/transfer/batches` and the detail query of its one transfer.
+/// A batch number sent again with the same body within three days is
+/// answered as the first time and creates nothing (the documented
+/// re-entry); with another body it is refused.
 struct Transfers {
     keys: Arc<Keys>,
     log: Arc<Mutex<Vec<(String, Value)>>>,
     states: TransferStates,
+    faults: Arc<Mutex<Faults>>,
 }
 
 impl Respond for Transfers {
@@ -251,7 +263,35 @@ impl Respond for Transfers {
         if req.method.as_str() == "POST" {
             let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
             if let Ok(mut l) = self.log.lock() {
-                l.push((req.url.path().to_owned(), body.clone()));
+                let before = l
+                    .iter()
+                    .find(|(p, b)| {
+                        p == "/v3/transfer/batches" && b["out_batch_no"] == body["out_batch_no"]
+                    })
+                    .map(|(_, b)| b.clone());
+                match before {
+                    Some(b) if b != body => {
+                        return signed_response(
+                            &self.keys,
+                            req,
+                            400,
+                            &json!({"code": "PARAM_ERROR", "message": "商家批次单号已存在且请求参数不一致"}),
+                        );
+                    }
+                    Some(_) => {}
+                    None => l.push((req.url.path().to_owned(), body.clone())),
+                }
+            }
+            if let Ok(mut f) = self.faults.lock()
+                && f.lose_transfer_answers > 0
+            {
+                f.lose_transfer_answers -= 1;
+                return signed_response(
+                    &self.keys,
+                    req,
+                    500,
+                    &json!({"code": "SYSTEM_ERROR", "message": "系统错误"}),
+                );
             }
             let answer = json!({
                 "out_batch_no": body["out_batch_no"],
@@ -262,6 +302,17 @@ impl Respond for Transfers {
             return signed_response(&self.keys, req, 200, &answer);
         }
         // /v3/transfer/batches/out-batch-no/{no}/details/out-detail-no/{d}
+        if let Ok(mut f) = self.faults.lock()
+            && f.fail_detail_queries > 0
+        {
+            f.fail_detail_queries -= 1;
+            return signed_response(
+                &self.keys,
+                req,
+                500,
+                &json!({"code": "SYSTEM_ERROR", "message": "系统错误"}),
+            );
+        }
         let parts: Vec<&str> = req.url.path().split('/').collect();
         let no = parts.get(5).copied().unwrap_or("").to_owned();
         let detail = parts.get(8).copied().unwrap_or("").to_owned();
@@ -362,6 +413,7 @@ pub struct WechatPayFake {
     paid: Arc<Mutex<std::collections::HashMap<String, i64>>>,
     log: Arc<Mutex<Vec<(String, Value)>>>,
     transfers: TransferStates,
+    faults: Arc<Mutex<Faults>>,
     bills: Arc<Mutex<std::collections::HashMap<String, String>>>,
     /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
     pub merchant_key_file: PathBuf,
@@ -429,11 +481,13 @@ impl WechatPayFake {
             .mount(&server)
             .await;
         let transfers = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let faults = Arc::new(Mutex::new(Faults::default()));
         Mock::given(matchers::path_regex(r"^/v3/transfer/batches"))
             .respond_with(Transfers {
                 keys: keys.clone(),
                 log: log.clone(),
                 states: transfers.clone(),
+                faults: faults.clone(),
             })
             .mount(&server)
             .await;
@@ -456,6 +510,7 @@ impl WechatPayFake {
             paid,
             log,
             transfers,
+            faults,
             bills,
             merchant_key_file,
             merchant_public_file,
@@ -496,6 +551,21 @@ impl WechatPayFake {
                 out_batch_no.to_owned(),
                 (status.to_owned(), reason.map(str::to_owned)),
             );
+        }
+    }
+
+    /// The next `n` transfer requests are accepted but their answers lost
+    /// (500), as when the caller dies before reading them.
+    pub fn lose_transfer_answers(&self, n: usize) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.lose_transfer_answers = n;
+        }
+    }
+
+    /// The next `n` transfer detail queries fail (500).
+    pub fn fail_detail_queries(&self, n: usize) {
+        if let Ok(mut f) = self.faults.lock() {
+            f.fail_detail_queries = n;
         }
     }
 

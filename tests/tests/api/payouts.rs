@@ -3,7 +3,7 @@
 //! our signatures) — paid, or failed and given back.
 
 use chrono::{Duration, TimeZone, Utc};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use serde_json::{Value, json};
 use tests::app::ClockExt;
 use tests::{Backend, Options, TestApp, both};
@@ -320,9 +320,111 @@ async fn wechat_transfers_pay_out_or_give_the_money_back(backend: Backend) {
     assert_eq!(balance(&tb.body, "payouts_in_transit"), 0);
 }
 
+/// The rider's latest payout status (signing in again: the clock moves).
+async fn payout_status(app: &TestApp) -> String {
+    let login = app
+        .post(
+            "/api/v1/auth/wechat-login",
+            json!({"code": "ok:o-rider"}),
+            None,
+        )
+        .await;
+    let token = login.body["access_token"].as_str().unwrap_or("").to_owned();
+    app.get("/api/v1/rider/payouts", Some(&token)).await.body["payouts"][0]["status"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// A failure between every step of a payout — the transfer accepted but
+/// its answer lost, the detail query failing after the transfer was
+/// recorded, a late notification — ends in the books of a clean run: one
+/// transfer at WeChat Pay, the payout booked when asked and when paid.
+async fn payouts_survive_a_failure_between_every_step(backend: Backend) {
+    let opts = Options {
+        demo: false,
+        wechat: true,
+        seed: true,
+        wechatpay: true,
+    };
+    let app = TestApp::spawn_with(backend, opts).await;
+    let (token, _) = rider_with_settled_money(&app, 5_000).await;
+    let fake = app.wechatpay.as_ref().unwrap();
+    let p = app
+        .post(
+            "/api/v1/rider/payouts",
+            json!({"amount_fen": 3_000}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(p.status, 201, "{}", p.text);
+    let (id, no) = (
+        p.body["id"].as_i64().unwrap(),
+        p.body["out_batch_no"].as_str().unwrap().to_owned(),
+    );
+    let batches = || {
+        fake.calls()
+            .into_iter()
+            .filter(|(path, b)| path == "/v3/transfer/batches" && b["out_batch_no"] == no.as_str())
+            .count()
+    };
+    // 1. WeChat Pay accepts the transfer, but the answer never arrives.
+    fake.lose_transfer_answers(1);
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(batches(), 1);
+    assert_eq!(payout_status(&app).await, "approved");
+    // 2. The retry sends the same batch again (re-entry: nothing new at
+    //    WeChat Pay) and records it; then the detail query fails.
+    fake.fail_detail_queries(1);
+    app.clock.advance(Duration::minutes(10));
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(batches(), 1, "the same batch, not a second transfer");
+    assert_eq!(payout_status(&app).await, "sent");
+    // 3. The transfer succeeded; the next attempt reads it.
+    fake.set_transfer(&no, "SUCCESS", None);
+    app.clock.advance(Duration::minutes(10));
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(payout_status(&app).await, "paid");
+    // 4. A late notification changes nothing.
+    let (headers, body) = fake.transfer_notification(&no, app.clock.now_utc().timestamp());
+    let mut req = app
+        .client
+        .post(format!("{}/api/v1/pay/wechat/transfer-notify", app.address))
+        .header("content-type", "application/json")
+        .body(body);
+    for (k, v) in &headers {
+        req = req.header(k.as_str(), v.as_str());
+    }
+    assert_eq!(app.send(req).await.status, 204);
+    app.clock.advance(Duration::minutes(10));
+    app.worker().run_pending().await.unwrap();
+    assert_eq!(batches(), 1);
+    // The books of a clean run.
+    let kinds: Vec<String> = entity::ledger_posting::Entity::find()
+        .filter(entity::ledger_posting::Column::SourceType.eq("payout"))
+        .filter(entity::ledger_posting::Column::SourceId.eq(id))
+        .order_by_asc(entity::ledger_posting::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.kind)
+        .collect();
+    assert_eq!(kinds, ["requested", "paid"]);
+    let op = app.operator_token().await;
+    let tb = app
+        .get("/api/v1/admin/ledger/trial-balance", Some(&op))
+        .await;
+    assert_eq!(tb.body["balanced"], true);
+    assert_eq!(balance(&tb.body, "payouts_in_transit"), 0);
+    assert_eq!(balance(&tb.body, "clearing"), 2_000);
+    assert_eq!(balance(&tb.body, "rider_payable"), 2_000);
+}
+
 both!(
     payouts_take_settled_money_only_and_reviews_can_refuse,
-    wechat_transfers_pay_out_or_give_the_money_back
+    wechat_transfers_pay_out_or_give_the_money_back,
+    payouts_survive_a_failure_between_every_step
 );
 
 /// A trade bill as WeChat Pay writes it, with the given payment lines
