@@ -256,14 +256,7 @@ async fn refundable(
     else {
         return Ok(None);
     };
-    let used: i64 = refund::Entity::find()
-        .filter(refund::Column::PaymentId.eq(pay.id))
-        .filter(refund::Column::Status.ne("failed"))
-        .all(db)
-        .await?
-        .iter()
-        .map(|r| r.amount_fen)
-        .sum();
+    let used = ordering::refunded_so_far(db, pay.id).await?;
     let left = pay.amount_fen - used;
     Ok(Some((pay, left)))
 }

@@ -847,6 +847,19 @@ async fn release_stock(db: &impl ConnectionTrait, order_id: i64) -> DomainResult
     Ok(())
 }
 
+/// What a payment's refunds give back, requested or done (failed ones
+/// gave nothing).
+pub async fn refunded_so_far(db: &impl ConnectionTrait, payment_id: i64) -> DomainResult<i64> {
+    Ok(refund::Entity::find()
+        .filter(refund::Column::PaymentId.eq(payment_id))
+        .filter(refund::Column::Status.ne("failed"))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| r.amount_fen)
+        .sum())
+}
+
 /// A refund of everything paid for the order (idempotent per payment).
 pub async fn request_full_refund(
     db: &impl ConnectionTrait,
@@ -869,14 +882,7 @@ pub async fn request_full_refund(
         return Ok(existing);
     }
     // What compensations gave back already is not refunded twice.
-    let compensated: i64 = refund::Entity::find()
-        .filter(refund::Column::PaymentId.eq(paid.id))
-        .filter(refund::Column::Status.ne("failed"))
-        .all(db)
-        .await?
-        .iter()
-        .map(|r| r.amount_fen)
-        .sum();
+    let compensated = refunded_so_far(db, paid.id).await?;
     Ok(refund::ActiveModel {
         platform_id: Set(o.platform_id),
         order_id: Set(o.id),

@@ -319,6 +319,30 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The id of the demo county's agent point named `name`.
+    pub async fn agent_point(&self, name: &str) -> i64 {
+        let op = self.operator_token().await;
+        let points = self.get("/api/v1/admin/agent-points", Some(&op)).await;
+        points
+            .body
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .and_then(|p| p["id"].as_i64())
+            .unwrap_or_else(|| panic!("no agent point {name}: {}", points.text))
+    }
+
+    /// The first SKU of the Huaqiao kitchen's product named `name`.
+    pub async fn kitchen_sku(&self, name: &str) -> i64 {
+        let kitchen = self.demo_token("huaqiao").await;
+        let products = self.get("/api/v1/merchant/products", Some(&kitchen)).await;
+        products
+            .body
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+            .and_then(|p| p["skus"][0]["id"].as_i64())
+            .unwrap_or_else(|| panic!("no product {name}: {}", products.text))
+    }
+
     /// Logs in the seeded operator and returns the login response body.
     pub async fn operator_login(&self) -> Value {
         let seed = self.seed.as_ref().expect("seeded app");
@@ -474,4 +498,18 @@ impl TestApp {
             .expect("token")
             .to_owned()
     }
+}
+
+/// The summed balance of every account of `kind` in a trial balance.
+pub fn balance(trial_balance: &Value, kind: &str) -> i64 {
+    trial_balance["accounts"]
+        .as_array()
+        .map(|accounts| {
+            accounts
+                .iter()
+                .filter(|a| a["kind"] == kind)
+                .filter_map(|a| a["balance_fen"].as_i64())
+                .sum()
+        })
+        .unwrap_or(0)
 }

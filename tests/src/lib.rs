@@ -7,7 +7,7 @@ pub mod pg;
 pub mod wechat_fake;
 pub mod wechatpay_fake;
 
-pub use app::{Backend, Options, Resp, TestApp};
+pub use app::{Backend, Options, Resp, TestApp, balance};
 
 /// Declares an async test scenario once and runs it on SQLite and PostgreSQL:
 /// `both!(name);` expects `async fn name(backend: Backend)` in scope.

@@ -114,16 +114,7 @@ async fn a_village_address_sees_the_stores_whose_routes_stop_there(backend: Back
     let app = TestApp::spawn(backend).await;
     app.clock.set(monday_10am());
     let op = app.operator_token().await;
-    let points = app.get("/api/v1/admin/agent-points", Some(&op)).await;
-    let huaqiao_point = points
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "花桥村便民服务点")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let huaqiao_point = app.agent_point("花桥村便民服务点").await;
     let (token, addr) = resident_at(&app, "yang", json!({"contact_name": "杨", "contact_phone": "13900000002", "agent_point_id": huaqiao_point})).await;
     let r = app
         .get(&format!("/api/v1/stores?address_id={addr}"), Some(&token))

@@ -7,19 +7,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 use serde_json::{Value, json};
-use tests::{Backend, TestApp, both};
+use tests::{Backend, TestApp, balance, both};
 
 use crate::village::{Village, accepted, village};
-
-fn balance(tb: &Value, kind: &str) -> i64 {
-    tb["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["kind"] == kind)
-        .map(|a| a["balance_fen"].as_i64().unwrap())
-        .sum()
-}
 
 pub(crate) struct Fleet {
     pub(crate) carrier: i64,
@@ -64,16 +54,7 @@ pub(crate) async fn cold_fleet(app: &TestApp, op: &str) -> Fleet {
     }
     let hua = app.demo_token("keeper-hua").await;
     let kid = app.get("/api/v1/me", Some(&hua)).await.body["id"].clone();
-    let points = app.get("/api/v1/admin/agent-points", Some(op)).await;
-    let point = points
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "花桥村便民服务点")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let point = app.agent_point("花桥村便民服务点").await;
     let k = app
         .post(
             &format!("/api/v1/admin/agent-points/{point}/keepers"),
@@ -88,16 +69,7 @@ pub(crate) async fn cold_fleet(app: &TestApp, op: &str) -> Fleet {
 /// The resident's village setup, ordering the kitchen's frozen buns.
 async fn frozen_village(app: &TestApp) -> Village {
     let v = village(app).await;
-    let products = app.get("/api/v1/merchant/products", Some(&v.kitchen)).await;
-    let frozen = products
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "速冻黑猪肉包子")
-        .unwrap()["skus"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let frozen = app.kitchen_sku("速冻黑猪肉包子").await;
     Village { sku: frozen, ..v }
 }
 

@@ -3,9 +3,9 @@
 
 use chrono::Duration;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
-use serde_json::{Value, json};
+use serde_json::json;
 use tests::app::ClockExt;
-use tests::{Backend, TestApp, both};
+use tests::{Backend, TestApp, balance, both};
 
 use crate::delivery::{STORE, accepted_order, monday_10am, on_duty_at};
 
@@ -58,16 +58,6 @@ pub(crate) async fn deliver(
         .await;
     assert_eq!(d.status, 200, "{}", d.text);
     d.body["rider_fee_fen"].as_i64().unwrap()
-}
-
-fn balance(tb: &Value, kind: &str) -> i64 {
-    tb["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["kind"] == kind)
-        .map(|a| a["balance_fen"].as_i64().unwrap())
-        .sum()
 }
 
 async fn a_delivered_order_is_split_and_the_books_balance(backend: Backend) {

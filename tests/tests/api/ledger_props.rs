@@ -74,29 +74,11 @@ impl World {
             .post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3360, "lng": 105.6160}}), Some(&resident))
             .await;
         let kitchen = app.demo_token("huaqiao").await;
-        let products = app.get("/api/v1/merchant/products", Some(&kitchen)).await;
-        let sku = products
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "黑猪肉包子")
-            .unwrap()["skus"][0]["id"]
-            .as_i64()
-            .unwrap();
+        let sku = app.kitchen_sku("黑猪肉包子").await;
         let wang = app.demo_token("rider-wang").await;
         let op = app.operator_token().await;
         crate::cold_chain::cold_fleet(&app, &op).await;
-        let points = app.get("/api/v1/admin/agent-points", Some(&op)).await;
-        let point = points
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "花桥村便民服务点")
-            .unwrap()["id"]
-            .as_i64()
-            .unwrap();
+        let point = app.agent_point("花桥村便民服务点").await;
         let va = app
             .post(
                 "/api/v1/addresses",
@@ -104,15 +86,7 @@ impl World {
                 Some(&resident),
             )
             .await;
-        let frozen = products
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "速冻黑猪肉包子")
-            .unwrap()["skus"][0]["id"]
-            .as_i64()
-            .unwrap();
+        let frozen = app.kitchen_sku("速冻黑猪肉包子").await;
         World {
             day: 0,
             village: (va.body["id"].as_i64().unwrap(), frozen),

@@ -307,16 +307,7 @@ async fn village_orders_ride_the_next_departure_with_a_cold_chain_surcharge(back
     let app = TestApp::spawn(backend).await;
     let mut s = shop(&app).await;
     let op = app.operator_token().await;
-    let points = app.get("/api/v1/admin/agent-points", Some(&op)).await;
-    let point = points
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "花桥村便民服务点")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let point = app.agent_point("花桥村便民服务点").await;
     let a = app
         .post(
             "/api/v1/addresses",

@@ -6,19 +6,9 @@ use chrono::{Duration, TimeZone, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use serde_json::{Value, json};
 use tests::app::ClockExt;
-use tests::{Backend, Options, TestApp, both};
+use tests::{Backend, Options, TestApp, balance, both};
 
 use crate::delivery::{accepted_order, monday_10am};
-
-fn balance(tb: &Value, kind: &str) -> i64 {
-    tb["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| a["kind"] == kind)
-        .map(|a| a["balance_fen"].as_i64().unwrap())
-        .sum()
-}
 
 /// Monday: one city order delivered. Returns the kitchen's token, what it
 /// earned and what the resident paid.
@@ -231,7 +221,8 @@ async fn rider_with_settled_money(app: &TestApp, fen: i64) -> (String, i64) {
     )
 }
 
-async fn wechat_transfers_pay_out_or_give_the_money_back(backend: Backend) {
+/// A WeChat Pay platform whose rider, with 50 yuan settled, asks for 30.
+async fn rider_asks_wechat_pay(backend: Backend) -> (TestApp, String, tests::Resp) {
     let opts = Options {
         demo: false,
         wechat: true,
@@ -240,7 +231,6 @@ async fn wechat_transfers_pay_out_or_give_the_money_back(backend: Backend) {
     };
     let app = TestApp::spawn_with(backend, opts).await;
     let (token, _) = rider_with_settled_money(&app, 5_000).await;
-    let fake = app.wechatpay.as_ref().unwrap();
     let p = app
         .post(
             "/api/v1/rider/payouts",
@@ -249,6 +239,12 @@ async fn wechat_transfers_pay_out_or_give_the_money_back(backend: Backend) {
         )
         .await;
     assert_eq!(p.status, 201, "{}", p.text);
+    (app, token, p)
+}
+
+async fn wechat_transfers_pay_out_or_give_the_money_back(backend: Backend) {
+    let (app, token, p) = rider_asks_wechat_pay(backend).await;
+    let fake = app.wechatpay.as_ref().unwrap();
     assert_eq!(p.body["provider"], "wechat");
     let no = p.body["out_batch_no"].as_str().unwrap().to_owned();
     app.worker().run_pending().await.unwrap();
@@ -341,23 +337,8 @@ async fn payout_status(app: &TestApp) -> String {
 /// recorded, a late notification — ends in the books of a clean run: one
 /// transfer at WeChat Pay, the payout booked when asked and when paid.
 async fn payouts_survive_a_failure_between_every_step(backend: Backend) {
-    let opts = Options {
-        demo: false,
-        wechat: true,
-        seed: true,
-        wechatpay: true,
-    };
-    let app = TestApp::spawn_with(backend, opts).await;
-    let (token, _) = rider_with_settled_money(&app, 5_000).await;
+    let (app, _, p) = rider_asks_wechat_pay(backend).await;
     let fake = app.wechatpay.as_ref().unwrap();
-    let p = app
-        .post(
-            "/api/v1/rider/payouts",
-            json!({"amount_fen": 3_000}),
-            Some(&token),
-        )
-        .await;
-    assert_eq!(p.status, 201, "{}", p.text);
     let (id, no) = (
         p.body["id"].as_i64().unwrap(),
         p.body["out_batch_no"].as_str().unwrap().to_owned(),

@@ -23,16 +23,7 @@ pub(crate) async fn village(app: &TestApp) -> Village {
     app.clock.set(monday_7am());
     let op = app.operator_token().await;
     let resident = app.demo_token("yang").await;
-    let points = app.get("/api/v1/admin/agent-points", Some(&op)).await;
-    let point = points
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "花桥村便民服务点")
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap();
+    let point = app.agent_point("花桥村便民服务点").await;
     let a = app
         .post(
             "/api/v1/addresses",
@@ -42,16 +33,7 @@ pub(crate) async fn village(app: &TestApp) -> Village {
         .await;
     assert_eq!(a.status, 201, "{}", a.text);
     let kitchen = app.demo_token("huaqiao").await;
-    let products = app.get("/api/v1/merchant/products", Some(&kitchen)).await;
-    let sku = products
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "黑猪肉包子")
-        .unwrap()["skus"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let sku = app.kitchen_sku("黑猪肉包子").await;
     Village {
         resident,
         kitchen,
@@ -482,16 +464,7 @@ async fn cold_compartments_report_temperatures_and_raise_alerts(backend: Backend
     )
     .await;
     // A frozen order.
-    let products = app.get("/api/v1/merchant/products", Some(&v.kitchen)).await;
-    let frozen = products
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "速冻黑猪肉包子")
-        .unwrap()["skus"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let frozen = app.kitchen_sku("速冻黑猪肉包子").await;
     let v2 = Village { sku: frozen, ..v };
     let o = accepted(&app, &v2, 1).await;
     assert_eq!(o["items"][0]["cold_chain"], "frozen");
