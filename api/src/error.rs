@@ -232,6 +232,7 @@ impl From<entity::error::DomainError> for ApiError {
             D::OutsideServiceArea(m) => ApiError::new(ErrorCode::ADDRESS_OUTSIDE_SERVICE_AREA, m),
             e @ D::StaleVersion { .. } => ApiError::new(ErrorCode::STALE_VERSION, e.to_string()),
             e @ D::InUse(_) => ApiError::new(ErrorCode::CONFLICT, e.to_string()),
+            D::Duplicate(m) => ApiError::new(ErrorCode::CONFLICT, m),
             e @ D::ApplicationPending => {
                 ApiError::new(ErrorCode::APPLICATION_PENDING, e.to_string())
             }

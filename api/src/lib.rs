@@ -5,6 +5,7 @@
 //! `entity`, map the result.
 
 pub mod auth;
+pub mod csv;
 pub mod demo;
 pub mod demo_menu;
 pub mod error;

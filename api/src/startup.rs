@@ -210,6 +210,26 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(c::uncollected)
         .service(c::return_order)
         .service(c::village_settings);
+    use routes::linkage as k;
+    cfg.service(k::add_supplier)
+        .service(k::admin_suppliers)
+        .service(k::merchant_suppliers)
+        .service(k::add_purchase)
+        .service(k::purchases)
+        .service(k::staff)
+        .service(k::staff_household)
+        .service(k::add_wage)
+        .service(k::set_ingredients)
+        .service(k::ingredients)
+        .service(k::rider_household)
+        .service(k::household_report);
+    use routes::trace as t;
+    cfg.service(t::add_batch)
+        .service(t::batches)
+        .service(t::label)
+        .service(t::trace_page)
+        .service(routes::stats::admin_stats)
+        .service(routes::stats::bureau_stats);
     use routes::fleet as f;
     cfg.service(f::add_carrier)
         .service(f::carriers)

@@ -100,6 +100,9 @@ pub enum DomainError {
     /// A payout step its status does not allow.
     #[error("the payout is {0}")]
     PayoutState(String),
+    /// The record exists already (a registered household, a month's wage).
+    #[error("{0}")]
+    Duplicate(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),

@@ -22,6 +22,8 @@ pub struct Model {
     pub cold_chain: String,
     /// Whether stock was taken from the SKU (to give back on cancellation).
     pub stock_reserved: bool,
+    /// The production batch it came from (set when the order is ready).
+    pub batch_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

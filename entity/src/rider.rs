@@ -25,6 +25,8 @@ pub struct Model {
     pub health_cert_expires: chrono::NaiveDate,
     /// From a registered poor household (employment statistics).
     pub poor_household: bool,
+    /// The registered household the rider comes from.
+    pub household_id: Option<i64>,
     /// `pending`, `verified` or `rejected`.
     pub status: String,
     pub review_reason: Option<String>,

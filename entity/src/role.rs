@@ -28,6 +28,10 @@ pub enum Role {
     /// Keeps a village agent point: takes trips' packages, hands them out.
     #[sea_orm(string_value = "agent_keeper")]
     AgentKeeper,
+    /// A city's commerce bureau: reads the statistics of every platform of
+    /// the city.
+    #[sea_orm(string_value = "bureau")]
+    Bureau,
 }
 
 impl Role {
@@ -40,6 +44,7 @@ impl Role {
             Role::Driver => "driver",
             Role::Operator => "operator",
             Role::AgentKeeper => "agent_keeper",
+            Role::Bureau => "bureau",
         }
     }
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub platform_id: i64,
     pub store_id: i64,
     pub user_id: i64,
+    /// The registered household the staff member comes from.
+    pub household_id: Option<i64>,
     pub created_at: DateTimeUtc,
 }
 

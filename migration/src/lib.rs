@@ -16,6 +16,7 @@ mod m20261123_000008_payouts;
 mod m20261123_000009_reconciliation;
 mod m20261123_000010_village_trips;
 mod m20261123_000011_cold_settlement;
+mod m20261123_000012_linkage_trace;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_reconciliation::Migration),
             Box::new(m20261123_000010_village_trips::Migration),
             Box::new(m20261123_000011_cold_settlement::Migration),
+            Box::new(m20261123_000012_linkage_trace::Migration),
         ]
     }
 }

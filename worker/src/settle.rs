@@ -1,5 +1,6 @@
 //! The daily settlement as a periodic job: every platform's finished
-//! business days get their statements (catching up at most a month).
+//! business days get their statements (catching up at most a month); and
+//! the daily statistics rollup.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -60,5 +61,34 @@ pub fn periodic(interval_secs: i64) -> PeriodicJob {
         "daily-settlement",
         Duration::seconds(interval_secs.max(60)),
         DailySettlement,
+    )
+}
+
+/// Rolls up each platform's finished days into the statistics tables.
+#[derive(Debug, Clone, Copy)]
+pub struct StatsRollup;
+
+impl PeriodicHandler for StatsRollup {
+    fn run<'a>(
+        &'a self,
+        ctx: &'a JobContext,
+    ) -> Pin<Box<dyn Future<Output = Result<String, DbErr>> + Send + 'a>> {
+        Box::pin(async move {
+            let txn = entity::tx::begin_write(&ctx.db).await?;
+            let written = entity::stats::rollup_due(&txn, ctx.clock.now(), 400)
+                .await
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            txn.commit().await?;
+            Ok(format!("rolled up {written} platform-days"))
+        })
+    }
+}
+
+/// The statistics rollup, checked with the settlement.
+pub fn stats_periodic(interval_secs: i64) -> PeriodicJob {
+    PeriodicJob::new(
+        "stats-rollup",
+        Duration::seconds(interval_secs.max(60)),
+        StatsRollup,
     )
 }

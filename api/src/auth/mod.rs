@@ -5,4 +5,4 @@ pub mod password;
 pub mod principal;
 pub mod tokens;
 
-pub use principal::Principal;
+pub use principal::{MaybePrincipal, Principal};

@@ -101,3 +101,20 @@ impl FromRequest for Principal {
         ready(extract(req))
     }
 }
+
+/// The caller if they sent a token: public pages that show more to a
+/// signed-in user. A token that is sent but invalid is still refused.
+#[derive(Debug, Clone)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl FromRequest for MaybePrincipal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if req.headers().get(header::AUTHORIZATION).is_none() {
+            return ready(Ok(MaybePrincipal(None)));
+        }
+        ready(extract(req).map(|p| MaybePrincipal(Some(p))))
+    }
+}

@@ -1,5 +1,7 @@
 //! The kitchen's order board: list, accept, reject (refunded), ready.
 
+use std::collections::BTreeMap;
+
 use actix_web::{get, post, web};
 use entity::order;
 use entity::order_state::OrderEvent;
@@ -45,6 +47,7 @@ async fn step(
     id: i64,
     event: OrderEvent,
     reason: Option<String>,
+    batches: BTreeMap<i64, i64>,
 ) -> ApiResult<OrderView> {
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = my_store(&txn, who).await?;
@@ -59,6 +62,10 @@ async fn step(
         user_id: Some(who.user_id),
     };
     let (o, refund) = ordering::apply(&txn, o, event, actor, reason, now).await?;
+    if event == OrderEvent::MarkReady {
+        let today = super::local_today(state, who.platform_id).await?;
+        entity::trace::assign_batches(&txn, &o, &batches, today).await?;
+    }
     if let Some(due) = refund {
         worker::orders::enqueue_refund(&txn, &due.refund, now).await?;
     }
@@ -80,7 +87,15 @@ pub async fn accept(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<OrderView>> {
     Ok(web::Json(
-        step(&state, &who, *id, OrderEvent::MerchantAccept, None).await?,
+        step(
+            &state,
+            &who,
+            *id,
+            OrderEvent::MerchantAccept,
+            None,
+            BTreeMap::new(),
+        )
+        .await?,
     ))
 }
 
@@ -100,23 +115,58 @@ pub async fn reject(
 ) -> ApiResult<web::Json<OrderView>> {
     let reason = crate::routes::required_text("reason", &body.reason, 200)?;
     Ok(web::Json(
-        step(&state, &who, *id, OrderEvent::MerchantReject, Some(reason)).await?,
+        step(
+            &state,
+            &who,
+            *id,
+            OrderEvent::MerchantReject,
+            Some(reason),
+            BTreeMap::new(),
+        )
+        .await?,
     ))
 }
 
-/// Marks an accepted order ready for pickup or the village trip.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+/// Marks an accepted order ready for pickup or the village trip, tying
+/// each item to the production batch it came from (the body's picks, or
+/// FIFO). The body may be empty.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body(content = ReadyBody, description = "Optional"), responses(
     (status = 200, body = OrderView),
-    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: order or batch", body = ErrorBody),
     (status = 409, description = "INVALID_ORDER_STATE", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: a batch with too little left", body = ErrorBody),
 ))]
 #[post("/merchant/orders/{id}/ready")]
 pub async fn ready(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
+    body: web::Bytes,
 ) -> ApiResult<web::Json<OrderView>> {
+    let picks: ReadyBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ReadyBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::field("batches", format!("not a ready body: {e}")))?
+    };
     Ok(web::Json(
-        step(&state, &who, *id, OrderEvent::MarkReady, None).await?,
+        step(
+            &state,
+            &who,
+            *id,
+            OrderEvent::MarkReady,
+            None,
+            picks.batches,
+        )
+        .await?,
     ))
+}
+
+/// Marking ready: optionally which production batch each item came from.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ReadyBody {
+    /// Order item id → batch id; items left out take the oldest batch of
+    /// their product with enough left (FIFO).
+    #[serde(default)]
+    pub batches: BTreeMap<i64, i64>,
 }

@@ -7,6 +7,7 @@ pub mod cold_chain;
 pub mod fleet;
 pub mod images;
 pub mod ledger_views;
+pub mod linkage;
 pub mod me;
 pub mod merchant;
 pub mod merchant_orders;
@@ -22,6 +23,8 @@ pub mod resident_stream;
 pub mod reviews;
 pub mod rider;
 pub mod service_area;
+pub mod stats;
+pub mod trace;
 
 use serde::Deserialize;
 
@@ -58,6 +61,18 @@ pub async fn finish<T>(
             Err(e.into())
         }
     }
+}
+
+/// Today on the platform's local calendar.
+pub(crate) async fn local_today(
+    state: &crate::state::AppState,
+    platform_id: i64,
+) -> Result<chrono::NaiveDate, ApiError> {
+    let p = entity::delivery::platform_of(&state.db, platform_id).await?;
+    Ok(
+        (state.clock.now() + chrono::Duration::minutes(i64::from(p.utc_offset_minutes)))
+            .date_naive(),
+    )
 }
 
 /// An empty JSON object body, for commands without input.

@@ -15,16 +15,6 @@ use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
-fn today(state: &AppState, offset_minutes: i32) -> NaiveDate {
-    (state.clock.now() + chrono::Duration::minutes(i64::from(offset_minutes))).date_naive()
-}
-
-async fn offset_of(state: &AppState, platform_id: i64) -> ApiResult<i32> {
-    Ok(delivery::platform_of(&state.db, platform_id)
-        .await?
-        .utc_offset_minutes)
-}
-
 /// Registers the caller as a rider (pending operator review). After a
 /// rejection the same call submits again.
 #[utoipa::path(tag = "rider", security(("bearer" = [])), request_body = Registration, responses(
@@ -40,7 +30,7 @@ pub async fn register(
 ) -> ApiResult<HttpResponse> {
     let id_number = riders::check_id_number(&body.id_number)?;
     let hash = state.identity_hash(&id_number);
-    let today = today(&state, offset_of(&state, who.platform_id).await?);
+    let today = super::local_today(&state, who.platform_id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let r = match riders::register(
         &txn,
@@ -95,7 +85,7 @@ pub async fn duty(
     body: ApiJson<Duty>,
 ) -> ApiResult<web::Json<rider::Model>> {
     let r = riders::verified(&state.db, who.platform_id, who.user_id).await?;
-    let today = today(&state, offset_of(&state, who.platform_id).await?);
+    let today = super::local_today(&state, who.platform_id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let res = riders::set_duty(&txn, &r, body.on, state.clock.now(), today).await;
     Ok(web::Json(finish(txn, res).await?))
@@ -344,8 +334,13 @@ pub async fn earnings(
     q: web::Query<EarningsQuery>,
 ) -> ApiResult<web::Json<Earnings>> {
     let r = riders::of_user(&state.db, who.platform_id, who.user_id).await?;
-    let offset = offset_of(&state, who.platform_id).await?;
-    let to = q.to.unwrap_or_else(|| today(&state, offset));
+    let offset = delivery::platform_of(&state.db, who.platform_id)
+        .await?
+        .utc_offset_minutes;
+    let to = match q.to {
+        Some(to) => to,
+        None => super::local_today(&state, who.platform_id).await?,
+    };
     let from = q.from.unwrap_or(to - chrono::Duration::days(30));
     if from > to || (to - from).num_days() > 366 {
         return Err(ApiError::field("from", "from ≤ to, at most a year apart"));

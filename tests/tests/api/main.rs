@@ -13,6 +13,7 @@ mod images;
 mod jobs;
 mod ledger;
 mod ledger_props;
+mod linkage;
 mod menu;
 mod migrations;
 mod onboarding;

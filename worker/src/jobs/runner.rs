@@ -106,6 +106,7 @@ impl Worker {
             w.dispatch_interval_secs,
         ));
         worker.add_periodic(crate::settle::periodic(w.settlement_interval_secs));
+        worker.add_periodic(crate::settle::stats_periodic(w.settlement_interval_secs));
         worker.add_periodic(crate::village::departures::periodic(
             w.planning_interval_secs,
         ));
