@@ -566,11 +566,22 @@ pub async fn rollup_due(
             .one(db)
             .await?
             .map(|d| d.day);
-        let mut day = match latest {
+        let first = match latest {
             Some(d) => d + Duration::days(1),
-            None => last - Duration::days(catch_up - 1),
-        }
-        .max(last - Duration::days(catch_up - 1));
+            // Nothing rolled up yet: from the platform's first order.
+            None => match order::Entity::find()
+                .filter(order::Column::PlatformId.eq(p.id))
+                .order_by_asc(order::Column::CreatedAt)
+                .one(db)
+                .await?
+            {
+                Some(o) => {
+                    (o.created_at + Duration::minutes(i64::from(p.utc_offset_minutes))).date_naive()
+                }
+                None => continue,
+            },
+        };
+        let mut day = first.max(last - Duration::days(catch_up - 1));
         while day <= last {
             written += usize::from(rollup_day(db, &p, day, now).await?);
             day += Duration::days(1);

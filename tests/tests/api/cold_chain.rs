@@ -513,6 +513,18 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
     assert_eq!(tb.body["balanced"], true, "{}", tb.text);
     assert_eq!(balance(&tb.body, "escrow"), 0);
     assert_eq!(balance(&tb.body, "compensation_expense"), b_goods / 2);
+    // The day in the statistics: two trips, one batch of two kept cold.
+    let stats = app
+        .get(
+            "/api/v1/admin/stats?from=2026-11-23&to=2026-11-23",
+            Some(&app.operator_token().await),
+        )
+        .await;
+    assert_eq!(stats.body["trips"], 2, "{}", stats.text);
+    assert_eq!(stats.body["cold_batches"], 2);
+    assert_eq!(stats.body["cold_compliance_bp"], 5_000);
+    assert_eq!(stats.body["village_orders"], 2);
+    assert_eq!(stats.body["villages_served"], 1);
 }
 
 both!(batches_are_settled_once_with_fee_or_compensation_and_penalty);

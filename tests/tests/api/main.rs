@@ -23,6 +23,7 @@ mod payouts;
 mod seed;
 mod service_area;
 mod sessions;
+mod stats;
 mod tokens;
 mod village;
 mod wechatpay;
