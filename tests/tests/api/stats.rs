@@ -99,10 +99,10 @@ async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64)
             us.push(u.id);
         }
         let mut rs = Vec::new();
-        for i in 0..3 {
+        for (i, &user) in us.iter().take(3).enumerate() {
             let r = entity::rider::ActiveModel {
                 platform_id: Set(p),
-                user_id: Set(us[i]),
+                user_id: Set(user),
                 real_name: Set("骑手".into()),
                 phone: Set("13900000001".into()),
                 id_number_hash: Set(format!("h{p}-{i}")),
