@@ -109,6 +109,7 @@ const DEMO_USERS: &[(&str, &str, &[Role])] = &[
     ("rider-wang", "王师傅 (骑手)", &[Role::Rider]),
     ("rider-li", "李师傅 (骑手)", &[Role::Rider]),
     ("rider-zhao", "赵师傅 (骑手)", &[Role::Rider]),
+    ("bureau", "陇南市商务局 (统计)", &[Role::Bureau]),
 ];
 
 /// A verified demo rider, off duty (found by user).
@@ -341,6 +342,8 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
             crate::demo_menu::seed_merchant(&txn, pid, owner, operator_id, spec, now).await?;
     }
     inserted += crate::demo_menu::seed_routes(&txn, pid, now).await?;
+    inserted +=
+        crate::demo_linkage::seed_linkage(&txn, pid, platform.utc_offset_minutes, now).await?;
     txn.commit().await?;
     Ok(SeedReport {
         platform_id: pid,

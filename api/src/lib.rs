@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod csv;
 pub mod demo;
+pub mod demo_linkage;
 pub mod demo_menu;
 pub mod error;
 pub mod extract;

@@ -58,6 +58,19 @@ pub struct OrderView {
     /// verdict, compensation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cold_chain: Vec<entity::cold_settle::ColdRecord>,
+    /// The trace code of each item tied to a production batch (scan or
+    /// open `GET /api/v1/trace/{code}`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<ItemTrace>,
+}
+
+/// An order item's production batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemTrace {
+    /// The order item.
+    pub item_id: i64,
+    /// The batch's public trace code.
+    pub trace_code: String,
 }
 
 /// Builds the view of an order.
@@ -67,6 +80,28 @@ pub async fn order_view(db: &impl ConnectionTrait, o: order::Model) -> ApiResult
         .order_by_asc(order_item::Column::Id)
         .all(db)
         .await?;
+    let batch_ids: Vec<i64> = items.iter().filter_map(|i| i.batch_id).collect();
+    let codes: std::collections::BTreeMap<i64, String> = if batch_ids.is_empty() {
+        Default::default()
+    } else {
+        entity::production_batch::Entity::find()
+            .filter(entity::production_batch::Column::Id.is_in(batch_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b.trace_code))
+            .collect()
+    };
+    let traces = items
+        .iter()
+        .filter_map(|i| {
+            let code = codes.get(&i.batch_id?)?;
+            Some(ItemTrace {
+                item_id: i.id,
+                trace_code: code.clone(),
+            })
+        })
+        .collect();
     let timeline = order_event::Entity::find()
         .filter(order_event::Column::OrderId.eq(o.id))
         .order_by_asc(order_event::Column::Id)
@@ -93,6 +128,7 @@ pub async fn order_view(db: &impl ConnectionTrait, o: order::Model) -> ApiResult
         delivery_code: None,
         pickup_code: None,
         cold_chain: Vec::new(),
+        traces,
     })
 }
 

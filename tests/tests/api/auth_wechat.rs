@@ -84,7 +84,7 @@ async fn wechat_error_codes_become_clear_errors(backend: Backend) {
     }
     // A user refused by WeChat is not created.
     let users = app.count("users").await;
-    let seeded = 7; // six demo WeChat users and the operator
+    let seeded = 8; // seven demo WeChat users and the operator
     assert_eq!(users, seeded);
 }
 

@@ -128,6 +128,25 @@ async fn role_endpoints_refuse_a_resident(backend: Backend) {
         ("/api/v1/admin/village/uncollected", "FORBIDDEN"),
         ("/api/v1/admin/carriers/1/account", "FORBIDDEN"),
         ("/api/v1/carrier/account", "FORBIDDEN"),
+        ("/api/v1/admin/suppliers", "FORBIDDEN"),
+        (
+            "/api/v1/admin/reports/households?from=2026-11-01&to=2026-11-30",
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/admin/stats?from=2026-11-01&to=2026-11-30",
+            "FORBIDDEN",
+        ),
+        (
+            "/api/v1/bureau/stats?from=2026-11-01&to=2026-11-30",
+            "FORBIDDEN",
+        ),
+        ("/api/v1/merchant/suppliers", "NOT_STORE_STAFF"),
+        ("/api/v1/merchant/purchases", "NOT_STORE_STAFF"),
+        ("/api/v1/merchant/staff", "NOT_STORE_STAFF"),
+        ("/api/v1/merchant/batches", "NOT_STORE_STAFF"),
+        ("/api/v1/merchant/batches/1/label.png", "NOT_STORE_STAFF"),
+        ("/api/v1/merchant/products/1/ingredients", "NOT_STORE_STAFF"),
         ("/api/v1/carrier/payouts", "FORBIDDEN"),
         ("/api/v1/driver/trips", "FORBIDDEN"),
         ("/api/v1/driver/trips/1/alerts", "FORBIDDEN"),
@@ -259,6 +278,28 @@ async fn role_endpoints_refuse_a_resident(backend: Backend) {
         )
         .await;
     assert_shape(&put, 403, "FORBIDDEN");
+    for (path, body, code) in [
+        (
+            "/api/v1/merchant/staff/1/household",
+            json!({"household_id": null}),
+            "NOT_STORE_STAFF",
+        ),
+        (
+            "/api/v1/merchant/products/1/ingredients",
+            json!([]),
+            "NOT_STORE_STAFF",
+        ),
+        (
+            "/api/v1/admin/riders/1/household",
+            json!({"household_id": null}),
+            "FORBIDDEN",
+        ),
+    ] {
+        let r = app
+            .send_json(reqwest::Method::PUT, path, Some(body), Some(&me))
+            .await;
+        assert_shape(&r, 403, code);
+    }
     let put = app
         .send_json(
             reqwest::Method::PUT,

@@ -126,6 +126,14 @@ async fn purchases_and_wages_add_up_to_household_income(backend: Backend) {
     app.clock.set(monday_10am());
     let op = app.operator_token().await;
     let (poor, coop, other) = registry(&app, &op).await;
+    let report = |from: &str, to: &str| {
+        let path = format!("/api/v1/admin/reports/households?from={from}&to={to}");
+        let op = op.clone();
+        let app = &app;
+        async move { app.get(&path, Some(&op)).await.body }
+    };
+    let before = report("2026-11-01", "2026-11-30").await;
+    let before_23 = report("2026-11-23", "2026-11-23").await;
     let kitchen = app.demo_token("huaqiao").await;
     let buy = |supplier: i64, qty: f64, price: i64, amount: i64, day: &str| {
         json!({"supplier_id": supplier, "item": "黑猪肉", "quantity": qty, "unit": "jin",
@@ -189,6 +197,8 @@ async fn purchases_and_wages_add_up_to_household_income(backend: Backend) {
         .await;
     assert_eq!(twice.status, 409);
 
+    // The demo seed has its own households and purchases: this test's
+    // counts are the difference they make.
     let r = app
         .get(
             "/api/v1/admin/reports/households?from=2026-11-01&to=2026-11-30",
@@ -197,19 +207,28 @@ async fn purchases_and_wages_add_up_to_household_income(backend: Backend) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let b = &r.body;
-    assert_eq!(b["purchases_fen"], 48_800);
-    assert_eq!(b["wages_fen"], 250_000);
-    assert_eq!(b["rider_earnings_fen"], 0);
-    assert_eq!(b["total_fen"], 298_800);
-    assert_eq!(b["cooperatives_fen"], 75_000);
-    assert_eq!(b["households"], 1);
-    assert_eq!(b["members"], 4);
-    assert_eq!(b["per_capita_fen"], 298_800 / 4);
-    assert_eq!(b["per_capita_year_fen"], 298_800 / 4 * 365 / 30);
+    let n = |v: &Value, k: &str| v[k].as_i64().unwrap();
+    assert_eq!(n(b, "purchases_fen") - n(&before, "purchases_fen"), 48_800);
+    assert_eq!(n(b, "wages_fen") - n(&before, "wages_fen"), 250_000);
+    assert_eq!(n(b, "rider_earnings_fen"), 0);
+    assert_eq!(n(b, "total_fen") - n(&before, "total_fen"), 298_800);
+    assert_eq!(
+        n(b, "cooperatives_fen") - n(&before, "cooperatives_fen"),
+        75_000
+    );
+    assert_eq!(n(b, "households") - n(&before, "households"), 1);
+    assert_eq!(n(b, "members") - n(&before, "members"), 4);
+    assert_eq!(n(b, "per_capita_fen"), n(b, "total_fen") / n(b, "members"));
+    assert_eq!(
+        n(b, "per_capita_year_fen"),
+        n(b, "per_capita_fen") * 365 / 30
+    );
     let m = &b["top_merchants"][0];
-    assert_eq!(m["household_fen"], 298_800);
-    assert_eq!(m["total_fen"], 298_800 + 75_000 + 5_000);
-    assert_eq!(m["share_bp"], 298_800i64 * 10_000 / 378_800);
+    assert_eq!(m["name"], "花桥包子");
+    assert_eq!(
+        n(m, "share_bp"),
+        n(m, "household_fen") * 10_000 / n(m, "total_fen")
+    );
     // A narrower period sees only its purchases.
     let one = app
         .get(
@@ -217,7 +236,10 @@ async fn purchases_and_wages_add_up_to_household_income(backend: Backend) {
             Some(&op),
         )
         .await;
-    assert_eq!(one.body["purchases_fen"], 16_800);
+    assert_eq!(
+        n(&one.body, "purchases_fen") - n(&before_23, "purchases_fen"),
+        16_800
+    );
     let csv = app
         .get(
             "/api/v1/admin/reports/households?from=2026-11-01&to=2026-11-30&format=csv",
@@ -226,7 +248,9 @@ async fn purchases_and_wages_add_up_to_household_income(backend: Backend) {
         .await;
     assert_eq!(csv.status, 200);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
-    assert!(csv.text.contains("summary,,total,2988.00"), "{}", csv.text);
+    let total = n(b, "total_fen");
+    let line = format!("summary,,total,{}.{:02}", total / 100, total % 100);
+    assert!(csv.text.contains(&line), "{line}: {}", csv.text);
     let bad = app
         .get(
             "/api/v1/admin/reports/households?from=2026-11-30&to=2026-11-01",
@@ -288,13 +312,14 @@ async fn batches_trace_order_items_back_to_village_households(backend: Backend) 
         )
         .await;
     assert_eq!(ing.status, 200, "{}", ing.text);
-    // Two batches: Sunday's (6 left) and Monday's.
+    // Two batches: Friday's (2 units) and Saturday's (older than the
+    // demo's own batch of the seeding day).
     let batch =
         |day: &str, qty: i64| json!({"product_id": buns, "produced_on": day, "quantity": qty});
     let sunday = app
         .post(
             "/api/v1/merchant/batches",
-            batch("2026-11-22", 2),
+            batch("2026-11-20", 2),
             Some(&kitchen),
         )
         .await;
@@ -302,7 +327,7 @@ async fn batches_trace_order_items_back_to_village_households(backend: Backend) 
     let monday = app
         .post(
             "/api/v1/merchant/batches",
-            batch("2026-11-23", 100),
+            batch("2026-11-21", 100),
             Some(&kitchen),
         )
         .await;
@@ -321,7 +346,7 @@ async fn batches_trace_order_items_back_to_village_households(backend: Backend) 
     let code = monday.body["trace_code"].as_str().unwrap().to_owned();
     assert_eq!(code.len(), 12);
 
-    // 张三's order of 2 takes Sunday's batch (FIFO) when the kitchen marks it ready.
+    // 张三's order of 2 takes Friday's batch (FIFO) when the kitchen marks it ready.
     let zhang = app.demo_token("zhang").await;
     let (_, a, _) = accepted_order(&app, &zhang).await;
     let r = app
@@ -334,7 +359,7 @@ async fn batches_trace_order_items_back_to_village_households(backend: Backend) 
     assert_eq!(r.status, 200, "{}", r.text);
     let items = batch_of_items(&app, a).await;
     assert_eq!(items, vec![Some(sunday_id)]);
-    // Sunday's is used up: the next order takes Monday's; picking Sunday's is refused.
+    // Friday's is used up: the next order takes Saturday's; picking Friday's is refused.
     let (_, b, _) = accepted_order(&app, &zhang).await;
     let item_b = item_ids(&app, b).await[0];
     let picked = app
@@ -360,7 +385,7 @@ async fn batches_trace_order_items_back_to_village_households(backend: Backend) 
     let public = app.get(&format!("/api/v1/trace/{code}"), None).await;
     assert_eq!(public.status, 200, "{}", public.text);
     assert_eq!(public.body["product"], "黑猪肉包子");
-    assert_eq!(public.body["produced_on"], "2026-11-23");
+    assert_eq!(public.body["produced_on"], "2026-11-21");
     let sources = public.body["sources"].as_array().unwrap();
     assert_eq!(sources.len(), 2);
     let pork = sources
