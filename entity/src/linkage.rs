@@ -539,46 +539,26 @@ pub struct ProductLinkage {
     pub sales_fen: i64,
 }
 
-/// The household income report of a period.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct HouseholdReport {
-    /// First day (local).
-    pub from: NaiveDate,
-    /// Last day (local), inclusive.
-    pub to: NaiveDate,
-    /// Merchants' purchases from registered households, fen.
-    pub purchases_fen: i64,
-    /// Wages of staff from registered households, fen.
-    pub wages_fen: i64,
-    /// Delivery earnings of riders from registered households, fen.
-    pub rider_earnings_fen: i64,
-    /// All of it, fen.
-    pub total_fen: i64,
-    /// Registered households that earned in the period.
-    pub households: i64,
-    /// Their members.
-    pub members: i64,
-    /// Per member in the period, fen.
-    pub per_capita_fen: i64,
-    /// Per member, at this pace for a year, fen.
-    pub per_capita_year_fen: i64,
-    /// Purchases from cooperatives (shared with their members), fen.
-    pub cooperatives_fen: i64,
-    /// Merchants by household income, most first (at most 10).
-    pub top_merchants: Vec<MerchantLinkage>,
-    /// Products with household ingredients by sales, most first (at most 10).
-    pub top_products: Vec<ProductLinkage>,
+/// Purchases and wages of a period, by supplier and merchant.
+struct Income {
+    suppliers: BTreeMap<i64, supplier::Model>,
+    /// Registered households paid in the period.
+    earned: BTreeSet<i64>,
+    /// Per merchant: (paid to registered households, paid in all).
+    per_merchant: BTreeMap<i64, (i64, i64)>,
+    purchases_fen: i64,
+    cooperatives_fen: i64,
+    wages_fen: i64,
 }
 
-/// The household income report of the platforms over local days
-/// `from..=to` (`offset_minutes`: the platforms' UTC offset).
-pub async fn household_report(
+/// Reads the period's purchases and wages. A month's wage counts in any
+/// period from the month's first day on that reaches into the month.
+async fn income(
     db: &impl ConnectionTrait,
     platform_ids: &[i64],
     from: NaiveDate,
     to: NaiveDate,
-    offset_minutes: i32,
-) -> DomainResult<HouseholdReport> {
+) -> DomainResult<Income> {
     let suppliers: BTreeMap<i64, supplier::Model> = supplier::Entity::find()
         .filter(supplier::Column::PlatformId.is_in(platform_ids.to_vec()))
         .all(db)
@@ -625,6 +605,77 @@ pub async fn household_report(
             earned.insert(w.supplier_id);
         }
     }
+    Ok(Income {
+        suppliers,
+        earned,
+        per_merchant,
+        purchases_fen,
+        cooperatives_fen,
+        wages_fen,
+    })
+}
+
+/// What registered households earned from purchases and wages in a period
+/// (rider earnings are counted with the deliveries).
+pub async fn household_income(
+    db: &impl ConnectionTrait,
+    platform_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> DomainResult<i64> {
+    let i = income(db, platform_ids, from, to).await?;
+    Ok(i.purchases_fen + i.wages_fen)
+}
+
+/// The household income report of a period.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct HouseholdReport {
+    /// First day (local).
+    pub from: NaiveDate,
+    /// Last day (local), inclusive.
+    pub to: NaiveDate,
+    /// Merchants' purchases from registered households, fen.
+    pub purchases_fen: i64,
+    /// Wages of staff from registered households, fen.
+    pub wages_fen: i64,
+    /// Delivery earnings of riders from registered households, fen.
+    pub rider_earnings_fen: i64,
+    /// All of it, fen.
+    pub total_fen: i64,
+    /// Registered households that earned in the period.
+    pub households: i64,
+    /// Their members.
+    pub members: i64,
+    /// Per member in the period, fen.
+    pub per_capita_fen: i64,
+    /// Per member, at this pace for a year, fen.
+    pub per_capita_year_fen: i64,
+    /// Purchases from cooperatives (shared with their members), fen.
+    pub cooperatives_fen: i64,
+    /// Merchants by household income, most first (at most 10).
+    pub top_merchants: Vec<MerchantLinkage>,
+    /// Products with household ingredients by sales, most first (at most 10).
+    pub top_products: Vec<ProductLinkage>,
+}
+
+/// The household income report of the platforms over local days
+/// `from..=to` (`offset_minutes`: the platforms' UTC offset).
+pub async fn household_report(
+    db: &impl ConnectionTrait,
+    platform_ids: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+    offset_minutes: i32,
+) -> DomainResult<HouseholdReport> {
+    let Income {
+        suppliers,
+        mut earned,
+        per_merchant,
+        purchases_fen,
+        cooperatives_fen,
+        wages_fen,
+    } = income(db, platform_ids, from, to).await?;
+    let poor = |id: i64| suppliers.get(&id).is_some_and(|s| s.registered_poor);
     let (start, end) = utc_bounds(from, to, offset_minutes);
     let riders: BTreeMap<i64, i64> = rider::Entity::find()
         .filter(rider::Column::PlatformId.is_in(platform_ids.to_vec()))
@@ -723,7 +774,9 @@ async fn product_linkage(
             .get(&l.supplier_id)
             .is_some_and(|s| s.registered_poor)
         {
-            e.0.push(l.ingredient);
+            if !e.0.contains(&l.ingredient) {
+                e.0.push(l.ingredient);
+            }
             e.1 += 1;
         }
     }

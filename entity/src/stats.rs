@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -376,18 +376,15 @@ async fn standing(
     s.merchants = merchant::Entity::find()
         .filter(merchant::Column::PlatformId.is_in(ids.clone()))
         .filter(merchant::Column::CreatedAt.lt(end))
-        .all(db)
-        .await?
-        .len() as i64;
+        .count(db)
+        .await? as i64;
     s.products_listed = product::Entity::find()
         .filter(product::Column::PlatformId.is_in(ids.clone()))
         .filter(product::Column::Status.eq("listed"))
         .filter(product::Column::CreatedAt.lt(end))
-        .all(db)
-        .await?
-        .len() as i64;
-    let r = crate::linkage::household_report(db, &ids, from, to, offset).await?;
-    s.household_income_fen = r.purchases_fen + r.wages_fen;
+        .count(db)
+        .await? as i64;
+    s.household_income_fen = crate::linkage::household_income(db, &ids, from, to).await?;
     Ok(())
 }
 
