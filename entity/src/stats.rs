@@ -48,6 +48,20 @@ pub struct DayFigures {
     pub rider_household_fen: i64,
 }
 
+impl DayFigures {
+    /// Adds another day's (or county's) figures.
+    fn add(&mut self, f: &DayFigures) {
+        self.orders_delivered += f.orders_delivered;
+        self.city_orders += f.city_orders;
+        self.village_orders += f.village_orders;
+        self.gmv_fen += f.gmv_fen;
+        self.trips += f.trips;
+        self.cold_batches += f.cold_batches;
+        self.cold_compliant += f.cold_compliant;
+        self.rider_household_fen += f.rider_household_fen;
+    }
+}
+
 /// The ids a day reached, by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reach {
@@ -327,24 +341,27 @@ pub struct Stats {
 
 impl Stats {
     fn add_day(&mut self, f: DayFigures) {
-        self.orders_delivered += f.orders_delivered;
-        self.city_orders += f.city_orders;
-        self.village_orders += f.village_orders;
-        self.gmv_fen += f.gmv_fen;
-        self.trips += f.trips;
-        self.cold_batches += f.cold_batches;
-        self.cold_compliant += f.cold_compliant;
+        let mut total = DayFigures {
+            day: None,
+            orders_delivered: self.orders_delivered,
+            city_orders: self.city_orders,
+            village_orders: self.village_orders,
+            gmv_fen: self.gmv_fen,
+            trips: self.trips,
+            cold_batches: self.cold_batches,
+            cold_compliant: self.cold_compliant,
+            rider_household_fen: 0,
+        };
+        total.add(&f);
+        self.orders_delivered = total.orders_delivered;
+        self.city_orders = total.city_orders;
+        self.village_orders = total.village_orders;
+        self.gmv_fen = total.gmv_fen;
+        self.trips = total.trips;
+        self.cold_batches = total.cold_batches;
+        self.cold_compliant = total.cold_compliant;
         match self.daily.iter_mut().find(|d| d.day == f.day) {
-            Some(d) => {
-                d.orders_delivered += f.orders_delivered;
-                d.city_orders += f.city_orders;
-                d.village_orders += f.village_orders;
-                d.gmv_fen += f.gmv_fen;
-                d.trips += f.trips;
-                d.cold_batches += f.cold_batches;
-                d.cold_compliant += f.cold_compliant;
-                d.rider_household_fen += f.rider_household_fen;
-            }
+            Some(d) => d.add(&f),
             None => self.daily.push(f),
         }
     }

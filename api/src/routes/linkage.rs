@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use entity::linkage::{
     self, HouseholdReport, Ingredient, NewPurchase, NewSupplier, NewWage, SupplierView, Viewer,
 };
-use entity::{Role, merchant, product, store_staff, user};
+use entity::{Role, product, store_staff, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::merchant::my_store;
 use crate::auth::Principal;
 use crate::csv::{Csv, yuan};
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
@@ -164,21 +164,6 @@ pub struct HouseholdLink {
     pub household_id: Option<i64>,
 }
 
-async fn owned_merchant(state: &AppState, who: &Principal) -> ApiResult<merchant::Model> {
-    let s = my_store(&state.db, who).await?;
-    let m = merchant::Entity::find_by_id(s.merchant_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("merchant"))?;
-    if m.owner_user_id != who.user_id {
-        return Err(ApiError::new(
-            ErrorCode::NOT_MERCHANT_OWNER,
-            "only the merchant's owner does this",
-        ));
-    }
-    Ok(m)
-}
-
 /// Flags a staff member as coming from a registered household (owner).
 #[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = HouseholdLink, responses(
     (status = 200, description = "The staff member"),
@@ -192,7 +177,7 @@ pub async fn staff_household(
     id: web::Path<i64>,
     body: ApiJson<HouseholdLink>,
 ) -> ApiResult<web::Json<store_staff::Model>> {
-    let m = owned_merchant(&state, &who).await?;
+    let m = super::merchant::owned_merchant(&state.db, &who).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let res =
         linkage::set_staff_household(&txn, who.platform_id, m.id, *id, body.household_id).await;
@@ -212,7 +197,7 @@ pub async fn add_wage(
     who: Principal,
     body: ApiJson<NewWage>,
 ) -> ApiResult<HttpResponse> {
-    let m = owned_merchant(&state, &who).await?;
+    let m = super::merchant::owned_merchant(&state.db, &who).await?;
     let today = super::local_today(&state, who.platform_id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let res =

@@ -61,6 +61,25 @@ pub async fn my_applications(
     ))
 }
 
+/// The caller's merchant, if the caller owns it (payouts, staff, wages).
+pub(crate) async fn owned_merchant(
+    db: &impl ConnectionTrait,
+    who: &Principal,
+) -> ApiResult<entity::merchant::Model> {
+    let s = my_store(db, who).await?;
+    let m = entity::merchant::Entity::find_by_id(s.merchant_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("merchant"))?;
+    if m.owner_user_id != who.user_id {
+        return Err(ApiError::new(
+            ErrorCode::NOT_MERCHANT_OWNER,
+            "only the merchant's owner does this",
+        ));
+    }
+    Ok(m)
+}
+
 /// The store the caller works at: merchant staff on this platform only.
 pub async fn my_store(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<store::Model> {
     if !who.has(Role::MerchantStaff) {

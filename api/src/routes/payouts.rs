@@ -4,17 +4,16 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use entity::payouts::{self, Payee};
-use entity::{Role, merchant, payout};
+use entity::{Role, payout};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::finish;
-use super::merchant::my_store;
 use super::orders::idempotency_key;
 use super::pay_notify::{refused, signature_headers};
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
@@ -35,17 +34,7 @@ pub struct Payouts {
 }
 
 async fn merchant_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
-    let s = my_store(&state.db, who).await?;
-    let m = merchant::Entity::find_by_id(s.merchant_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("merchant"))?;
-    if m.owner_user_id != who.user_id {
-        return Err(ApiError::new(
-            ErrorCode::NOT_MERCHANT_OWNER,
-            "only the merchant's owner withdraws",
-        ));
-    }
+    let m = super::merchant::owned_merchant(&state.db, who).await?;
     Ok(Payee {
         kind: "merchant",
         owner_id: m.id,
