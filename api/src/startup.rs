@@ -248,7 +248,9 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(f::add_keeper)
         .service(f::temperatures)
         .service(f::cold_alerts)
-        .service(f::trip_alerts);
+        .service(f::trip_alerts)
+        .service(f::cold_alert_stream)
+        .service(f::trip_alert_stream);
     use routes::payouts as p;
     cfg.service(p::merchant_request)
         .service(p::merchant_list)

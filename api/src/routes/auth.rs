@@ -225,8 +225,37 @@ pub async fn password_login(
     state: web::Data<AppState>,
     body: ApiJson<PasswordLoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
-    let username = required_text("username", &body.username, 64)?;
-    if body.password.is_empty() || body.password.len() > 256 {
+    let (account, user, txn) = check_password(&state, &body.username, &body.password).await?;
+    let roles = accounts::roles_of(&txn, user.id, account.platform_id).await?;
+    let tokens =
+        tokens::open_session(&state, &txn, user.id, account.platform_id, roles.clone()).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = user.id, "operator login");
+    Ok(web::Json(LoginResponse {
+        tokens,
+        user: UserView {
+            id: user.id,
+            display_name: user.display_name,
+            platform_id: account.platform_id,
+            roles,
+        },
+    }))
+}
+
+/// Checks a password account's credentials (throttled per username, the
+/// hash checked off the async threads, disabled users refused). Returns the
+/// account, its user and the open transaction that recorded the success.
+pub(crate) async fn check_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> ApiResult<(
+    operator_account::Model,
+    user::Model,
+    sea_orm::DatabaseTransaction,
+)> {
+    let username = required_text("username", username, 64)?;
+    if password.is_empty() || password.len() > 256 {
         return Err(ApiError::field("password", "must be 1 to 256 bytes"));
     }
     let now = state.clock.now();
@@ -257,7 +286,7 @@ pub async fn password_login(
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_owned());
-    let given = body.password.clone();
+    let given = password.to_owned();
     // argon2 needs ~19 MiB and a core for a while: a bounded number at once.
     let _slot = tokio::time::timeout(
         std::time::Duration::from_secs(10),
@@ -282,20 +311,7 @@ pub async fn password_login(
         txn.commit().await?;
         return Err(user_disabled());
     }
-    let roles = accounts::roles_of(&txn, user.id, account.platform_id).await?;
-    let tokens =
-        tokens::open_session(&state, &txn, user.id, account.platform_id, roles.clone()).await?;
-    txn.commit().await?;
-    tracing::info!(user_id = user.id, "operator login");
-    Ok(web::Json(LoginResponse {
-        tokens,
-        user: UserView {
-            id: user.id,
-            display_name: user.display_name,
-            platform_id: account.platform_id,
-            roles,
-        },
-    }))
+    Ok((account, user, txn))
 }
 
 fn invalid_credentials() -> ApiError {

@@ -2,7 +2,7 @@
 //! drivers see their carrier's trips with manifests; operators see every
 //! trip of a day.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{Role, carrier, driver, trip, trip_package, trip_stop, user, vehicle};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -778,4 +778,94 @@ pub async fn trip_alerts(
     Ok(web::Json(
         alerts_of(&state, who.platform_id, Some(t.id)).await?,
     ))
+}
+
+/// New out-of-band readings after `after` (of one trip, or the platform's).
+async fn alerts_after(
+    db: &sea_orm::DatabaseConnection,
+    platform_id: i64,
+    trip_id: Option<i64>,
+    after: i64,
+) -> Result<Vec<(i64, String)>, sea_orm::DbErr> {
+    use entity::temperature_reading as tr;
+    use sea_orm::QuerySelect;
+    let mut q = tr::Entity::find()
+        .filter(tr::Column::PlatformId.eq(platform_id))
+        .filter(tr::Column::OutOfBand.eq(true))
+        .filter(tr::Column::Id.gt(after));
+    if let Some(t) = trip_id {
+        q = q.filter(tr::Column::TripId.eq(t));
+    }
+    Ok(q.order_by_asc(tr::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let data = serde_json::to_string(&r).unwrap_or_else(|_| "{}".into());
+            (
+                r.id,
+                format!("id: {}\nevent: cold.alert\ndata: {data}\n\n", r.id),
+            )
+        })
+        .collect())
+}
+
+async fn alert_stream(
+    state: &AppState,
+    req: &HttpRequest,
+    q: &super::order_stream::StreamQuery,
+    platform_id: i64,
+    trip_id: Option<i64>,
+) -> ApiResult<HttpResponse> {
+    use entity::temperature_reading as tr;
+    let last = match super::order_stream::resume_point(req, q)? {
+        Some(id) => id,
+        // A fresh subscriber starts from now.
+        None => tr::Entity::find()
+            .order_by_desc(tr::Column::Id)
+            .one(&state.db)
+            .await?
+            .map_or(0, |r| r.id),
+    };
+    let db = state.db.clone();
+    let body = super::order_stream::polled(state, last, move |after| {
+        let db = db.clone();
+        async move { alerts_after(&db, platform_id, trip_id, after).await }
+    });
+    Ok(super::order_stream::sse_response(body))
+}
+
+/// Cold-chain alerts as they happen (text/event-stream, resumable with
+/// `Last-Event-ID`): each out-of-band reading of the platform's trips.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(super::order_stream::StreamQuery), responses(
+    (status = 200, description = "`event: cold.alert`, `id`, JSON `data` (the reading)", content_type = "text/event-stream"),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/cold-alerts/stream")]
+pub async fn cold_alert_stream(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    q: web::Query<super::order_stream::StreamQuery>,
+) -> ApiResult<HttpResponse> {
+    who.require(Role::Operator)?;
+    alert_stream(&state, &req, &q, who.platform_id, None).await
+}
+
+/// The driver's alerts of a trip as they happen (text/event-stream).
+#[utoipa::path(tag = "driver", security(("bearer" = [])), params(super::order_stream::StreamQuery), responses(
+    (status = 200, description = "`event: cold.alert`, `id`, JSON `data` (the reading)", content_type = "text/event-stream"),
+    (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
+))]
+#[get("/driver/trips/{id}/alerts/stream")]
+pub async fn trip_alert_stream(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    req: HttpRequest,
+    q: web::Query<super::order_stream::StreamQuery>,
+) -> ApiResult<HttpResponse> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    alert_stream(&state, &req, &q, who.platform_id, Some(t.id)).await
 }

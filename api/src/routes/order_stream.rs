@@ -49,9 +49,9 @@ pub struct StreamQuery {
     pub last_event_id: Option<i64>,
 }
 
-struct Cursor {
-    db: DatabaseConnection,
-    store_id: i64,
+/// Where a polled stream is.
+struct Cursor<F> {
+    fetch: F,
     last: i64,
     poll: Duration,
     heartbeat: Duration,
@@ -131,17 +131,43 @@ pub async fn stream_orders(
             .await?
             .map_or(0, |e| e.id),
     };
+    let db = state.db.clone();
+    let store_id = store.id;
+    let body = polled(&state, last, move |after| {
+        let db = db.clone();
+        async move {
+            Ok(newer(&db, store_id, after)
+                .await?
+                .iter()
+                .map(|(e, o)| (e.id, frame(e, o)))
+                .collect())
+        }
+    });
+    Ok(sse_response(body))
+}
+
+/// An event stream that polls `fetch(after)` for frames `(id, text)` newer
+/// than the last sent (`stream_poll_ms`), with a retry hint first and a
+/// keep-alive comment every `stream_heartbeat_secs` when nothing happens.
+pub fn polled<F, Fut>(
+    state: &AppState,
+    last: i64,
+    fetch: F,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> + 'static
+where
+    F: Fn(i64) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<Vec<(i64, String)>, sea_orm::DbErr>>,
+{
     let http = &state.settings.http;
     let cursor = Cursor {
-        db: state.db.clone(),
-        store_id: store.id,
+        fetch,
         last,
         poll: Duration::from_millis(http.stream_poll_ms.max(50)),
         heartbeat: Duration::from_secs(http.stream_heartbeat_secs.max(1)),
         last_sent: Instant::now(),
         first: true,
     };
-    let body = stream::unfold(cursor, |mut c| async move {
+    stream::unfold(cursor, |mut c| async move {
         if c.first {
             c.first = false;
             // Tell the client how long to wait before reconnecting.
@@ -151,18 +177,18 @@ pub async fn stream_orders(
             ));
         }
         loop {
-            match newer(&c.db, c.store_id, c.last).await {
-                Ok(events) if !events.is_empty() => {
+            match (c.fetch)(c.last).await {
+                Ok(frames) if !frames.is_empty() => {
                     let mut out = String::new();
-                    for (e, o) in &events {
-                        out.push_str(&frame(e, o));
-                        c.last = e.id;
+                    for (id, text) in &frames {
+                        out.push_str(text);
+                        c.last = *id;
                     }
                     c.last_sent = Instant::now();
                     return Some((Ok(web::Bytes::from(out)), c));
                 }
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "order stream poll failed"),
+                Err(e) => tracing::warn!(error = %e, "event stream poll failed"),
             }
             if c.last_sent.elapsed() >= c.heartbeat {
                 c.last_sent = Instant::now();
@@ -170,8 +196,7 @@ pub async fn stream_orders(
             }
             tokio::time::sleep(c.poll).await;
         }
-    });
-    Ok(sse_response(body))
+    })
 }
 
 /// Where a client resumes: `Last-Event-ID`, else `?last_event_id=`.

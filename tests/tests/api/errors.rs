@@ -122,6 +122,7 @@ async fn role_endpoints_refuse_a_resident(backend: Backend) {
         ("/api/v1/admin/vehicles", "FORBIDDEN"),
         ("/api/v1/admin/trips", "FORBIDDEN"),
         ("/api/v1/admin/cold-alerts", "FORBIDDEN"),
+        ("/api/v1/admin/cold-alerts/stream", "FORBIDDEN"),
         ("/api/v1/admin/cold-chain/policies", "FORBIDDEN"),
         ("/api/v1/admin/cold-settlements", "FORBIDDEN"),
         ("/api/v1/admin/trips/1/cold-chain", "FORBIDDEN"),

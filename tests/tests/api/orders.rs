@@ -550,7 +550,7 @@ async fn timeouts_cancel_unpaid_and_refund_unaccepted_orders(backend: Backend) {
 }
 
 /// Reads server-sent events until `want` events arrived (10 s at most).
-async fn read_events(resp: reqwest::Response, want: usize) -> Vec<(i64, String, Value)> {
+pub(crate) async fn read_events(resp: reqwest::Response, want: usize) -> Vec<(i64, String, Value)> {
     use futures_util::StreamExt;
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();

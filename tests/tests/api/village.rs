@@ -498,9 +498,35 @@ async fn cold_compartments_report_temperatures_and_raise_alerts(backend: Backend
         {"sensor_id": "T-FZ-01", "at": at(0), "celsius": -20.0},
         {"sensor_id": "T-FZ-01", "at": at(1), "celsius": -19.5}
     ]});
+    // The driver and the operator hear alerts as they happen.
+    let live = app
+        .client
+        .get(format!(
+            "{}/api/v1/driver/trips/{id}/alerts/stream",
+            app.address
+        ))
+        .bearer_auth(&zhou)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    let op = app.operator_token().await;
+    let ops_live = app
+        .client
+        .get(format!("{}/api/v1/admin/cold-alerts/stream", app.address))
+        .bearer_auth(&op)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ops_live.status(), 200);
     let r = post(batch.clone()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body, json!({"accepted": 3, "duplicates": 0, "alerts": 1}));
+    for stream in [live, ops_live] {
+        let events = crate::orders::read_events(stream, 1).await;
+        assert_eq!(events[0].1, "cold.alert");
+        assert_eq!(events[0].2["celsius"], -14.0);
+    }
     let again = post(batch).await;
     assert_eq!(
         again.body,
