@@ -34,7 +34,14 @@ pub struct SeedReport {
     pub operator_password: Option<String>,
     /// Demo login codes of seeded users (kitchen owner, riders).
     pub demo_logins: Vec<(String, String)>,
+    /// The bun kitchen's console username.
+    pub kitchen_username: String,
+    /// Its password, only when this run created the account.
+    pub kitchen_password: Option<String>,
 }
+
+/// The demo bun kitchen's console account.
+pub const DEMO_KITCHEN: &str = "huaqiao-kitchen";
 
 const COMMUNITIES: &[(&str, f64, f64, i32)] = &[
     ("东关社区", 33.3318, 105.6142, 800),
@@ -180,6 +187,9 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
     // Hash before the transaction: argon2 is deliberately slow.
     let fresh_password = password::generate();
     let phc = password::hash(&fresh_password).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let kitchen_password = password::generate();
+    let kitchen_phc =
+        password::hash(&kitchen_password).map_err(|e| DbErr::Custom(e.to_string()))?;
     let txn = entity::tx::begin_write(db).await?;
     let mut inserted = 0;
     let platform = match platform::Entity::find()
@@ -344,6 +354,29 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
     inserted += crate::demo_menu::seed_routes(&txn, pid, now).await?;
     inserted +=
         crate::demo_linkage::seed_linkage(&txn, pid, platform.utc_offset_minutes, now).await?;
+    // The kitchen owner's console account (the owner signs in with WeChat
+    // in the mini-program; at the desk, with this password).
+    let mut kitchen_pw = None;
+    if let Some(owner) = owners.get("huaqiao").copied()
+        && operator_account::Entity::find()
+            .filter(operator_account::Column::Username.eq(DEMO_KITCHEN))
+            .one(&txn)
+            .await?
+            .is_none()
+    {
+        operator_account::ActiveModel {
+            platform_id: Set(pid),
+            user_id: Set(owner),
+            username: Set(DEMO_KITCHEN.into()),
+            password_hash: Set(kitchen_phc),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        inserted += 1;
+        kitchen_pw = Some(kitchen_password);
+    }
     txn.commit().await?;
     Ok(SeedReport {
         platform_id: pid,
@@ -351,5 +384,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
         operator_username: DEMO_OPERATOR.into(),
         operator_password,
         demo_logins,
+        kitchen_username: DEMO_KITCHEN.into(),
+        kitchen_password: kitchen_pw,
     })
 }

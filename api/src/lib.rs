@@ -5,6 +5,7 @@
 //! `entity`, map the result.
 
 pub mod auth;
+pub mod console;
 pub mod csv;
 pub mod demo;
 pub mod demo_linkage;

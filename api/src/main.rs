@@ -53,6 +53,12 @@ fn print_seed(report: &demo::SeedReport) {
             report.operator_username
         ),
     }
+    if let Some(pw) = &report.kitchen_password {
+        println!(
+            "  kitchen console login (/console): username {}  password {pw}  (shown once)",
+            report.kitchen_username
+        );
+    }
     for (code, who) in &report.demo_logins {
         println!("  demo WeChat login code {code:<18} {who}");
     }
@@ -130,7 +136,7 @@ async fn serve(settings: Settings, demo: bool) -> ExitCode {
     }
     let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
     println!(
-        "Tongcheng serving on http://{host}:{}  (API docs: /docs)",
+        "Tongcheng serving on http://{host}:{}  (console: /console, API docs: /docs)",
         app.port()
     );
     match app.run_until_stopped().await {

@@ -229,6 +229,7 @@ fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(t::label)
         .service(t::trace_page)
         .service(routes::stats::admin_stats)
+        .service(routes::staff_accounts::create)
         .service(routes::stats::bureau_stats);
     use routes::fleet as f;
     cfg.service(f::add_carrier)
@@ -452,6 +453,7 @@ impl Application {
                 .split_for_parts();
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
                 .route("/docs", web::get().to(docs_redirect))
+                .configure(crate::console::configure)
                 .default_service(web::to(not_found))
                 .wrap(error_shape::layer())
                 .wrap(RequestIdLayer)

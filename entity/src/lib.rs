@@ -20,6 +20,7 @@ pub mod cold_settle;
 pub mod cold_settlement;
 pub mod commission_rule;
 pub mod community;
+pub mod console_session;
 pub mod daily_reach;
 pub mod daily_stat;
 pub mod delivery;

@@ -17,6 +17,7 @@ mod m20261123_000009_reconciliation;
 mod m20261123_000010_village_trips;
 mod m20261123_000011_cold_settlement;
 mod m20261123_000012_linkage_trace;
+mod m20261123_000013_console;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_village_trips::Migration),
             Box::new(m20261123_000011_cold_settlement::Migration),
             Box::new(m20261123_000012_linkage_trace::Migration),
+            Box::new(m20261123_000013_console::Migration),
         ]
     }
 }

@@ -35,7 +35,9 @@ fn reshape<B>(res: ServiceResponse<B>) -> Result<ErrorHandlerResponse<B>> {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    // JSON errors have the shape already; the console's HTML error pages
+    // are meant for people.
     if is_json {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }

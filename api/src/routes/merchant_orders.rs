@@ -41,7 +41,7 @@ pub struct RejectOrder {
     pub reason: String,
 }
 
-async fn step(
+pub(crate) async fn step(
     state: &AppState,
     who: &Principal,
     id: i64,

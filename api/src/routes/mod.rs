@@ -23,6 +23,7 @@ pub mod resident_stream;
 pub mod reviews;
 pub mod rider;
 pub mod service_area;
+pub mod staff_accounts;
 pub mod stats;
 pub mod trace;
 

@@ -121,8 +121,18 @@ pub async fn stream_orders(
     req: HttpRequest,
     q: web::Query<StreamQuery>,
 ) -> ApiResult<HttpResponse> {
-    let store = my_store(&state.db, &who).await?;
-    let last = match resume_point(&req, &q)? {
+    store_stream(&state, &who, &req, &q).await
+}
+
+/// The stream of the caller's store (the API's and the console's).
+pub(crate) async fn store_stream(
+    state: &AppState,
+    who: &Principal,
+    req: &HttpRequest,
+    q: &StreamQuery,
+) -> ApiResult<HttpResponse> {
+    let store = my_store(&state.db, who).await?;
+    let last = match resume_point(req, q)? {
         Some(id) => id,
         // A fresh subscriber starts from now.
         None => order_event::Entity::find()
@@ -133,7 +143,7 @@ pub async fn stream_orders(
     };
     let db = state.db.clone();
     let store_id = store.id;
-    let body = polled(&state, last, move |after| {
+    let body = polled(state, last, move |after| {
         let db = db.clone();
         async move {
             Ok(newer(&db, store_id, after)

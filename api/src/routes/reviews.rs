@@ -52,7 +52,7 @@ pub async fn list_applications(
     ))
 }
 
-async fn decide(
+pub(crate) async fn decide(
     state: &AppState,
     who: &Principal,
     id: i64,
@@ -136,7 +136,7 @@ pub async fn list_products(
     Ok(web::Json(out))
 }
 
-async fn review(
+pub(crate) async fn review(
     state: &AppState,
     who: &Principal,
     id: i64,

@@ -7,6 +7,7 @@ mod auth_wechat;
 mod browsing;
 mod cli;
 mod cold_chain;
+mod console;
 mod delivery;
 mod errors;
 mod images;

@@ -23,6 +23,11 @@ const TABLES: &[&str] = &[
     "products",
     "skus",
     "listing_decisions",
+    "suppliers",
+    "purchases",
+    "product_ingredients",
+    "production_batches",
+    "batch_sources",
 ];
 
 async fn counts(app: &TestApp) -> Vec<(String, i64)> {
@@ -60,7 +65,13 @@ async fn seeding_twice_changes_nothing(backend: Backend) {
     assert_eq!(get("departures"), 4);
     assert!(get("products") >= 10);
     assert!(get("skus") > get("products"));
-    assert_eq!(get("operator_accounts"), 1);
+    assert_eq!(
+        get("operator_accounts"),
+        2,
+        "the operator and the kitchen's console"
+    );
+    assert_eq!(get("suppliers"), 5);
+    assert_eq!(get("production_batches"), 2);
 
     let second = api::demo::seed(&app.db, app.clock.now_utc()).await.unwrap();
     assert_eq!(second.inserted, 0);
@@ -68,6 +79,7 @@ async fn seeding_twice_changes_nothing(backend: Backend) {
         second.operator_password.is_none(),
         "password must not change"
     );
+    assert!(second.kitchen_password.is_none());
     assert_eq!(counts(&app).await, after_first);
 
     // The first password still works.

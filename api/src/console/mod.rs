@@ -1,0 +1,610 @@
+//! The web console under `/console`: server-rendered pages (askama) for
+//! county operators (dashboard, review queues) and kitchens (the live order
+//! board), with cookie sessions, a CSRF token on every form, and the same
+//! authorization rules as the API (the handlers call the same domain
+//! functions with the session's [`Principal`](crate::auth::Principal)).
+
+pub mod chart;
+pub mod i18n;
+pub mod session;
+
+use std::collections::BTreeMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Duration;
+use entity::order_state::OrderEvent;
+use entity::{Role, merchant_application, order, order_item, product, store};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Deserialize;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use i18n::Labels;
+use session::ConsoleUser;
+
+/// Who is signed in, for the page header.
+pub struct NavUser {
+    name: String,
+    csrf: String,
+    operator: bool,
+    kitchen: bool,
+}
+
+/// What every page's layout needs.
+pub struct Layout {
+    t: &'static Labels,
+    title: String,
+    page: &'static str,
+    user: Option<NavUser>,
+}
+
+impl Layout {
+    fn of(req: &HttpRequest, who: Option<&ConsoleUser>, page: &'static str) -> Layout {
+        let t = i18n::labels(req);
+        let title = match page {
+            "dashboard" => t.dashboard,
+            "reviews" => t.reviews,
+            "kitchen" => t.kitchen,
+            "login" => t.login,
+            _ => t.error,
+        };
+        Layout {
+            t,
+            title: title.to_owned(),
+            page,
+            user: who.map(|u| NavUser {
+                name: u.display_name.clone(),
+                csrf: u.csrf.clone(),
+                operator: u.has(Role::Operator),
+                kitchen: u.has(Role::MerchantStaff),
+            }),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/login.html")]
+struct LoginPage {
+    layout: Layout,
+    csrf: String,
+    failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/error.html")]
+struct ErrorPage {
+    layout: Layout,
+    code: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    platform: String,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    s: entity::stats::Stats,
+    gmv: String,
+    compliance: String,
+    household: String,
+    chart: String,
+}
+
+/// An application in the review queue.
+struct ApplicationRow {
+    id: i64,
+    store_name: String,
+    category: String,
+    licence_no: String,
+    contact_name: String,
+    contact_phone: String,
+}
+
+/// A product in the review queue.
+struct ProductRow {
+    id: i64,
+    name: String,
+    store: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/reviews.html")]
+struct ReviewsPage {
+    layout: Layout,
+    csrf: String,
+    applications: Vec<ApplicationRow>,
+    products: Vec<ProductRow>,
+}
+
+/// An order on the kitchen's board.
+struct Card {
+    id: i64,
+    order_no: String,
+    status: String,
+    time: String,
+    items: String,
+    amount: String,
+    kind: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/board.html")]
+struct Board {
+    t: &'static Labels,
+    csrf: String,
+    total: usize,
+    columns: Vec<(&'static str, &'static str, Vec<Card>)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/kitchen.html")]
+struct KitchenPage {
+    layout: Layout,
+    board: String,
+}
+
+fn html(status: StatusCode, body: Result<String, askama::Error>) -> HttpResponse {
+    match body {
+        Ok(b) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header(("x-frame-options", "DENY"))
+            .body(b),
+        Err(e) => {
+            tracing::error!(error = %e, "console template failed");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_owned()))
+        .finish()
+}
+
+/// An error as a page, with the API's status and code.
+fn error_page(req: &HttpRequest, who: Option<&ConsoleUser>, e: ApiError) -> HttpResponse {
+    use actix_web::ResponseError;
+    let status = e.status_code();
+    let page = ErrorPage {
+        layout: Layout::of(req, who, "error"),
+        code: e.code().as_str().to_owned(),
+        message: e.to_string(),
+    };
+    html(status, page.render())
+}
+
+/// Runs a page handler: no session → the login page; an error → a page.
+async fn page<F, Fut>(req: HttpRequest, who: Option<ConsoleUser>, f: F) -> HttpResponse
+where
+    F: FnOnce(HttpRequest, ConsoleUser) -> Fut,
+    Fut: std::future::Future<Output = Result<HttpResponse, ApiError>>,
+{
+    let Some(who) = who else {
+        return see_other("/console/login");
+    };
+    let keep = who.clone();
+    match f(req.clone(), who).await {
+        Ok(r) => r,
+        Err(e) => error_page(&req, Some(&keep), e),
+    }
+}
+
+/// A posted form with its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Registers the console's pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/console")
+            .app_data(web::FormConfig::default().limit(16 * 1024))
+            .route("", web::get().to(home))
+            .route("/", web::get().to(home))
+            .route("/login", web::get().to(login_form))
+            .route("/login", web::post().to(login))
+            .route("/logout", web::post().to(logout))
+            .route("/dashboard", web::get().to(dashboard))
+            .route("/reviews", web::get().to(reviews))
+            .route(
+                "/reviews/applications/{id}/{decision}",
+                web::post().to(decide_application),
+            )
+            .route(
+                "/reviews/products/{id}/{decision}",
+                web::post().to(decide_product),
+            )
+            .route("/kitchen", web::get().to(kitchen))
+            .route("/kitchen/board", web::get().to(board))
+            .route("/kitchen/stream", web::get().to(stream))
+            .route(
+                "/kitchen/orders/{id}/{action}",
+                web::post().to(kitchen_action),
+            ),
+    );
+}
+
+async fn home(who: Option<ConsoleUser>) -> HttpResponse {
+    match who {
+        None => see_other("/console/login"),
+        Some(u) if u.has(Role::Operator) => see_other("/console/dashboard"),
+        Some(u) if u.has(Role::MerchantStaff) => see_other("/console/kitchen"),
+        Some(_) => see_other("/console/login"),
+    }
+}
+
+async fn login_form(req: HttpRequest) -> HttpResponse {
+    let csrf = hex::encode(worker::random_bytes::<24>());
+    let page = LoginPage {
+        layout: Layout::of(&req, None, "login"),
+        csrf: csrf.clone(),
+        failed: false,
+    };
+    let mut res = html(StatusCode::OK, page.render());
+    let _ = res.add_cookie(&session::cookie(
+        &req,
+        session::LOGIN_COOKIE,
+        csrf,
+        Duration::minutes(30),
+    ));
+    res
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    // The login form is protected by a double-submit token: the cookie
+    // set with the form must come back in the form.
+    let expected = req
+        .cookie(session::LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if expected.is_empty() || !session::constant_time_eq(expected.as_bytes(), form.csrf.as_bytes())
+    {
+        return error_page(
+            &req,
+            None,
+            ApiError::new(ErrorCode::FORBIDDEN, "the login form expired; reload it"),
+        );
+    }
+    let checked = crate::routes::auth::check_password(&state, &form.username, &form.password).await;
+    let (account, user, txn) = match checked {
+        Ok(v) => v,
+        Err(e) if e.code() == ErrorCode::INVALID_CREDENTIALS => {
+            let page = LoginPage {
+                layout: Layout::of(&req, None, "login"),
+                csrf: expected,
+                failed: true,
+            };
+            return html(StatusCode::UNAUTHORIZED, page.render());
+        }
+        Err(e) => return error_page(&req, None, e),
+    };
+    let opened = session::open(&txn, &req, user.id, account.platform_id, state.clock.now()).await;
+    let cookie = match opened {
+        Ok(c) => c,
+        Err(e) => return error_page(&req, None, e),
+    };
+    if let Err(e) = txn.commit().await {
+        return error_page(&req, None, e.into());
+    }
+    tracing::info!(user_id = user.id, "console login");
+    let mut res = see_other("/console");
+    let _ = res.add_cookie(&cookie);
+    let mut gone = session::cookie(&req, session::LOGIN_COOKIE, String::new(), Duration::zero());
+    gone.make_removal();
+    let _ = res.add_cookie(&gone);
+    res
+}
+
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        who.check_csrf(&form.csrf)?;
+        session::close(&state, who.session_id).await?;
+        let mut res = see_other("/console/login");
+        let mut gone = session::cookie(&req, session::COOKIE, String::new(), Duration::zero());
+        gone.make_removal();
+        let _ = res.add_cookie(&gone);
+        Ok(res)
+    })
+    .await
+}
+
+async fn dashboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        who.principal.require(Role::Operator)?;
+        let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
+        let to = crate::routes::local_today(&state, p.id).await?;
+        let from = to - Duration::days(29);
+        let s = entity::stats::stats(&state.db, std::slice::from_ref(&p), from, to).await?;
+        let layout = Layout::of(&req, Some(&who), "dashboard");
+        let chart = chart::orders_per_day(layout.t.orders_per_day, &s.daily);
+        let page = DashboardPage {
+            platform: p.name,
+            from,
+            to,
+            gmv: crate::csv::yuan(s.gmv_fen),
+            compliance: format!("{}%", crate::csv::yuan(s.cold_compliance_bp)),
+            household: crate::csv::yuan(s.household_income_fen),
+            chart,
+            s,
+            layout,
+        };
+        Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+async fn reviews(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        who.principal.require(Role::Operator)?;
+        let pid = who.principal.platform_id;
+        let applications = merchant_application::Entity::find()
+            .filter(merchant_application::Column::PlatformId.eq(pid))
+            .filter(merchant_application::Column::Status.eq("pending"))
+            .order_by_asc(merchant_application::Column::Id)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|a| ApplicationRow {
+                id: a.id,
+                store_name: a.business_name,
+                category: a.category,
+                licence_no: a.licence_no,
+                contact_name: a.contact_name,
+                contact_phone: a.contact_phone,
+            })
+            .collect();
+        let stores: BTreeMap<i64, String> = store::Entity::find()
+            .filter(store::Column::PlatformId.eq(pid))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.name))
+            .collect();
+        let products = product::Entity::find()
+            .filter(product::Column::PlatformId.eq(pid))
+            .filter(product::Column::Status.eq("pending_review"))
+            .order_by_asc(product::Column::UpdatedAt)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|p| ProductRow {
+                id: p.id,
+                store: stores.get(&p.store_id).cloned().unwrap_or_default(),
+                name: p.name,
+            })
+            .collect();
+        let page = ReviewsPage {
+            layout: Layout::of(&req, Some(&who), "reviews"),
+            csrf: who.csrf.clone(),
+            applications,
+            products,
+        };
+        Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+async fn decide_application(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    path: web::Path<(i64, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        let (id, decision) = path.into_inner();
+        let decision = match decision.as_str() {
+            "approve" => entity::onboarding::Decision::Approve,
+            "reject" => entity::onboarding::Decision::Reject(form.reason.clone()),
+            _ => return Err(ApiError::not_found("decision")),
+        };
+        crate::routes::reviews::decide(&state, &who.principal, id, decision).await?;
+        Ok(see_other("/console/reviews"))
+    })
+    .await
+}
+
+async fn decide_product(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    path: web::Path<(i64, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        let (id, decision) = path.into_inner();
+        let (event, reason) = match decision.as_str() {
+            "approve" => (entity::listing::ListingEvent::Approve, None),
+            "reject" => (
+                entity::listing::ListingEvent::Reject,
+                Some(form.reason.clone()),
+            ),
+            _ => return Err(ApiError::not_found("decision")),
+        };
+        crate::routes::reviews::review(&state, &who.principal, id, event, reason).await?;
+        Ok(see_other("/console/reviews"))
+    })
+    .await
+}
+
+/// The kitchen's board: new, cooking and ready orders of its store.
+async fn board_html(
+    state: &AppState,
+    who: &ConsoleUser,
+    t: &'static Labels,
+) -> Result<String, ApiError> {
+    let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+    let p = entity::delivery::platform_of(&state.db, s.platform_id).await?;
+    let offset = Duration::minutes(i64::from(p.utc_offset_minutes));
+    let orders = order::Entity::find()
+        .filter(order::Column::StoreId.eq(s.id))
+        .filter(order::Column::Status.is_in(["paid", "accepted", "rider_assigned", "ready"]))
+        .order_by_asc(order::Column::Id)
+        .limit(200)
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let mut lines: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for it in order_item::Entity::find()
+        .filter(order_item::Column::OrderId.is_in(ids))
+        .order_by_asc(order_item::Column::Id)
+        .all(&state.db)
+        .await?
+    {
+        lines
+            .entry(it.order_id)
+            .or_default()
+            .push(format!("{} × {}", it.product_name, it.qty));
+    }
+    let mut columns = vec![
+        (t.new_orders, "paid", Vec::new()),
+        (t.accepted, "accepted", Vec::new()),
+        (t.ready, "ready", Vec::new()),
+    ];
+    let total = orders.len();
+    for o in orders {
+        let col = match o.status.as_str() {
+            "paid" => 0,
+            "ready" => 2,
+            _ => 1,
+        };
+        columns[col].2.push(Card {
+            id: o.id,
+            items: lines.remove(&o.id).unwrap_or_default().join("，"),
+            time: (o.created_at + offset).format("%H:%M").to_string(),
+            amount: crate::csv::yuan(o.payable_fen),
+            kind: if o.delivery_kind == "village" {
+                "到村"
+            } else {
+                "城区"
+            }
+            .into(),
+            note: o.note,
+            order_no: o.order_no,
+            status: o.status,
+        });
+    }
+    Board {
+        t,
+        csrf: who.csrf.clone(),
+        total,
+        columns,
+    }
+    .render()
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+async fn kitchen(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        let layout = Layout::of(&req, Some(&who), "kitchen");
+        let board = board_html(&state, &who, layout.t).await?;
+        Ok(html(StatusCode::OK, KitchenPage { layout, board }.render()))
+    })
+    .await
+}
+
+async fn board(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    let Some(who) = who else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    match board_html(&state, &who, i18n::labels(&req)).await {
+        Ok(b) => html(StatusCode::OK, Ok(b)),
+        Err(e) => error_page(&req, Some(&who), e),
+    }
+}
+
+/// The store's new orders and cancellations as they happen (the same
+/// events as the API's stream, with the console's session).
+async fn stream(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    q: web::Query<crate::routes::order_stream::StreamQuery>,
+) -> HttpResponse {
+    let Some(who) = who else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    match crate::routes::order_stream::store_stream(&state, &who.principal, &req, &q).await {
+        Ok(r) => r,
+        Err(e) => error_page(&req, Some(&who), e),
+    }
+}
+
+async fn kitchen_action(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    path: web::Path<(i64, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        let (id, action) = path.into_inner();
+        let (event, reason) = match action.as_str() {
+            "accept" => (OrderEvent::MerchantAccept, None),
+            "ready" => (OrderEvent::MarkReady, None),
+            "reject" => (OrderEvent::MerchantReject, Some(form.reason.clone())),
+            _ => return Err(ApiError::not_found("action")),
+        };
+        crate::routes::merchant_orders::step(
+            &state,
+            &who.principal,
+            id,
+            event,
+            reason,
+            BTreeMap::new(),
+        )
+        .await?;
+        Ok(see_other("/console/kitchen"))
+    })
+    .await
+}

@@ -1,0 +1,287 @@
+//! The web console in a real browser (headless Chromium through
+//! chromedriver): the operator signs in, sees the dashboard's chart with the
+//! statistics' totals, approves a merchant and a product; the kitchen
+//! receives a new order live without reloading, accepts it and marks it
+//! ready; a form without its CSRF token is refused; a kitchen cannot open
+//! the operator's pages. Screenshots of the pages go to
+//! `target/console-screenshots/` for a reviewer.
+
+use std::path::PathBuf;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use tests::webdriver::{Driver, Session};
+use tests::{Backend, TestApp};
+
+use crate::delivery::{STORE, accepted_order, monday_10am, on_duty_at};
+
+fn shot(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/console-screenshots")
+        .join(format!("{name}.png"))
+}
+
+/// Delivers one city order end to end through the API.
+async fn delivered_order(app: &TestApp) -> i64 {
+    let zhang = app.demo_token("zhang").await;
+    let (_, id, _) = accepted_order(app, &zhang).await;
+    let kitchen = app.demo_token("huaqiao").await;
+    let wang = app.demo_token("rider-wang").await;
+    let job = entity::delivery_job::Entity::find()
+        .filter(entity::delivery_job::Column::OrderId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    on_duty_at(app, &wang, STORE).await;
+    let g = app
+        .post(
+            &format!("/api/v1/rider/jobs/{}/grab", job.id),
+            json!({}),
+            Some(&wang),
+        )
+        .await;
+    assert_eq!(g.status, 200, "{}", g.text);
+    app.post(
+        &format!("/api/v1/merchant/orders/{id}/ready"),
+        json!({}),
+        Some(&kitchen),
+    )
+    .await;
+    let p = app
+        .post(
+            &format!("/api/v1/rider/jobs/{}/pickup", job.id),
+            json!({"lat": STORE.0, "lng": STORE.1}),
+            Some(&wang),
+        )
+        .await;
+    assert_eq!(p.status, 200, "{}", p.text);
+    let d = app
+        .post(
+            &format!("/api/v1/rider/jobs/{}/deliver", job.id),
+            json!({"code": job.code}),
+            Some(&wang),
+        )
+        .await;
+    assert_eq!(d.status, 200, "{}", d.text);
+    id
+}
+
+async fn sign_in(s: &Session, app: &TestApp, username: &str, password: &str) {
+    s.goto(&format!("{}/console", app.address)).await;
+    let user = s.wait_for("#username", 10).await;
+    s.type_into(&user, username).await;
+    let pw = s.wait_for("#password", 5).await;
+    s.type_into(&pw, password).await;
+    let go = s.wait_for("#sign-in", 5).await;
+    s.click(&go).await;
+}
+
+#[tokio::test]
+async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.clock.set(monday_10am());
+    let driver = Driver::start().await.expect("chromedriver");
+    let seed = app.seed.clone().expect("seeded");
+
+    // Data to look at: a delivered order, a pending application, a
+    // product under review.
+    delivered_order(&app).await;
+    let applicant = app.demo_token("chanong").await;
+    let a = app
+        .post(
+            "/api/v1/merchant/applications",
+            json!({"business_name": "阳坝茶农小店", "category": "produce", "licence_no": "92621226MA74T6UW7X",
+                   "food_permit_no": "JY16212260004321", "contact_name": "李春梅", "contact_phone": "13909391004",
+                   "address": "康县城关镇北街 3 号", "location": {"lat": 33.3330, "lng": 105.6100}, "delivery_modes": "both"}),
+            Some(&applicant),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let application = a.body["id"].as_i64().unwrap();
+    let kitchen = app.demo_token("huaqiao").await;
+    let p = app
+        .post(
+            "/api/v1/merchant/products",
+            json!({"name": "核桃包", "description": "核桃仁馅", "unit": "袋", "cold_chain": "ambient", "weight_g": 500, "origin": "康县"}),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(p.status, 201, "{}", p.text);
+    let product = p.body["id"].as_i64().unwrap();
+    let sku = app
+        .post(
+            &format!("/api/v1/merchant/products/{product}/skus"),
+            json!({"version": 1, "name": "6个", "price_fen": 1200, "stock": 50, "on_shelf": true}),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(sku.status, 201, "{}", sku.text);
+    let sub = app
+        .post(
+            &format!("/api/v1/merchant/products/{product}/submit"),
+            json!({}),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(sub.status, 200, "{}", sub.text);
+
+    // The operator.
+    let op = driver.session().await.expect("browser");
+    let password = seed.operator_password.clone().expect("operator password");
+    sign_in(&op, &app, "kang-admin", "wrong password").await;
+    op.wait_for(".error[role=alert]", 10).await;
+    sign_in(&op, &app, "kang-admin", &password).await;
+    let delivered = op.wait_for("#orders-delivered", 10).await;
+    let api = app
+        .get(
+            "/api/v1/admin/stats?from=2026-10-25&to=2026-11-23",
+            Some(&app.operator_token().await),
+        )
+        .await;
+    assert_eq!(api.body["orders_delivered"], 1, "{}", api.text);
+    assert_eq!(op.text(&delivered).await, "1");
+    let chart = op.wait_for("svg#orders-chart", 5).await;
+    assert_eq!(
+        op.attr(&chart, "data-total-orders").await.as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        op.attr(&chart, "data-total-gmv-fen").await,
+        api.body["gmv_fen"].as_i64().map(|g| g.to_string())
+    );
+    let bars = op
+        .run("return document.querySelectorAll('#orders-chart rect.bar.city').length")
+        .await;
+    assert_eq!(bars, 30, "one bar a day");
+    op.screenshot(&shot("dashboard")).await;
+
+    // Reviews: a form without its CSRF token is refused…
+    op.goto(&format!("{}/console/reviews", app.address)).await;
+    op.wait_for(&format!("#application-{application}"), 10)
+        .await;
+    op.screenshot(&shot("reviews")).await;
+    op.run(&format!(
+        "document.querySelector('#application-{application} form input[name=csrf]').remove()"
+    ))
+    .await;
+    let approve = op
+        .wait_for(&format!("#application-{application} button.approve"), 5)
+        .await;
+    op.click(&approve).await;
+    let code = op.wait_for("#error-code", 10).await;
+    assert_eq!(op.text(&code).await, "FORBIDDEN");
+    let still = app
+        .get(
+            "/api/v1/admin/merchant-applications",
+            Some(&app.operator_token().await),
+        )
+        .await;
+    assert!(still.text.contains("阳坝茶农小店"), "nothing decided");
+    // …and with it, the merchant and the product are approved.
+    op.goto(&format!("{}/console/reviews", app.address)).await;
+    let approve = op
+        .wait_for(&format!("#application-{application} button.approve"), 10)
+        .await;
+    op.click(&approve).await;
+    op.wait_gone(&format!("#application-{application}"), 10)
+        .await;
+    let approve = op
+        .wait_for(&format!("#product-{product} button.approve"), 10)
+        .await;
+    op.click(&approve).await;
+    op.wait_gone(&format!("#product-{product}"), 10).await;
+    let decided = entity::merchant_application::Entity::find_by_id(application)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(decided.status, "approved");
+    let listed = entity::product::Entity::find_by_id(product)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(listed.status, "listed");
+
+    // The kitchen: its own board, not the operator's pages.
+    let k = driver.session().await.expect("browser");
+    let kitchen_pw = seed.kitchen_password.clone().expect("kitchen password");
+    sign_in(&k, &app, "huaqiao-kitchen", &kitchen_pw).await;
+    k.wait_for("#board", 10).await;
+    k.goto(&format!("{}/console/dashboard", app.address)).await;
+    let code = k.wait_for("#error-code", 10).await;
+    assert_eq!(k.text(&code).await, "FORBIDDEN");
+    k.goto(&format!("{}/console/kitchen", app.address)).await;
+    k.wait_for("#board", 10).await;
+    // Wait for the stream to be open, then mark the page: a reload would
+    // lose the mark.
+    for _ in 0..50 {
+        if k.run("return document.getElementById('live').textContent")
+            .await
+            != ""
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    k.run("window.__noReload = 42").await;
+    let zhang = app.demo_token("zhang").await;
+    let (_, fresh, _) = accepted_order_paid_only(&app, &zhang).await;
+    let card = k
+        .wait_for(&format!("#order-{fresh}[data-status=paid]"), 15)
+        .await;
+    assert_eq!(k.run("return window.__noReload").await, 42, "no reload");
+    assert!(k.text(&card).await.contains("黑猪肉包子"));
+    k.screenshot(&shot("kitchen")).await;
+    let accept = k
+        .wait_for(&format!("#order-{fresh} button.accept"), 5)
+        .await;
+    k.click(&accept).await;
+    let ready = k
+        .wait_for(&format!("#order-{fresh} button.ready"), 10)
+        .await;
+    k.click(&ready).await;
+    k.wait_for(&format!("#order-{fresh}[data-status=ready]"), 10)
+        .await;
+    let o = entity::order::Entity::find_by_id(fresh)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.status, "ready");
+    op.quit().await;
+    k.quit().await;
+}
+
+/// A paid city order the kitchen has not accepted yet.
+async fn accepted_order_paid_only(app: &TestApp, resident: &str) -> (String, i64, i64) {
+    let sku = app.kitchen_sku("黑猪肉包子").await;
+    let a = app
+        .post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3360, "lng": 105.6160}}), Some(resident))
+        .await;
+    let o = app
+        .post(
+            "/api/v1/orders",
+            json!({"store_id": 1, "address_id": a.body["id"], "items": [{"sku_id": sku, "qty": 2}]}),
+            Some(resident),
+        )
+        .await;
+    assert_eq!(o.status, 201, "{}", o.text);
+    let id = o.body["id"].as_i64().unwrap();
+    let p = app
+        .post(
+            &format!("/api/v1/orders/{id}/pay"),
+            json!({}),
+            Some(resident),
+        )
+        .await;
+    let confirm = p.body["confirm_path"].as_str().unwrap().to_owned();
+    let c = app.post(&confirm, json!({}), Some(resident)).await;
+    assert_eq!(c.status, 200, "{}", c.text);
+    (
+        String::new(),
+        id,
+        o.body["payable_fen"].as_i64().unwrap_or(0),
+    )
+}
