@@ -81,6 +81,87 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A batch's temperatures against its band: the band shaded, the
+/// tolerated range dashed, excursions marked in red, one point a reading.
+pub fn temperatures(
+    title: &str,
+    readings: &[(chrono::DateTime<chrono::Utc>, f64)],
+    rule: &entity::cold_chain::ClassRule,
+    excursions: &[entity::cold_chain::Excursion],
+) -> String {
+    const W: f64 = 720.0;
+    const H: f64 = 200.0;
+    const PAD: f64 = 30.0;
+    let mut svg = String::new();
+    let (Some(first), Some(last)) = (readings.first(), readings.last()) else {
+        let _ = write!(
+            svg,
+            r##"<svg class="chart temps" viewBox="0 0 {W} 40" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"><text x="10" y="25" font-size="12" fill="#555">—</text></svg>"##,
+            escape(title)
+        );
+        return svg;
+    };
+    let t0 = first.0;
+    let span = (last.0 - t0).num_seconds().max(1) as f64;
+    let shown_high = rule.tolerated_high_c.max(rule.high_c) + 2.0;
+    let lows = readings.iter().map(|r| r.1).fold(f64::INFINITY, f64::min);
+    let highs = readings
+        .iter()
+        .map(|r| r.1)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let lo = lows.min(rule.high_c - 6.0).max(rule.low_c).min(lows) - 1.0;
+    let hi = highs.max(shown_high);
+    let x = |t: chrono::DateTime<chrono::Utc>| {
+        PAD + (t - t0).num_seconds() as f64 / span * (W - 2.0 * PAD)
+    };
+    let y = |c: f64| H - PAD - (c - lo) / (hi - lo).max(1.0) * (H - 2.0 * PAD);
+    let _ = write!(
+        svg,
+        r#"<svg class="chart temps" viewBox="0 0 {W} {H}" role="img" aria-labelledby="t-{id}" data-readings="{n}" data-excursions="{e}" xmlns="http://www.w3.org/2000/svg"><title id="t-{id}">{}</title>"#,
+        escape(title),
+        id = t0.timestamp(),
+        n = readings.len(),
+        e = excursions.len(),
+    );
+    let band_top = y(rule.high_c.min(hi));
+    let band_bottom = y(rule.low_c.max(lo));
+    let _ = write!(
+        svg,
+        r##"<rect x="{PAD}" y="{band_top:.1}" width="{w:.1}" height="{h:.1}" fill="#2b7bb922"/><line x1="{PAD}" y1="{ty:.1}" x2="{x2}" y2="{ty:.1}" stroke="#d97706" stroke-dasharray="4 3"/>"##,
+        w = W - 2.0 * PAD,
+        h = (band_bottom - band_top).max(0.0),
+        ty = y(rule.tolerated_high_c.min(hi)),
+        x2 = W - PAD,
+    );
+    for ex in excursions {
+        let _ = write!(
+            svg,
+            r##"<rect class="excursion" x="{a:.1}" y="{PAD}" width="{w:.1}" height="{h}" fill="#dc262622"/>"##,
+            a = x(ex.from.max(t0)),
+            w = (x(ex.to) - x(ex.from.max(t0))).max(1.0),
+            h = H - 2.0 * PAD,
+        );
+    }
+    let points: Vec<String> = readings
+        .iter()
+        .map(|(t, c)| format!("{:.1},{:.1}", x(*t), y(*c)))
+        .collect();
+    let _ = write!(
+        svg,
+        r##"<polyline fill="none" stroke="#1f2933" stroke-width="1.5" points="{}"/>"##,
+        points.join(" ")
+    );
+    let _ = write!(
+        svg,
+        r##"<text x="2" y="{a:.1}" font-size="10" fill="#555">{hc}°</text><text x="2" y="{b:.1}" font-size="10" fill="#555">{lc:.0}°</text></svg>"##,
+        a = band_top + 4.0,
+        hc = rule.high_c,
+        b = y(lo),
+        lc = lo,
+    );
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +183,31 @@ mod tests {
         assert!(svg.contains(r#"data-total-gmv-fen="3000""#));
         assert_eq!(svg.matches(r#"<g class="day""#).count(), 3);
         assert!(svg.contains("订单 &lt;每日&gt;"));
+    }
+
+    #[test]
+    fn temperatures_mark_the_band_and_the_excursions() {
+        use chrono::{Duration, TimeZone, Utc};
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 1, 30, 0).unwrap();
+        let readings: Vec<_> = (0..=60)
+            .map(|m| {
+                let c = if (10..30).contains(&m) { -16.0 } else { -20.0 };
+                (t0 + Duration::minutes(m), c)
+            })
+            .collect();
+        let rule = entity::cold_chain::ClassRule::FROZEN;
+        let plain: Vec<entity::cold_chain::Reading> = readings
+            .iter()
+            .map(|(at, celsius)| entity::cold_chain::Reading {
+                at: *at,
+                celsius: *celsius,
+            })
+            .collect();
+        let v = entity::cold_chain::judge(&rule, t0, t0 + Duration::hours(1), &plain);
+        let svg = temperatures("冷冻", &readings, &rule, &v.excursions);
+        assert!(svg.contains(r#"data-readings="61""#), "{svg}");
+        assert!(svg.contains(r#"data-excursions="1""#));
+        assert_eq!(svg.matches(r#"class="excursion""#).count(), 1);
+        assert!(temperatures("空", &[], &rule, &[]).contains("—"));
     }
 }

@@ -47,6 +47,8 @@ impl Layout {
             "dashboard" => t.dashboard,
             "reviews" => t.reviews,
             "kitchen" => t.kitchen,
+            "trips" => t.trips_page,
+            "ledger" => t.ledger,
             "login" => t.login,
             _ => t.error,
         };
@@ -141,6 +143,45 @@ struct Board {
     columns: Vec<(&'static str, &'static str, Vec<Card>)>,
 }
 
+/// A cold-chain batch of a trip, charted.
+struct BatchRow {
+    class: String,
+    sensor: String,
+    verdict: String,
+    chart: String,
+}
+
+/// A village trip with its manifest, in short.
+struct TripRow {
+    id: i64,
+    title: String,
+    status: String,
+    stops: String,
+    packages: String,
+    batches: Vec<BatchRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/trips.html")]
+struct TripsPage {
+    layout: Layout,
+    date: String,
+    trips: Vec<TripRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/ledger.html")]
+struct LedgerPage {
+    layout: Layout,
+    balanced: bool,
+    accounts: Vec<(String, String, String, String, String)>,
+    total_debits: String,
+    total_credits: String,
+    runs: Vec<(String, String, String)>,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+}
+
 #[derive(Template)]
 #[template(path = "console/kitchen.html")]
 struct KitchenPage {
@@ -225,6 +266,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/reviews/products/{id}/{decision}",
                 web::post().to(decide_product),
             )
+            .route("/trips", web::get().to(trips))
+            .route("/ledger", web::get().to(ledger))
+            .route("/exports/stats.csv", web::get().to(export_stats))
+            .route("/exports/households.csv", web::get().to(export_households))
             .route("/kitchen", web::get().to(kitchen))
             .route("/kitchen/board", web::get().to(board))
             .route("/kitchen/stream", web::get().to(stream))
@@ -605,6 +650,218 @@ async fn kitchen_action(
         )
         .await?;
         Ok(see_other("/console/kitchen"))
+    })
+    .await
+}
+
+/// `?date=` of the trips page.
+#[derive(Debug, Deserialize)]
+pub struct DateQuery {
+    date: Option<chrono::NaiveDate>,
+}
+
+async fn trips(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    q: web::Query<DateQuery>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        who.principal.require(Role::Operator)?;
+        let pid = who.principal.platform_id;
+        let date = match q.date {
+            Some(d) => d,
+            None => crate::routes::local_today(&state, pid).await?,
+        };
+        let layout = Layout::of(&req, Some(&who), "trips");
+        let t = layout.t;
+        let views = crate::routes::fleet::trips_of_day(&state, pid, None, Some(date)).await?;
+        let offset = Duration::minutes(i64::from(
+            entity::delivery::platform_of(&state.db, pid)
+                .await?
+                .utc_offset_minutes,
+        ));
+        let mut rows = Vec::new();
+        for v in views {
+            let mut batches = Vec::new();
+            for b in entity::cold_batch::Entity::find()
+                .filter(entity::cold_batch::Column::TripId.eq(v.trip.id))
+                .order_by_asc(entity::cold_batch::Column::Id)
+                .all(&state.db)
+                .await?
+            {
+                let readings: Vec<(chrono::DateTime<chrono::Utc>, f64)> =
+                    entity::temperature_reading::Entity::find()
+                        .filter(entity::temperature_reading::Column::BatchId.eq(b.id))
+                        .order_by_asc(entity::temperature_reading::Column::At)
+                        .all(&state.db)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.at, r.celsius))
+                        .collect();
+                let at = v.trip.departed_at.unwrap_or(v.trip.departs_at);
+                let policy = entity::cold_settle::policy(&state.db, pid, &b.class, at).await?;
+                let settled = entity::cold_settlement::Entity::find()
+                    .filter(entity::cold_settlement::Column::BatchId.eq(b.id))
+                    .one(&state.db)
+                    .await?;
+                let (verdict, excursions) = match &settled {
+                    Some(s) => {
+                        let v: entity::cold_chain::Verdict =
+                            serde_json::from_str(&s.verdict).map_err(ApiError::internal)?;
+                        let word = if s.compliant { t.compliant } else { t.breached };
+                        let max = s.max_c.map(|c| format!(", max {c} °C")).unwrap_or_default();
+                        (format!("{word}{max}"), v.excursions)
+                    }
+                    None => (t.verdict_pending.to_owned(), Vec::new()),
+                };
+                let title = format!("{} {} {}", t.cold_batch, b.class, b.sensor_id);
+                batches.push(BatchRow {
+                    chart: chart::temperatures(&title, &readings, &policy.rule, &excursions),
+                    class: b.class,
+                    sensor: b.sensor_id,
+                    verdict,
+                });
+            }
+            let stops = v
+                .stops
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}. {} {}{}",
+                        s.seq,
+                        s.kind,
+                        (s.eta + offset).format("%H:%M"),
+                        s.arrived_at.map_or("", |_| " ✓")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" → ");
+            let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
+            for p in &v.packages {
+                *by_status.entry(p.status.as_str()).or_default() += 1;
+            }
+            let packages = by_status
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let departs = v.trip.departs_at + offset;
+            rows.push(TripRow {
+                id: v.trip.id,
+                title: format!(
+                    "#{} {} · {}",
+                    v.trip.id,
+                    departs.format("%H:%M"),
+                    v.trip.seq
+                ),
+                status: v.trip.status.clone(),
+                stops,
+                packages,
+                batches,
+            });
+        }
+        let page = TripsPage {
+            layout,
+            date: date.to_string(),
+            trips: rows,
+        };
+        Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+async fn ledger(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        who.principal.require(Role::Operator)?;
+        let pid = who.principal.platform_id;
+        let accounts = entity::ledger::balances(&state.db, pid).await?;
+        let d: i64 = accounts.iter().map(|a| a.debits_fen).sum();
+        let c: i64 = accounts.iter().map(|a| a.credits_fen).sum();
+        let rows = accounts
+            .iter()
+            .map(|a| {
+                (
+                    a.kind.as_str().to_owned(),
+                    if a.owner_id == 0 {
+                        String::new()
+                    } else {
+                        a.owner_id.to_string()
+                    },
+                    crate::csv::yuan(a.debits_fen),
+                    crate::csv::yuan(a.credits_fen),
+                    crate::csv::yuan(a.balance_fen),
+                )
+            })
+            .collect();
+        let runs = entity::settlement_run::Entity::find()
+            .filter(entity::settlement_run::Column::PlatformId.eq(pid))
+            .order_by_desc(entity::settlement_run::Column::BusinessDate)
+            .limit(14)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.business_date.to_string(),
+                    r.status,
+                    r.statements.to_string(),
+                )
+            })
+            .collect();
+        let to = crate::routes::local_today(&state, pid).await?;
+        let page = LedgerPage {
+            layout: Layout::of(&req, Some(&who), "ledger"),
+            balanced: d == c,
+            accounts: rows,
+            total_debits: crate::csv::yuan(d),
+            total_credits: crate::csv::yuan(c),
+            runs,
+            from: to - Duration::days(29),
+            to,
+        };
+        Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+async fn export_stats(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.principal.require(Role::Operator)?;
+        let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
+        let to = crate::routes::local_today(&state, p.id).await?;
+        let from = to - Duration::days(29);
+        let s = entity::stats::stats(&state.db, std::slice::from_ref(&p), from, to).await?;
+        Ok(crate::routes::stats::stats_csv(
+            &[(p.name.as_str(), &s)],
+            &format!("stats-{}-{from}-{to}.csv", p.code),
+        ))
+    })
+    .await
+}
+
+async fn export_households(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.principal.require(Role::Operator)?;
+        let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
+        let to = crate::routes::local_today(&state, p.id).await?;
+        let from = to - Duration::days(29);
+        let r =
+            entity::linkage::household_report(&state.db, &[p.id], from, to, p.utc_offset_minutes)
+                .await?;
+        Ok(crate::routes::linkage::household_csv(&r))
     })
     .await
 }

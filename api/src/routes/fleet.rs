@@ -293,7 +293,7 @@ pub struct TripView {
     pub packages: Vec<trip_package::Model>,
 }
 
-async fn trips_of_day(
+pub(crate) async fn trips_of_day(
     state: &AppState,
     platform_id: i64,
     carrier_id: Option<i64>,

@@ -309,6 +309,11 @@ pub async fn household_report(
     if !csv {
         return Ok(HttpResponse::Ok().json(r));
     }
+    Ok(household_csv(&r))
+}
+
+/// The household income report as CSV.
+pub(crate) fn household_csv(r: &HouseholdReport) -> HttpResponse {
     let mut c = Csv::new(&[
         "section",
         "id",
@@ -355,5 +360,5 @@ pub async fn household_report(
             p.share_bp.to_string(),
         ]);
     }
-    Ok(c.response(&format!("households-{}-{}.csv", q.from, q.to)))
+    c.response(&format!("households-{}-{}.csv", r.from, r.to))
 }

@@ -14,7 +14,8 @@ use crate::csv::{Csv, yuan};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
-fn stats_csv(rows: &[(&str, &Stats)], file: &str) -> HttpResponse {
+/// Statistics rows as CSV.
+pub(crate) fn stats_csv(rows: &[(&str, &Stats)], file: &str) -> HttpResponse {
     let mut c = Csv::new(&[
         "platform",
         "merchants",

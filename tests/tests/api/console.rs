@@ -204,6 +204,24 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
         .unwrap();
     assert_eq!(listed.status, "listed");
 
+    // The books and the exports.
+    op.goto(&format!("{}/console/ledger", app.address)).await;
+    let balanced = op.wait_for("#balanced", 10).await;
+    assert_eq!(op.text(&balanced).await, "借贷平衡");
+    let d = op.wait_for("#total-debits", 5).await;
+    let c = op.wait_for("#total-credits", 5).await;
+    assert_eq!(op.text(&d).await, op.text(&c).await);
+    let csv = op
+        .run("return fetch('/console/exports/stats.csv').then(r => r.text())")
+        .await;
+    let csv = csv.as_str().unwrap_or("");
+    assert!(
+        csv.contains("康县同城,4,"),
+        "the approved merchant counts: {csv}"
+    );
+    op.goto(&format!("{}/console/trips", app.address)).await;
+    op.wait_for("form[action='/console/trips']", 10).await;
+
     // The kitchen: its own board, not the operator's pages.
     let k = driver.session().await.expect("browser");
     let kitchen_pw = seed.kitchen_password.clone().expect("kitchen password");
