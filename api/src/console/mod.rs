@@ -49,6 +49,8 @@ impl Layout {
             "kitchen" => t.kitchen,
             "trips" => t.trips_page,
             "ledger" => t.ledger,
+            "batches" => t.batches,
+            "account" => t.account,
             "login" => t.login,
             _ => t.error,
         };
@@ -120,6 +122,32 @@ struct ReviewsPage {
     csrf: String,
     applications: Vec<ApplicationRow>,
     products: Vec<ProductRow>,
+    /// Pending riders: id, name, vehicle and phone.
+    riders: Vec<(i64, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/batches.html")]
+struct BatchesPage {
+    layout: Layout,
+    csrf: String,
+    today: chrono::NaiveDate,
+    /// The store's products: id, name.
+    products: Vec<(i64, String)>,
+    /// Batches: id, code, product, produced on, left/made.
+    batches: Vec<(i64, String, String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/account.html")]
+struct AccountPage {
+    layout: Layout,
+    csrf: String,
+    owner: bool,
+    balance: String,
+    available: String,
+    statements: Vec<(String, String, String)>,
+    payouts: Vec<(String, String, String)>,
 }
 
 /// An order on the kitchen's board.
@@ -270,6 +298,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/ledger", web::get().to(ledger))
             .route("/exports/stats.csv", web::get().to(export_stats))
             .route("/exports/households.csv", web::get().to(export_households))
+            .route(
+                "/reviews/riders/{id}/{decision}",
+                web::post().to(decide_rider),
+            )
+            .route("/kitchen/batches", web::get().to(batches))
+            .route("/kitchen/batches", web::post().to(create_batch))
+            .route(
+                "/kitchen/batches/{id}/label.png",
+                web::get().to(batch_label),
+            )
+            .route("/kitchen/account", web::get().to(account))
+            .route("/kitchen/payouts", web::post().to(withdraw))
             .route("/kitchen", web::get().to(kitchen))
             .route("/kitchen/board", web::get().to(board))
             .route("/kitchen/stream", web::get().to(stream))
@@ -457,11 +497,21 @@ async fn reviews(
                 name: p.name,
             })
             .collect();
+        let riders = entity::rider::Entity::find()
+            .filter(entity::rider::Column::PlatformId.eq(pid))
+            .filter(entity::rider::Column::Status.eq("pending"))
+            .order_by_asc(entity::rider::Column::Id)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.real_name, format!("{} · {}", r.vehicle, r.phone)))
+            .collect();
         let page = ReviewsPage {
             layout: Layout::of(&req, Some(&who), "reviews"),
             csrf: who.csrf.clone(),
             applications,
             products,
+            riders,
         };
         Ok(html(StatusCode::OK, page.render()))
     })
@@ -864,4 +914,288 @@ async fn export_households(
         Ok(crate::routes::linkage::household_csv(&r))
     })
     .await
+}
+
+async fn decide_rider(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    path: web::Path<(i64, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        who.principal.require(Role::Operator)?;
+        let (id, decision) = path.into_inner();
+        let approve = match decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => return Err(ApiError::not_found("decision")),
+        };
+        let reason = (!approve).then(|| form.reason.clone());
+        let txn = entity::tx::begin_write(&state.db).await?;
+        let res = entity::riders::review(
+            &txn,
+            who.principal.platform_id,
+            id,
+            who.principal.user_id,
+            approve,
+            reason,
+            state.clock.now(),
+        )
+        .await;
+        crate::routes::finish(txn, res).await?;
+        Ok(see_other("/console/reviews"))
+    })
+    .await
+}
+
+async fn batches(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let products: BTreeMap<i64, String> = product::Entity::find()
+            .filter(product::Column::StoreId.eq(s.id))
+            .order_by_asc(product::Column::Id)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let batches = entity::trace::batches_of(&state.db, s.id)
+            .await?
+            .into_iter()
+            .map(|b| {
+                (
+                    b.id,
+                    b.trace_code,
+                    products.get(&b.product_id).cloned().unwrap_or_default(),
+                    b.produced_on.to_string(),
+                    format!("{}/{}", b.remaining, b.quantity),
+                )
+            })
+            .collect();
+        let today = crate::routes::local_today(&state, s.platform_id).await?;
+        let page = BatchesPage {
+            layout: Layout::of(&req, Some(&who), "batches"),
+            csrf: who.csrf.clone(),
+            today,
+            products: products.into_iter().collect(),
+            batches,
+        };
+        Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+/// The new-batch form.
+#[derive(Debug, Deserialize)]
+pub struct BatchForm {
+    #[serde(default)]
+    csrf: String,
+    product_id: i64,
+    produced_on: String,
+    quantity: String,
+}
+
+async fn create_batch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    form: web::Form<BatchForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let produced_on = form
+            .produced_on
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::field("produced_on", "a date like 2026-11-23"))?;
+        let quantity = form
+            .quantity
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::field("quantity", "a whole number"))?;
+        let nb = entity::trace::NewBatch {
+            product_id: form.product_id,
+            produced_on,
+            quantity,
+            sources: Vec::new(),
+        };
+        let today = crate::routes::local_today(&state, s.platform_id).await?;
+        let code = entity::trace::trace_code(worker::random_bytes::<12>());
+        let txn = entity::tx::begin_write(&state.db).await?;
+        let res = entity::trace::create_batch(
+            &txn,
+            &s,
+            who.principal.user_id,
+            &nb,
+            code,
+            today,
+            state.clock.now(),
+        )
+        .await;
+        crate::routes::finish(txn, res).await?;
+        Ok(see_other("/console/kitchen/batches"))
+    })
+    .await
+}
+
+async fn batch_label(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let b = entity::production_batch::Entity::find_by_id(*id)
+            .one(&state.db)
+            .await?
+            .filter(|b| b.store_id == s.id)
+            .ok_or_else(|| ApiError::not_found("batch"))?;
+        let info = req.connection_info();
+        let url = format!(
+            "{}://{}/api/v1/trace/{}",
+            info.scheme(),
+            info.host(),
+            b.trace_code
+        );
+        let png = crate::routes::trace::qr_png(&url).map_err(ApiError::internal)?;
+        Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "image/png"))
+            .body(png))
+    })
+    .await
+}
+
+async fn account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let pid = who.principal.platform_id;
+        let kind = entity::ledger::AccountKind::MerchantPayable;
+        let (balance, _) =
+            entity::ledger::payee_account(&state.db, pid, kind, s.merchant_id, 0).await?;
+        let payee = entity::payouts::Payee {
+            kind: "merchant",
+            owner_id: s.merchant_id,
+        };
+        let available = entity::payouts::available(&state.db, pid, payee).await?;
+        let statements = entity::settlement::statements_of(&state.db, pid, kind, s.merchant_id, 31)
+            .await?
+            .into_iter()
+            .map(|st| {
+                (
+                    st.business_date.to_string(),
+                    crate::csv::yuan(st.closing_fen),
+                    format!("{} entries", st.entries),
+                )
+            })
+            .collect();
+        let payouts = entity::payouts::of_payee(&state.db, pid, payee)
+            .await?
+            .into_iter()
+            .map(|p| (p.out_batch_no, crate::csv::yuan(p.amount_fen), p.status))
+            .collect();
+        let owner = crate::routes::merchant::owned_merchant(&state.db, &who.principal)
+            .await
+            .is_ok();
+        let page = AccountPage {
+            layout: Layout::of(&req, Some(&who), "account"),
+            csrf: who.csrf.clone(),
+            owner,
+            balance: crate::csv::yuan(balance),
+            available: crate::csv::yuan(available),
+            statements,
+            payouts,
+        };
+        Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+/// The withdrawal form: yuan with up to two decimals.
+#[derive(Debug, Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    csrf: String,
+    amount: String,
+}
+
+/// Parses `12`, `12.5` or `12.05` yuan into fen.
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
+async fn withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    form: web::Form<WithdrawForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        let m = crate::routes::merchant::owned_merchant(&state.db, &who.principal).await?;
+        let amount = parse_yuan(&form.amount)
+            .ok_or_else(|| ApiError::field("amount", "yuan, e.g. 120.50"))?;
+        let provider = if state.wechatpay.is_some() {
+            "wechat"
+        } else {
+            "demo"
+        };
+        let payee = entity::payouts::Payee {
+            kind: "merchant",
+            owner_id: m.id,
+        };
+        let txn = entity::tx::begin_write(&state.db).await?;
+        let res = entity::payouts::request(
+            &txn,
+            m.platform_id,
+            payee,
+            who.principal.user_id,
+            amount,
+            provider,
+            None,
+            &crate::routes::orders::public_no(&state, "PO"),
+            state.clock.now(),
+        )
+        .await;
+        crate::routes::finish(txn, res).await?;
+        Ok(see_other("/console/kitchen/account"))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_yuan;
+
+    #[test]
+    fn yuan_amounts_parse_to_fen() {
+        assert_eq!(parse_yuan("12"), Some(1_200));
+        assert_eq!(parse_yuan("12.5"), Some(1_250));
+        assert_eq!(parse_yuan(" 0.05 "), Some(5));
+        assert_eq!(parse_yuan("12.345"), None);
+        assert_eq!(parse_yuan("-1"), None);
+        assert_eq!(parse_yuan("1e3"), None);
+        assert_eq!(parse_yuan(""), None);
+    }
 }

@@ -268,6 +268,41 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
         .unwrap()
         .unwrap();
     assert_eq!(o.status, "ready");
+    // Production batches: a new one from the form, with its QR label.
+    k.goto(&format!("{}/console/kitchen/batches", app.address))
+        .await;
+    let before = k
+        .run("return document.querySelectorAll('tr.batch').length")
+        .await;
+    let qty = k.wait_for("#quantity", 10).await;
+    k.type_into(&qty, "120").await;
+    let create = k.wait_for("#create-batch", 5).await;
+    k.click(&create).await;
+    for _ in 0..50 {
+        if k.run("return document.querySelectorAll('tr.batch').length")
+            .await
+            != before
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let after = k
+        .run("return document.querySelectorAll('tr.batch').length")
+        .await;
+    assert_eq!(after.as_i64(), before.as_i64().map(|n| n + 1));
+    let label = k
+        .run(
+            "return fetch(document.querySelector('tr.batch a[href$=\"label.png\"]').href)\
+             .then(r => r.headers.get('content-type'))",
+        )
+        .await;
+    assert_eq!(label, "image/png");
+    // The account: balance and what may be withdrawn.
+    k.goto(&format!("{}/console/kitchen/account", app.address))
+        .await;
+    let balance = k.wait_for("#balance", 10).await;
+    assert!(!k.text(&balance).await.is_empty());
     op.quit().await;
     k.quit().await;
 }
