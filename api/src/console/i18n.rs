@@ -84,6 +84,17 @@ pub struct Labels {
     pub statements: &'static str,
     pub payouts: &'static str,
     pub service_area: &'static str,
+    pub dispatch: &'static str,
+    pub open_jobs: &'static str,
+    pub riders_on_duty: &'static str,
+    pub age: &'static str,
+    pub assign: &'static str,
+    pub communities: &'static str,
+    pub villages_list: &'static str,
+    pub agent_points: &'static str,
+    pub routes: &'static str,
+    pub departures: &'static str,
+    pub coordinates: &'static str,
 }
 
 /// 中文.
@@ -165,6 +176,17 @@ pub static ZH: Labels = Labels {
     statements: "日结单",
     payouts: "提现记录",
     service_area: "服务范围",
+    dispatch: "调度",
+    open_jobs: "未完成配送",
+    riders_on_duty: "在岗骑手",
+    age: "等待",
+    assign: "指派",
+    communities: "社区",
+    villages_list: "行政村",
+    agent_points: "村级服务点",
+    routes: "线路",
+    departures: "班次",
+    coordinates: "坐标",
 };
 
 /// English.
@@ -246,6 +268,17 @@ pub static EN: Labels = Labels {
     statements: "Statements",
     payouts: "Payouts",
     service_area: "Service area",
+    dispatch: "Dispatch",
+    open_jobs: "Jobs under way",
+    riders_on_duty: "Riders on duty",
+    age: "Age",
+    assign: "Assign",
+    communities: "Communities",
+    villages_list: "Villages",
+    agent_points: "Agent points",
+    routes: "Routes",
+    departures: "Departures",
+    coordinates: "Coordinates",
 };
 
 /// The caller's language: Chinese unless the browser prefers another

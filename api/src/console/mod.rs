@@ -50,6 +50,8 @@ impl Layout {
             "trips" => t.trips_page,
             "ledger" => t.ledger,
             "batches" => t.batches,
+            "dispatch" => t.dispatch,
+            "area" => t.service_area,
             "account" => t.account,
             "login" => t.login,
             _ => t.error,
@@ -210,6 +212,44 @@ struct LedgerPage {
     to: chrono::NaiveDate,
 }
 
+/// A job on the dispatch monitor.
+struct JobRow {
+    id: i64,
+    order_id: i64,
+    status: String,
+    age: String,
+    alert: bool,
+    rider_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "console/dispatch_board.html")]
+struct DispatchBoard {
+    t: &'static Labels,
+    csrf: String,
+    mode: String,
+    jobs: Vec<JobRow>,
+    /// On duty: id, name, jobs carried, last seen.
+    riders: Vec<(i64, String, i32, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/dispatch.html")]
+struct DispatchPage {
+    layout: Layout,
+    board: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/area.html")]
+struct AreaPage {
+    layout: Layout,
+    communities: Vec<(String, String)>,
+    villages: Vec<(String, String)>,
+    points: Vec<(String, String, String)>,
+    routes: Vec<(String, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "console/kitchen.html")]
 struct KitchenPage {
@@ -310,6 +350,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/kitchen/account", web::get().to(account))
             .route("/kitchen/payouts", web::post().to(withdraw))
+            .route("/dispatch", web::get().to(dispatch))
+            .route("/dispatch/board", web::get().to(dispatch_board))
+            .route("/dispatch/jobs/{id}/assign", web::post().to(assign))
+            .route("/area", web::get().to(area))
             .route("/kitchen", web::get().to(kitchen))
             .route("/kitchen/board", web::get().to(board))
             .route("/kitchen/stream", web::get().to(stream))
@@ -1180,6 +1224,203 @@ async fn withdraw(
         .await;
         crate::routes::finish(txn, res).await?;
         Ok(see_other("/console/kitchen/account"))
+    })
+    .await
+}
+
+async fn dispatch_html(
+    state: &AppState,
+    who: &ConsoleUser,
+    t: &'static Labels,
+) -> Result<String, ApiError> {
+    who.principal.require(Role::Operator)?;
+    let m = crate::routes::admin_dispatch::monitor_of(state, who.principal.platform_id).await?;
+    let age = |secs: i64| format!("{}:{:02}", secs / 60, secs % 60);
+    DispatchBoard {
+        t,
+        csrf: who.csrf.clone(),
+        mode: m.mode,
+        jobs: m
+            .jobs
+            .into_iter()
+            .map(|j| JobRow {
+                id: j.id,
+                order_id: j.order_id,
+                status: j.status,
+                age: age(j.age_secs),
+                alert: j.alert,
+                rider_id: j.rider_id,
+            })
+            .collect(),
+        riders: m
+            .riders
+            .into_iter()
+            .map(|r| {
+                let seen = r
+                    .located_at
+                    .map(|at| at.format("%H:%M:%S").to_string())
+                    .unwrap_or_default();
+                (r.id, r.real_name, r.active_jobs, seen)
+            })
+            .collect(),
+    }
+    .render()
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+async fn dispatch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        let layout = Layout::of(&req, Some(&who), "dispatch");
+        let board = dispatch_html(&state, &who, layout.t).await?;
+        Ok(html(
+            StatusCode::OK,
+            DispatchPage { layout, board }.render(),
+        ))
+    })
+    .await
+}
+
+async fn dispatch_board(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    let Some(who) = who else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    match dispatch_html(&state, &who, i18n::labels(&req)).await {
+        Ok(b) => html(StatusCode::OK, Ok(b)),
+        Err(e) => error_page(&req, Some(&who), e),
+    }
+}
+
+/// The manual-assignment form.
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    rider_id: i64,
+}
+
+async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    id: web::Path<i64>,
+    form: web::Form<AssignForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        crate::routes::admin_dispatch::assign_job(&state, &who.principal, *id, form.rider_id)
+            .await?;
+        Ok(see_other("/console/dispatch"))
+    })
+    .await
+}
+
+async fn area(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        who.principal.require(Role::Operator)?;
+        let pid = who.principal.platform_id;
+        let at = |lat: f64, lng: f64| format!("{lat:.4}, {lng:.4}");
+        let communities = entity::community::Entity::find()
+            .filter(entity::community::Column::PlatformId.eq(pid))
+            .order_by_asc(entity::community::Column::Id)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|c| {
+                (
+                    c.name,
+                    format!("{} · {} m", at(c.center_lat, c.center_lng), c.radius_m),
+                )
+            })
+            .collect();
+        let village_rows = entity::village::Entity::find()
+            .filter(entity::village::Column::PlatformId.eq(pid))
+            .order_by_asc(entity::village::Column::Id)
+            .all(&state.db)
+            .await?;
+        let village_names: BTreeMap<i64, String> = village_rows
+            .iter()
+            .map(|v| (v.id, v.name.clone()))
+            .collect();
+        let villages = village_rows
+            .into_iter()
+            .map(|v| (format!("{} · {}", v.township, v.name), at(v.lat, v.lng)))
+            .collect();
+        let point_rows = entity::agent_point::Entity::find()
+            .filter(entity::agent_point::Column::PlatformId.eq(pid))
+            .order_by_asc(entity::agent_point::Column::Id)
+            .all(&state.db)
+            .await?;
+        let point_names: BTreeMap<i64, String> =
+            point_rows.iter().map(|p| (p.id, p.name.clone())).collect();
+        let points = point_rows
+            .into_iter()
+            .map(|p| {
+                (
+                    p.name,
+                    format!(
+                        "{} · {} {}",
+                        village_names
+                            .get(&p.village_id)
+                            .cloned()
+                            .unwrap_or_default(),
+                        p.keeper_name,
+                        p.opening_hours
+                    ),
+                    at(p.lat, p.lng),
+                )
+            })
+            .collect();
+        let mut routes = Vec::new();
+        for r in entity::route::Entity::find()
+            .filter(entity::route::Column::PlatformId.eq(pid))
+            .order_by_asc(entity::route::Column::Id)
+            .all(&state.db)
+            .await?
+        {
+            let stops = entity::route_stop::Entity::find()
+                .filter(entity::route_stop::Column::RouteId.eq(r.id))
+                .order_by_asc(entity::route_stop::Column::Seq)
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|s| {
+                    point_names
+                        .get(&s.agent_point_id)
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(" → ");
+            let deps = entity::departure::Entity::find()
+                .filter(entity::departure::Column::RouteId.eq(r.id))
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|d| format!("{} (−{} min)", d.depart_at, d.cutoff_minutes))
+                .collect::<Vec<_>>()
+                .join(", ");
+            routes.push((format!("{} · {}", r.name, r.hub_name), stops, deps));
+        }
+        let page = AreaPage {
+            layout: Layout::of(&req, Some(&who), "area"),
+            communities,
+            villages,
+            points,
+            routes,
+        };
+        Ok(html(StatusCode::OK, page.render()))
     })
     .await
 }

@@ -134,10 +134,15 @@ pub struct Monitor {
 #[get("/admin/dispatch")]
 pub async fn monitor(state: web::Data<AppState>, who: Principal) -> ApiResult<web::Json<Monitor>> {
     who.require(Role::Operator)?;
+    Ok(web::Json(monitor_of(&state, who.platform_id).await?))
+}
+
+/// The platform's monitor (the API's and the console's).
+pub(crate) async fn monitor_of(state: &AppState, platform_id: i64) -> ApiResult<Monitor> {
     let now = state.clock.now();
-    let p = delivery::platform_of(&state.db, who.platform_id).await?;
+    let p = delivery::platform_of(&state.db, platform_id).await?;
     let jobs = delivery_job::Entity::find()
-        .filter(delivery_job::Column::PlatformId.eq(who.platform_id))
+        .filter(delivery_job::Column::PlatformId.eq(platform_id))
         .filter(delivery_job::Column::Status.is_in([
             "open",
             "offered",
@@ -162,7 +167,7 @@ pub async fn monitor(state: web::Data<AppState>, who: Principal) -> ApiResult<we
         })
         .collect();
     let riders = rider::Entity::find()
-        .filter(rider::Column::PlatformId.eq(who.platform_id))
+        .filter(rider::Column::PlatformId.eq(platform_id))
         .filter(rider::Column::OnDuty.eq(true))
         .order_by_asc(rider::Column::Id)
         .all(&state.db)
@@ -177,11 +182,11 @@ pub async fn monitor(state: web::Data<AppState>, who: Principal) -> ApiResult<we
             located_at: r.located_at,
         })
         .collect();
-    Ok(web::Json(Monitor {
+    Ok(Monitor {
         mode: p.dispatch_mode,
         jobs,
         riders,
-    }))
+    })
 }
 
 /// Whom to assign.
@@ -205,9 +210,22 @@ pub async fn assign(
     body: ApiJson<AssignTo>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     who.require(Role::Operator)?;
+    Ok(web::Json(
+        assign_job(&state, &who, *id, body.rider_id).await?,
+    ))
+}
+
+/// Assigns a job to a rider by the operator's hand (API and console).
+pub(crate) async fn assign_job(
+    state: &AppState,
+    who: &Principal,
+    job_id: i64,
+    rider_id: i64,
+) -> ApiResult<delivery_job::Model> {
+    who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let res = async {
-        let r = rider::Entity::find_by_id(body.rider_id)
+        let r = rider::Entity::find_by_id(rider_id)
             .one(&txn)
             .await?
             .filter(|r| r.platform_id == who.platform_id)
@@ -218,14 +236,14 @@ pub async fn assign(
         delivery::assign(
             &txn,
             &r,
-            *id,
+            job_id,
             AssignedBy::Operator(who.user_id),
             state.clock.now(),
         )
         .await
     }
     .await;
-    Ok(web::Json(finish(txn, res).await?))
+    finish(txn, res).await
 }
 
 /// The operator's finding on a locked job.

@@ -268,6 +268,24 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
         .unwrap()
         .unwrap();
     assert_eq!(o.status, "ready");
+    // The operator's dispatch monitor shows the new job; assigning it by
+    // hand gives it to the rider on duty.
+    let job = entity::delivery_job::Entity::find()
+        .filter(entity::delivery_job::Column::OrderId.eq(fresh))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    op.goto(&format!("{}/console/dispatch", app.address)).await;
+    let assign = op.wait_for(&format!("#job-{} button", job.id), 10).await;
+    op.click(&assign).await;
+    op.wait_for(&format!("#job-{}[data-status=assigned]", job.id), 10)
+        .await;
+    op.screenshot(&shot("dispatch")).await;
+    op.goto(&format!("{}/console/area", app.address)).await;
+    op.wait_for("#p-title", 10).await;
+    assert!(op.source().await.contains("花桥村便民服务点"));
+
     // Production batches: a new one from the form, with its QR label.
     k.goto(&format!("{}/console/kitchen/batches", app.address))
         .await;
