@@ -95,6 +95,18 @@ pub struct Labels {
     pub routes: &'static str,
     pub departures: &'static str,
     pub coordinates: &'static str,
+    pub menu: &'static str,
+    pub new_product: &'static str,
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub cold_chain: &'static str,
+    pub weight_g: &'static str,
+    pub price: &'static str,
+    pub stock: &'static str,
+    pub save: &'static str,
+    pub add_sku: &'static str,
+    pub submit_review: &'static str,
+    pub status: &'static str,
 }
 
 /// 中文.
@@ -187,6 +199,18 @@ pub static ZH: Labels = Labels {
     routes: "线路",
     departures: "班次",
     coordinates: "坐标",
+    menu: "菜单",
+    new_product: "新商品",
+    name: "名称",
+    unit: "单位",
+    cold_chain: "温层",
+    weight_g: "重量（克）",
+    price: "价格（元）",
+    stock: "库存",
+    save: "保存",
+    add_sku: "加规格",
+    submit_review: "提交审核",
+    status: "状态",
 };
 
 /// English.
@@ -279,6 +303,18 @@ pub static EN: Labels = Labels {
     routes: "Routes",
     departures: "Departures",
     coordinates: "Coordinates",
+    menu: "Menu",
+    new_product: "New product",
+    name: "Name",
+    unit: "Unit",
+    cold_chain: "Temperature class",
+    weight_g: "Weight (g)",
+    price: "Price (yuan)",
+    stock: "Stock",
+    save: "Save",
+    add_sku: "Add a SKU",
+    submit_review: "Submit for review",
+    status: "Status",
 };
 
 /// The caller's language: Chinese unless the browser prefers another

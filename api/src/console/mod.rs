@@ -51,6 +51,7 @@ impl Layout {
             "ledger" => t.ledger,
             "batches" => t.batches,
             "dispatch" => t.dispatch,
+            "menu" => t.menu,
             "area" => t.service_area,
             "account" => t.account,
             "login" => t.login,
@@ -250,6 +251,32 @@ struct AreaPage {
     routes: Vec<(String, String, String)>,
 }
 
+/// A SKU in the menu editor.
+struct SkuRow {
+    id: i64,
+    name: String,
+    price: String,
+    stock: String,
+}
+
+/// A product in the menu editor.
+struct MenuProduct {
+    id: i64,
+    name: String,
+    status: String,
+    reason: String,
+    version: i32,
+    skus: Vec<SkuRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/menu.html")]
+struct MenuPage {
+    layout: Layout,
+    csrf: String,
+    products: Vec<MenuProduct>,
+}
+
 #[derive(Template)]
 #[template(path = "console/kitchen.html")]
 struct KitchenPage {
@@ -354,6 +381,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/dispatch/board", web::get().to(dispatch_board))
             .route("/dispatch/jobs/{id}/assign", web::post().to(assign))
             .route("/area", web::get().to(area))
+            .route("/kitchen/menu", web::get().to(menu))
+            .route("/kitchen/menu/products", web::post().to(create_product))
+            .route("/kitchen/menu/products/{id}/skus", web::post().to(save_sku))
+            .route(
+                "/kitchen/menu/products/{id}/skus/{sku}",
+                web::post().to(save_sku_by_id),
+            )
+            .route(
+                "/kitchen/menu/products/{id}/submit",
+                web::post().to(submit_product),
+            )
             .route("/kitchen", web::get().to(kitchen))
             .route("/kitchen/board", web::get().to(board))
             .route("/kitchen/stream", web::get().to(stream))
@@ -1421,6 +1459,194 @@ async fn area(
             routes,
         };
         Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+async fn menu(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+) -> HttpResponse {
+    page(req, who, |req, who| async move {
+        let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let mut products = Vec::new();
+        for p in product::Entity::find()
+            .filter(product::Column::StoreId.eq(s.id))
+            .order_by_asc(product::Column::Id)
+            .all(&state.db)
+            .await?
+        {
+            let skus = entity::menu::skus(&state.db, p.id)
+                .await?
+                .into_iter()
+                .map(|k| SkuRow {
+                    id: k.id,
+                    name: k.name,
+                    price: crate::csv::yuan(k.price_fen),
+                    stock: k.stock.map(|n| n.to_string()).unwrap_or_default(),
+                })
+                .collect();
+            products.push(MenuProduct {
+                id: p.id,
+                name: p.name,
+                status: p.status,
+                reason: p.reject_reason.unwrap_or_default(),
+                version: p.version,
+                skus,
+            });
+        }
+        let page = MenuPage {
+            layout: Layout::of(&req, Some(&who), "menu"),
+            csrf: who.csrf.clone(),
+            products,
+        };
+        Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+/// The new-product form.
+#[derive(Debug, Deserialize)]
+pub struct ProductForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+    unit: String,
+    cold_chain: String,
+    weight_g: String,
+}
+
+async fn create_product(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    form: web::Form<ProductForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let input = entity::menu::ProductInput {
+            category_id: None,
+            name: form.name.clone(),
+            description: String::new(),
+            images: Vec::new(),
+            unit: form.unit.clone(),
+            cold_chain: form.cold_chain.clone(),
+            weight_g: form
+                .weight_g
+                .trim()
+                .parse()
+                .map_err(|_| ApiError::field("weight_g", "grams, a whole number"))?,
+            origin: String::new(),
+        };
+        let txn = entity::tx::begin_write(&state.db).await?;
+        let res =
+            entity::menu::create_product(&txn, s.id, s.platform_id, &input, state.clock.now())
+                .await;
+        crate::routes::finish(txn, res).await?;
+        Ok(see_other("/console/kitchen/menu"))
+    })
+    .await
+}
+
+/// A SKU form: price in yuan, stock empty for unlimited.
+#[derive(Debug, Deserialize)]
+pub struct SkuForm {
+    #[serde(default)]
+    csrf: String,
+    version: i32,
+    name: String,
+    price: String,
+    #[serde(default)]
+    stock: String,
+}
+
+async fn sku_step(
+    state: &AppState,
+    who: &ConsoleUser,
+    product_id: i64,
+    sku: Option<i64>,
+    form: &SkuForm,
+) -> Result<(), ApiError> {
+    who.check_csrf(&form.csrf)?;
+    let price_fen =
+        parse_yuan(&form.price).ok_or_else(|| ApiError::field("price", "yuan, e.g. 28.00"))?;
+    let stock = match form.stock.trim() {
+        "" => None,
+        n => Some(
+            n.parse()
+                .map_err(|_| ApiError::field("stock", "a whole number, or empty for unlimited"))?,
+        ),
+    };
+    let input = entity::menu::SkuInput {
+        version: form.version,
+        name: form.name.clone(),
+        price_fen,
+        stock,
+        on_shelf: true,
+        position: 0,
+        weight_g: None,
+        volume_ml: None,
+    };
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let s = crate::routes::merchant::my_store(&txn, &who.principal).await?;
+    let res = async {
+        let p = entity::menu::product_of(&txn, s.id, product_id).await?;
+        entity::menu::save_sku(&txn, p, sku, &input, state.clock.now()).await
+    }
+    .await;
+    crate::routes::finish(txn, res).await?;
+    Ok(())
+}
+
+async fn save_sku(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    id: web::Path<i64>,
+    form: web::Form<SkuForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        sku_step(&state, &who, *id, None, &form).await?;
+        Ok(see_other("/console/kitchen/menu"))
+    })
+    .await
+}
+
+async fn save_sku_by_id(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    path: web::Path<(i64, i64)>,
+    form: web::Form<SkuForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        let (id, sku) = path.into_inner();
+        sku_step(&state, &who, id, Some(sku), &form).await?;
+        Ok(see_other("/console/kitchen/menu"))
+    })
+    .await
+}
+
+async fn submit_product(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        crate::routes::merchant::step(
+            &state,
+            &who.principal,
+            *id,
+            entity::listing::ListingEvent::Submit,
+            None,
+        )
+        .await?;
+        Ok(see_other("/console/kitchen/menu"))
     })
     .await
 }

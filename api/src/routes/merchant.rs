@@ -349,7 +349,7 @@ pub struct StepRequest {
     pub reason: Option<String>,
 }
 
-async fn step(
+pub(crate) async fn step(
     state: &AppState,
     who: &Principal,
     id: i64,

@@ -286,6 +286,44 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
     op.wait_for("#p-title", 10).await;
     assert!(op.source().await.contains("花桥村便民服务点"));
 
+    // The menu editor: a new product, a SKU, and off to review.
+    k.goto(&format!("{}/console/kitchen/menu", app.address))
+        .await;
+    let name = k.wait_for("#np-name", 10).await;
+    k.type_into(&name, "韭菜鸡蛋包").await;
+    let create = k.wait_for("#create-product", 5).await;
+    k.click(&create).await;
+    let created = loop {
+        let found = entity::product::Entity::find()
+            .filter(entity::product::Column::Name.eq("韭菜鸡蛋包"))
+            .one(&app.db)
+            .await
+            .unwrap();
+        if let Some(p) = found {
+            break p;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let section = format!("#menu-product-{}", created.id);
+    let sku_name = k.wait_for(&format!("#sku-name-{}", created.id), 10).await;
+    k.type_into(&sku_name, "6个").await;
+    let price = k.wait_for(&format!("#sku-price-{}", created.id), 5).await;
+    k.type_into(&price, "10.50").await;
+    let add = k.wait_for(&format!("{section} button.add-sku"), 5).await;
+    k.click(&add).await;
+    // The SKU's row shows once the page is back.
+    k.wait_for(&format!("{section} input[id^='price-']"), 10)
+        .await;
+    let submit = k
+        .wait_for(&format!("{section} button.submit-review"), 10)
+        .await;
+    k.click(&submit).await;
+    k.wait_for(&format!("{section}[data-status=pending_review]"), 10)
+        .await;
+    let skus = entity::menu::skus(&app.db, created.id).await.unwrap();
+    assert_eq!(skus.len(), 1);
+    assert_eq!(skus[0].price_fen, 1_050);
+
     // Production batches: a new one from the form, with its QR label.
     k.goto(&format!("{}/console/kitchen/batches", app.address))
         .await;
