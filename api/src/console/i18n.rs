@@ -107,6 +107,11 @@ pub struct Labels {
     pub add_sku: &'static str,
     pub submit_review: &'static str,
     pub status: &'static str,
+    pub reconciliation: &'static str,
+    pub category: &'static str,
+    pub new_category: &'static str,
+    pub image: &'static str,
+    pub upload: &'static str,
 }
 
 /// 中文.
@@ -211,6 +216,11 @@ pub static ZH: Labels = Labels {
     add_sku: "加规格",
     submit_review: "提交审核",
     status: "状态",
+    reconciliation: "对账（匹配 / 异常）",
+    category: "分类",
+    new_category: "新分类",
+    image: "图片",
+    upload: "上传",
 };
 
 /// English.
@@ -315,6 +325,11 @@ pub static EN: Labels = Labels {
     add_sku: "Add a SKU",
     submit_review: "Submit for review",
     status: "Status",
+    reconciliation: "Reconciliation (matched / problems)",
+    category: "Category",
+    new_category: "New category",
+    image: "Image",
+    upload: "Upload",
 };
 
 /// The caller's language: Chinese unless the browser prefers another

@@ -204,6 +204,8 @@ struct TripsPage {
 #[template(path = "console/ledger.html")]
 struct LedgerPage {
     layout: Layout,
+    /// Bill date, matched, problems.
+    reconciliations: Vec<(String, String, String)>,
     balanced: bool,
     accounts: Vec<(String, String, String, String, String)>,
     total_debits: String,
@@ -261,6 +263,7 @@ struct SkuRow {
 
 /// A product in the menu editor.
 struct MenuProduct {
+    images: Vec<String>,
     id: i64,
     name: String,
     status: String,
@@ -274,6 +277,8 @@ struct MenuProduct {
 struct MenuPage {
     layout: Layout,
     csrf: String,
+    /// The store's categories: id, name.
+    categories: Vec<(i64, String)>,
     products: Vec<MenuProduct>,
 }
 
@@ -383,6 +388,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/area", web::get().to(area))
             .route("/kitchen/menu", web::get().to(menu))
             .route("/kitchen/menu/products", web::post().to(create_product))
+            .route("/kitchen/menu/categories", web::post().to(create_category))
+            .route(
+                "/kitchen/menu/products/{id}/image",
+                web::post().to(upload_image),
+            )
             .route("/kitchen/menu/products/{id}/skus", web::post().to(save_sku))
             .route(
                 "/kitchen/menu/products/{id}/skus/{sku}",
@@ -945,8 +955,24 @@ async fn ledger(
                 )
             })
             .collect();
+        let reconciliations = entity::reconciliation_report::Entity::find()
+            .filter(entity::reconciliation_report::Column::PlatformId.eq(pid))
+            .order_by_desc(entity::reconciliation_report::Column::BillDate)
+            .limit(14)
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.bill_date.to_string(),
+                    r.matched.to_string(),
+                    r.problems.to_string(),
+                )
+            })
+            .collect();
         let to = crate::routes::local_today(&state, pid).await?;
         let page = LedgerPage {
+            reconciliations,
             layout: Layout::of(&req, Some(&who), "ledger"),
             balanced: d == c,
             accounts: rows,
@@ -1488,6 +1514,7 @@ async fn menu(
                 })
                 .collect();
             products.push(MenuProduct {
+                images: serde_json::from_str(&p.images).unwrap_or_default(),
                 id: p.id,
                 name: p.name,
                 status: p.status,
@@ -1496,7 +1523,13 @@ async fn menu(
                 skus,
             });
         }
+        let categories = entity::menu::categories(&state.db, s.id)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
         let page = MenuPage {
+            categories,
             layout: Layout::of(&req, Some(&who), "menu"),
             csrf: who.csrf.clone(),
             products,
@@ -1515,6 +1548,8 @@ pub struct ProductForm {
     unit: String,
     cold_chain: String,
     weight_g: String,
+    #[serde(default)]
+    category_id: String,
 }
 
 async fn create_product(
@@ -1526,8 +1561,15 @@ async fn create_product(
     page(req, who, |_, who| async move {
         who.check_csrf(&form.csrf)?;
         let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let category_id = match form.category_id.trim() {
+            "" => None,
+            c => Some(
+                c.parse()
+                    .map_err(|_| ApiError::field("category_id", "a category of the store"))?,
+            ),
+        };
         let input = entity::menu::ProductInput {
-            category_id: None,
+            category_id,
             name: form.name.clone(),
             description: String::new(),
             images: Vec::new(),
@@ -1646,6 +1688,116 @@ async fn submit_product(
             None,
         )
         .await?;
+        Ok(see_other("/console/kitchen/menu"))
+    })
+    .await
+}
+
+/// The new-category form.
+#[derive(Debug, Deserialize)]
+pub struct CategoryForm {
+    #[serde(default)]
+    csrf: String,
+    name: String,
+}
+
+async fn create_category(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    form: web::Form<CategoryForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
+        let input = entity::menu::CategoryInput {
+            name: form.name.clone(),
+            position: 0,
+        };
+        let txn = entity::tx::begin_write(&state.db).await?;
+        let res =
+            entity::menu::save_category(&txn, s.id, s.platform_id, None, &input, state.clock.now())
+                .await;
+        crate::routes::finish(txn, res).await?;
+        Ok(see_other("/console/kitchen/menu"))
+    })
+    .await
+}
+
+/// Reads a multipart form's text field or file (at most `max` bytes).
+async fn field_bytes(field: &mut actix_multipart::Field, max: usize) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(ErrorCode::BAD_REQUEST, format!("bad multipart body: {e}"))
+        })?;
+        if buf.len() + chunk.len() > max {
+            return Err(ApiError::new(
+                ErrorCode::PAYLOAD_TOO_LARGE,
+                format!("at most {max} bytes"),
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// Uploads a product image (CSRF token first in the form, then the file)
+/// and adds it to the product.
+async fn upload_image(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    id: web::Path<i64>,
+    mut form: actix_multipart::Multipart,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        use futures_util::StreamExt;
+        let max = state.settings.media.max_bytes;
+        let (mut csrf, mut version, mut file) = (String::new(), None, None);
+        while let Some(field) = form.next().await {
+            let mut field = field.map_err(|e| {
+                ApiError::new(ErrorCode::BAD_REQUEST, format!("bad multipart body: {e}"))
+            })?;
+            match field.name() {
+                Some("csrf") => {
+                    csrf =
+                        String::from_utf8_lossy(&field_bytes(&mut field, 256).await?).into_owned()
+                }
+                Some("version") => {
+                    version = String::from_utf8_lossy(&field_bytes(&mut field, 32).await?)
+                        .trim()
+                        .parse::<i32>()
+                        .ok();
+                }
+                Some("file") => {
+                    // Nothing is stored before the form's token is checked.
+                    who.check_csrf(&csrf)?;
+                    file = Some(field_bytes(&mut field, max).await?);
+                }
+                _ => {}
+            }
+        }
+        who.check_csrf(&csrf)?;
+        let bytes = file.ok_or_else(|| ApiError::field("file", "choose an image"))?;
+        let version = version.ok_or_else(|| ApiError::field("version", "reload the page"))?;
+        let (name, _, _) = crate::routes::images::save_image(&state, &who.principal, bytes).await?;
+        let txn = entity::tx::begin_write(&state.db).await?;
+        let s = crate::routes::merchant::my_store(&txn, &who.principal).await?;
+        let res = async {
+            let p = entity::menu::product_of(&txn, s.id, *id).await?;
+            let mut images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
+            images.push(format!("/media/{name}"));
+            let patch = entity::menu::ProductPatch {
+                version,
+                images: Some(images),
+                ..Default::default()
+            };
+            entity::menu::update_product(&txn, p, &patch, state.clock.now()).await
+        }
+        .await;
+        crate::routes::finish(txn, res).await?;
         Ok(see_other("/console/kitchen/menu"))
     })
     .await

@@ -83,6 +83,21 @@ pub async fn upload(
             "send the image in a field named `file`",
         )
     })?;
+    let (name, kind, size) = save_image(&state, &who, bytes).await?;
+    Ok(HttpResponse::Created().json(Uploaded {
+        url: format!("/media/{name}"),
+        content_type: kind.mime(),
+        size_bytes: size,
+    }))
+}
+
+/// Checks an uploaded image by its content, stores it under its SHA-256
+/// and records it; returns its file name, kind and size.
+pub(crate) async fn save_image(
+    state: &AppState,
+    who: &Principal,
+    bytes: Vec<u8>,
+) -> ApiResult<(String, ImageKind, usize)> {
     let kind = ImageKind::sniff(&bytes).ok_or_else(|| {
         ApiError::new(
             ErrorCode::UNSUPPORTED_IMAGE,
@@ -124,11 +139,7 @@ pub async fn upload(
             return Err(e.into());
         }
     }
-    Ok(HttpResponse::Created().json(Uploaded {
-        url: format!("/media/{name}"),
-        content_type: kind.mime(),
-        size_bytes: size,
-    }))
+    Ok((name, kind, size))
 }
 
 /// Serves an uploaded image (public: menus show them to anyone).

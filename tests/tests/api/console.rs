@@ -311,6 +311,25 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
     k.type_into(&price, "10.50").await;
     let add = k.wait_for(&format!("{section} button.add-sku"), 5).await;
     k.click(&add).await;
+    // A photo, uploaded through the form (the token travels first).
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("bun.png");
+    {
+        let file = std::fs::File::create(&photo).unwrap();
+        let mut enc = png::Encoder::new(file, 4, 4);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[200u8; 16]).unwrap();
+    }
+    k.wait_for(&format!("{section} input[id^='price-']"), 10)
+        .await;
+    let file = k.wait_for(&format!("#img-{}", created.id), 5).await;
+    k.type_into(&file, photo.to_str().unwrap()).await;
+    let upload = k.wait_for(&format!("{section} button.upload"), 5).await;
+    k.click(&upload).await;
+    k.wait_for(&format!("{section} img[src^='/media/']"), 10)
+        .await;
     // The SKU's row shows once the page is back.
     k.wait_for(&format!("{section} input[id^='price-']"), 10)
         .await;
