@@ -81,6 +81,52 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A line of GMV per day (yuan), with a point a day.
+pub fn gmv_per_day(title: &str, days: &[DayFigures]) -> String {
+    const W: f64 = 720.0;
+    const H: f64 = 160.0;
+    const PAD: f64 = 28.0;
+    let max = days.iter().map(|d| d.gmv_fen).max().unwrap_or(0).max(100) as f64;
+    let n = days.len().max(2) as f64 - 1.0;
+    let x = |i: usize| PAD + i as f64 / n * (W - 2.0 * PAD);
+    let y = |fen: i64| H - PAD - fen as f64 / max * (H - 2.0 * PAD);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg id="gmv-chart" class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="gmv-chart-title" xmlns="http://www.w3.org/2000/svg"><title id="gmv-chart-title">{}</title>"#,
+        escape(title)
+    );
+    let points: Vec<String> = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("{:.1},{:.1}", x(i), y(d.gmv_fen)))
+        .collect();
+    let _ = write!(
+        svg,
+        r##"<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><polyline fill="none" stroke="#6ab04c" stroke-width="2" points="{}"/>"##,
+        points.join(" "),
+        b = H - PAD,
+        r = W - PAD
+    );
+    for (i, d) in days.iter().enumerate() {
+        let day = d.day.map(|d| d.to_string()).unwrap_or_default();
+        let _ = write!(
+            svg,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="#6ab04c"><title>{day}: ¥{}</title></circle>"##,
+            x(i),
+            y(d.gmv_fen),
+            crate::csv::yuan(d.gmv_fen)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="{PAD}" y="{t}" font-size="11" fill="#555">¥{}</text></svg>"##,
+        crate::csv::yuan(max as i64),
+        t = PAD - 8.0
+    );
+    svg
+}
+
 /// A batch's temperatures against its band: the band shaded, the
 /// tolerated range dashed, excursions marked in red, one point a reading.
 pub fn temperatures(

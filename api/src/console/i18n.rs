@@ -112,6 +112,7 @@ pub struct Labels {
     pub new_category: &'static str,
     pub image: &'static str,
     pub upload: &'static str,
+    pub gmv_per_day: &'static str,
 }
 
 /// 中文.
@@ -221,6 +222,7 @@ pub static ZH: Labels = Labels {
     new_category: "新分类",
     image: "图片",
     upload: "上传",
+    gmv_per_day: "每日交易额（元）",
 };
 
 /// English.
@@ -330,6 +332,7 @@ pub static EN: Labels = Labels {
     new_category: "New category",
     image: "Image",
     upload: "Upload",
+    gmv_per_day: "GMV per day (yuan)",
 };
 
 /// The caller's language: Chinese unless the browser prefers another

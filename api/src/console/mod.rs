@@ -99,6 +99,7 @@ struct DashboardPage {
     compliance: String,
     household: String,
     chart: String,
+    gmv_chart: String,
 }
 
 /// An application in the review queue.
@@ -529,6 +530,7 @@ async fn dashboard(
         let s = entity::stats::stats(&state.db, std::slice::from_ref(&p), from, to).await?;
         let layout = Layout::of(&req, Some(&who), "dashboard");
         let chart = chart::orders_per_day(layout.t.orders_per_day, &s.daily);
+        let gmv_chart = chart::gmv_per_day(layout.t.gmv_per_day, &s.daily);
         let page = DashboardPage {
             platform: p.name,
             from,
@@ -537,6 +539,7 @@ async fn dashboard(
             compliance: format!("{}%", crate::csv::yuan(s.cold_compliance_bp)),
             household: crate::csv::yuan(s.household_income_fen),
             chart,
+            gmv_chart,
             s,
             layout,
         };
