@@ -248,6 +248,9 @@ struct DispatchPage {
 #[template(path = "console/area.html")]
 struct AreaPage {
     layout: Layout,
+    csrf: String,
+    /// Villages for the agent-point form: id, name.
+    village_ids: Vec<(i64, String)>,
     communities: Vec<(String, String)>,
     villages: Vec<(String, String)>,
     points: Vec<(String, String, String)>,
@@ -387,6 +390,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/dispatch/board", web::get().to(dispatch_board))
             .route("/dispatch/jobs/{id}/assign", web::post().to(assign))
             .route("/area", web::get().to(area))
+            .route("/area/{what}", web::post().to(add_area))
             .route("/kitchen/menu", web::get().to(menu))
             .route("/kitchen/menu/products", web::post().to(create_product))
             .route("/kitchen/menu/categories", web::post().to(create_category))
@@ -1481,6 +1485,8 @@ async fn area(
             routes.push((format!("{} · {}", r.name, r.hub_name), stops, deps));
         }
         let page = AreaPage {
+            csrf: who.csrf.clone(),
+            village_ids: village_names.into_iter().collect(),
             layout: Layout::of(&req, Some(&who), "area"),
             communities,
             villages,
@@ -1802,6 +1808,89 @@ async fn upload_image(
         .await;
         crate::routes::finish(txn, res).await?;
         Ok(see_other("/console/kitchen/menu"))
+    })
+    .await
+}
+
+/// A new community, village or agent point (the fields each needs).
+#[derive(Debug, Deserialize)]
+pub struct AreaForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lng: String,
+    #[serde(default)]
+    radius_m: String,
+    #[serde(default)]
+    township: String,
+    #[serde(default)]
+    village_id: String,
+    #[serde(default)]
+    keeper_name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    opening_hours: String,
+}
+
+fn number<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, ApiError> {
+    v.trim()
+        .parse()
+        .map_err(|_| ApiError::field(field.to_owned(), "a number"))
+}
+
+async fn add_area(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    what: web::Path<String>,
+    form: web::Form<AreaForm>,
+) -> HttpResponse {
+    use entity::service_area as sa;
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        who.principal.require(Role::Operator)?;
+        let pid = who.principal.platform_id;
+        let now = state.clock.now();
+        let at = entity::geo::Coordinates {
+            lat: number("lat", &form.lat)?,
+            lng: number("lng", &form.lng)?,
+        };
+        match what.as_str() {
+            "communities" => {
+                let input = sa::CommunityInput {
+                    name: form.name.clone(),
+                    center: at,
+                    radius_m: number("radius_m", &form.radius_m)?,
+                };
+                sa::save_community(&state.db, pid, None, &input, now).await?;
+            }
+            "villages" => {
+                let input = sa::VillageInput {
+                    name: form.name.clone(),
+                    township: form.township.clone(),
+                    location: at,
+                };
+                sa::save_village(&state.db, pid, None, &input, now).await?;
+            }
+            "agent-points" => {
+                let input = sa::AgentPointInput {
+                    village_id: number("village_id", &form.village_id)?,
+                    name: form.name.clone(),
+                    keeper_name: form.keeper_name.clone(),
+                    phone: form.phone.clone(),
+                    location: at,
+                    opening_hours: form.opening_hours.clone(),
+                };
+                sa::save_agent_point(&state.db, pid, None, &input, now).await?;
+            }
+            _ => return Err(ApiError::not_found("page")),
+        }
+        Ok(see_other("/console/area"))
     })
     .await
 }

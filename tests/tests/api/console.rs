@@ -285,6 +285,31 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
     op.goto(&format!("{}/console/area", app.address)).await;
     op.wait_for("#p-title", 10).await;
     assert!(op.source().await.contains("花桥村便民服务点"));
+    // A new community from the form.
+    let communities = op
+        .run("return document.querySelectorAll('tr.community').length")
+        .await;
+    for (field, value) in [
+        ("#c-name", "北关社区"),
+        ("#c-lat", "33.3380"),
+        ("#c-lng", "105.6100"),
+    ] {
+        let e = op.wait_for(field, 5).await;
+        op.type_into(&e, value).await;
+    }
+    let add = op.wait_for("#add-community", 5).await;
+    op.click(&add).await;
+    for _ in 0..50 {
+        if op
+            .run("return document.querySelectorAll('tr.community').length")
+            .await
+            != communities
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(op.source().await.contains("北关社区"));
 
     // The menu editor: a new product, a SKU, and off to review.
     k.goto(&format!("{}/console/kitchen/menu", app.address))
