@@ -61,19 +61,16 @@ pub async fn upload(
         if field.name() != Some("file") {
             continue;
         }
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::new(ErrorCode::BAD_REQUEST, format!("bad multipart body: {e}"))
-            })?;
-            if buf.len() + chunk.len() > max {
-                return Err(ApiError::new(
+        let buf = field_bytes(&mut field, max).await.map_err(|e| {
+            if e.code() == ErrorCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
                     ErrorCode::PAYLOAD_TOO_LARGE,
                     format!("images are at most {max} bytes"),
-                ));
+                )
+            } else {
+                e
             }
-            buf.extend_from_slice(&chunk);
-        }
+        })?;
         data = Some(buf);
         break;
     }
@@ -89,6 +86,28 @@ pub async fn upload(
         content_type: kind.mime(),
         size_bytes: size,
     }))
+}
+
+/// Reads a multipart form's text field or file (at most `max` bytes).
+pub(crate) async fn field_bytes(
+    field: &mut actix_multipart::Field,
+    max: usize,
+) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(ErrorCode::BAD_REQUEST, format!("bad multipart body: {e}"))
+        })?;
+        if buf.len() + chunk.len() > max {
+            return Err(ApiError::new(
+                ErrorCode::PAYLOAD_TOO_LARGE,
+                format!("at most {max} bytes"),
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
 }
 
 /// Checks an uploaded image by its content, stores it under its SHA-256

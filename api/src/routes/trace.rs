@@ -78,6 +78,12 @@ pub fn qr_png(data: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The public trace URL of a code, on the host the caller used.
+pub(crate) fn trace_url(req: &HttpRequest, code: &str) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/api/v1/trace/{code}", info.scheme(), info.host())
+}
+
 /// The batch's printable label: a QR code of its public trace URL (on the
 /// host the kitchen reached the platform by).
 #[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
@@ -97,14 +103,7 @@ pub async fn label(
         .await?
         .filter(|b| b.store_id == s.id)
         .ok_or_else(|| ApiError::not_found("batch"))?;
-    let info = req.connection_info();
-    let url = format!(
-        "{}://{}/api/v1/trace/{}",
-        info.scheme(),
-        info.host(),
-        b.trace_code
-    );
-    let png = qr_png(&url).map_err(ApiError::internal)?;
+    let png = qr_png(&trace_url(&req, &b.trace_code)).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "image/png"))
         .insert_header((header::CACHE_CONTROL, "private, max-age=86400"))
