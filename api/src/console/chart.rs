@@ -81,6 +81,57 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Cold-chain batches settled per day: compliant below, breached above.
+pub fn cold_chain_per_day(title: &str, days: &[DayFigures]) -> String {
+    const W: f64 = 720.0;
+    const H: f64 = 140.0;
+    const PAD: f64 = 24.0;
+    let max = days
+        .iter()
+        .map(|d| d.cold_batches)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let n = days.len().max(1) as f64;
+    let step = (W - 2.0 * PAD) / n;
+    let bar = (step * 0.7).max(1.0);
+    let scale = (H - 2.0 * PAD) / max;
+    let batches: i64 = days.iter().map(|d| d.cold_batches).sum();
+    let compliant: i64 = days.iter().map(|d| d.cold_compliant).sum();
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg id="cold-chart" class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="cold-chart-title" data-batches="{batches}" data-compliant="{compliant}" xmlns="http://www.w3.org/2000/svg"><title id="cold-chart-title">{}</title>"#,
+        escape(title)
+    );
+    let _ = write!(
+        svg,
+        r##"<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##,
+        b = H - PAD,
+        r = W - PAD
+    );
+    for (i, d) in days.iter().enumerate() {
+        if d.cold_batches == 0 {
+            continue;
+        }
+        let x = PAD + step * i as f64 + (step - bar) / 2.0;
+        let ok_h = d.cold_compliant as f64 * scale;
+        let bad_h = (d.cold_batches - d.cold_compliant) as f64 * scale;
+        let base = H - PAD;
+        let day = d.day.map(|d| d.to_string()).unwrap_or_default();
+        let _ = write!(
+            svg,
+            r##"<g><title>{day}: {} / {}</title><rect x="{x:.1}" y="{:.1}" width="{bar:.1}" height="{ok_h:.1}" fill="#2f855a"/><rect x="{x:.1}" y="{:.1}" width="{bar:.1}" height="{bad_h:.1}" fill="#dc2626"/></g>"##,
+            d.cold_compliant,
+            d.cold_batches,
+            base - ok_h,
+            base - ok_h - bad_h,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// A line of GMV per day (yuan), with a point a day.
 pub fn gmv_per_day(title: &str, days: &[DayFigures]) -> String {
     const W: f64 = 720.0;

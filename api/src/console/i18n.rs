@@ -113,6 +113,7 @@ pub struct Labels {
     pub image: &'static str,
     pub upload: &'static str,
     pub gmv_per_day: &'static str,
+    pub cold_per_day: &'static str,
 }
 
 /// 中文.
@@ -223,6 +224,7 @@ pub static ZH: Labels = Labels {
     image: "图片",
     upload: "上传",
     gmv_per_day: "每日交易额（元）",
+    cold_per_day: "每日冷链批次（达标 / 超标）",
 };
 
 /// English.
@@ -333,6 +335,7 @@ pub static EN: Labels = Labels {
     image: "Image",
     upload: "Upload",
     gmv_per_day: "GMV per day (yuan)",
+    cold_per_day: "Cold-chain batches per day (compliant / breached)",
 };
 
 /// The caller's language: Chinese unless the browser prefers another

@@ -20,6 +20,8 @@ struct BatchesPage {
 struct AccountPage {
     layout: Layout,
     csrf: String,
+    /// The withdrawal form's idempotency key: a resubmitted form asks once.
+    key: String,
     owner: bool,
     balance: String,
     available: String,
@@ -378,6 +380,7 @@ pub(super) async fn account(
             .await
             .is_ok();
         let page = AccountPage {
+            key: hex::encode(worker::random_bytes::<16>()),
             layout: Layout::of(&req, Some(&who), "account"),
             csrf: who.csrf.clone(),
             owner,
@@ -396,6 +399,8 @@ pub(super) async fn account(
 pub struct WithdrawForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    key: String,
     amount: String,
 }
 
@@ -442,7 +447,7 @@ pub(super) async fn withdraw(
             who.principal.user_id,
             amount,
             provider,
-            None,
+            (!form.key.is_empty()).then_some(form.key.as_str()),
             &crate::routes::orders::public_no(&state, "PO"),
             state.clock.now(),
         )

@@ -16,6 +16,7 @@ struct DashboardPage {
     household: String,
     chart: String,
     gmv_chart: String,
+    cold_chart: String,
 }
 
 /// An application in the review queue.
@@ -142,6 +143,7 @@ pub(super) async fn dashboard(
         let layout = Layout::of(&req, Some(&who), "dashboard");
         let chart = chart::orders_per_day(layout.t.orders_per_day, &s.daily);
         let gmv_chart = chart::gmv_per_day(layout.t.gmv_per_day, &s.daily);
+        let cold_chart = chart::cold_chain_per_day(layout.t.cold_per_day, &s.daily);
         let page = DashboardPage {
             platform: p.name,
             from,
@@ -151,6 +153,7 @@ pub(super) async fn dashboard(
             household: crate::csv::yuan(s.household_income_fen),
             chart,
             gmv_chart,
+            cold_chart,
             s,
             layout,
         };

@@ -154,6 +154,9 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
         .run("return document.querySelectorAll('#orders-chart rect.bar.city').length")
         .await;
     assert_eq!(bars, 30, "one bar a day");
+    let cold = op.wait_for("svg#cold-chart", 5).await;
+    assert_eq!(op.attr(&cold, "data-batches").await.as_deref(), Some("0"));
+    op.wait_for("svg#gmv-chart", 5).await;
     op.screenshot(&shot("dashboard")).await;
 
     // Reviews: a form without its CSRF token is refused…
