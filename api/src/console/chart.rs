@@ -5,60 +5,80 @@ use std::fmt::Write;
 
 use entity::stats::DayFigures;
 
-/// A stacked bar chart of orders per day (city below, village above), with
-/// the day's GMV in each bar's tooltip.
-pub fn orders_per_day(title: &str, days: &[DayFigures]) -> String {
+/// How a stacked bar chart looks.
+struct Stack<'a> {
+    id: &'a str,
+    title: &'a str,
+    height: f64,
+    /// Extra attributes of the `<svg>` (totals for tests and scripts).
+    attrs: String,
+    /// Class and colour of the lower and the upper part.
+    lower: (&'a str, &'a str),
+    upper: (&'a str, &'a str),
+    /// Date labels under the bars (every seventh day).
+    labels: bool,
+}
+
+/// Stacked bars, one a day: `parts` gives the lower and upper value,
+/// `tip` each bar's tooltip.
+fn stacked(
+    st: &Stack,
+    days: &[DayFigures],
+    parts: impl Fn(&DayFigures) -> (i64, i64),
+    tip: impl Fn(&DayFigures) -> String,
+) -> String {
     const W: f64 = 720.0;
-    const H: f64 = 220.0;
     const PAD: f64 = 28.0;
+    let h = st.height;
     let max = days
         .iter()
-        .map(|d| d.orders_delivered)
+        .map(|d| {
+            let (a, b) = parts(d);
+            a + b
+        })
         .max()
         .unwrap_or(0)
         .max(1) as f64;
     let n = days.len().max(1) as f64;
     let step = (W - 2.0 * PAD) / n;
     let bar = (step * 0.7).max(1.0);
-    let scale = (H - 2.0 * PAD) / max;
-    let total: i64 = days.iter().map(|d| d.orders_delivered).sum();
-    let gmv: i64 = days.iter().map(|d| d.gmv_fen).sum();
+    let scale = (h - 2.0 * PAD) / max;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg id="orders-chart" class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="orders-chart-title" data-total-orders="{total}" data-total-gmv-fen="{gmv}" xmlns="http://www.w3.org/2000/svg"><title id="orders-chart-title">{}</title>"#,
-        escape(title)
+        r#"<svg id="{id}" class="chart" viewBox="0 0 {W} {h}" role="img" aria-labelledby="{id}-title" {attrs} xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title>"#,
+        escape(st.title),
+        id = st.id,
+        attrs = st.attrs,
     );
     let _ = write!(
         svg,
-        r##"<line x1="{PAD}" y1="{y}" x2="{x2}" y2="{y}" stroke="#999"/>"##,
-        y = H - PAD,
-        x2 = W - PAD
-    );
-    let _ = write!(
-        svg,
-        r##"<text x="{PAD}" y="{y}" font-size="11" fill="#555">{}</text>"##,
+        r##"<line x1="{PAD}" y1="{y}" x2="{x2}" y2="{y}" stroke="#999"/><text x="{PAD}" y="{t}" font-size="11" fill="#555">{}</text>"##,
         max as i64,
-        y = PAD - 8.0
+        y = h - PAD,
+        x2 = W - PAD,
+        t = PAD - 8.0
     );
     for (i, d) in days.iter().enumerate() {
+        let (a, b) = parts(d);
         let x = PAD + step * i as f64 + (step - bar) / 2.0;
-        let city_h = d.city_orders as f64 * scale;
-        let village_h = d.village_orders as f64 * scale;
-        let base = H - PAD;
+        let (ah, bh) = (a as f64 * scale, b as f64 * scale);
+        let base = h - PAD;
         let day = d.day.map(|d| d.to_string()).unwrap_or_default();
         let _ = write!(
             svg,
-            r##"<g class="day" data-day="{day}" data-orders="{o}"><title>{day}: {o} ({c} / {v}), ¥{g}</title><rect class="bar city" x="{x:.1}" y="{cy:.1}" width="{bar:.1}" height="{city_h:.1}" fill="#2b7bb9"/><rect class="bar village" x="{x:.1}" y="{vy:.1}" width="{bar:.1}" height="{village_h:.1}" fill="#6ab04c"/></g>"##,
+            r##"<g class="day" data-day="{day}" data-orders="{o}"><title>{}</title><rect class="bar {lc}" x="{x:.1}" y="{ay:.1}" width="{bar:.1}" height="{ah:.1}" fill="{lf}"/><rect class="bar {uc}" x="{x:.1}" y="{by:.1}" width="{bar:.1}" height="{bh:.1}" fill="{uf}"/></g>"##,
+            escape(&tip(d)),
             o = d.orders_delivered,
-            c = d.city_orders,
-            v = d.village_orders,
-            g = crate::csv::yuan(d.gmv_fen),
-            cy = base - city_h,
-            vy = base - city_h - village_h,
+            lc = st.lower.0,
+            lf = st.lower.1,
+            uc = st.upper.0,
+            uf = st.upper.1,
+            ay = base - ah,
+            by = base - ah - bh,
         );
         let last = i + 1 == days.len();
-        if days.len() <= 31 && (i % 7 == 0 || (last && i % 7 >= 3)) {
+        if st.labels && days.len() <= 31 && (i % 7 == 0 || (last && i % 7 >= 3)) {
             let label = d
                 .day
                 .map(|d| d.format("%m-%d").to_string())
@@ -66,12 +86,43 @@ pub fn orders_per_day(title: &str, days: &[DayFigures]) -> String {
             let _ = write!(
                 svg,
                 r##"<text x="{x:.1}" y="{y}" font-size="10" fill="#555">{label}</text>"##,
-                y = H - 8.0
+                y = h - 8.0
             );
         }
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// A stacked bar chart of orders per day (city below, village above), with
+/// the day's GMV in each bar's tooltip.
+pub fn orders_per_day(title: &str, days: &[DayFigures]) -> String {
+    let total: i64 = days.iter().map(|d| d.orders_delivered).sum();
+    let gmv: i64 = days.iter().map(|d| d.gmv_fen).sum();
+    let st = Stack {
+        id: "orders-chart",
+        title,
+        height: 220.0,
+        attrs: format!(r#"data-total-orders="{total}" data-total-gmv-fen="{gmv}""#),
+        lower: ("city", "#2b7bb9"),
+        upper: ("village", "#6ab04c"),
+        labels: true,
+    };
+    stacked(
+        &st,
+        days,
+        |d| (d.city_orders, d.village_orders),
+        |d| {
+            format!(
+                "{}: {} ({} / {}), ¥{}",
+                d.day.map(|d| d.to_string()).unwrap_or_default(),
+                d.orders_delivered,
+                d.city_orders,
+                d.village_orders,
+                crate::csv::yuan(d.gmv_fen)
+            )
+        },
+    )
 }
 
 fn escape(s: &str) -> String {
@@ -83,53 +134,30 @@ fn escape(s: &str) -> String {
 
 /// Cold-chain batches settled per day: compliant below, breached above.
 pub fn cold_chain_per_day(title: &str, days: &[DayFigures]) -> String {
-    const W: f64 = 720.0;
-    const H: f64 = 140.0;
-    const PAD: f64 = 24.0;
-    let max = days
-        .iter()
-        .map(|d| d.cold_batches)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let n = days.len().max(1) as f64;
-    let step = (W - 2.0 * PAD) / n;
-    let bar = (step * 0.7).max(1.0);
-    let scale = (H - 2.0 * PAD) / max;
     let batches: i64 = days.iter().map(|d| d.cold_batches).sum();
     let compliant: i64 = days.iter().map(|d| d.cold_compliant).sum();
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r#"<svg id="cold-chart" class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="cold-chart-title" data-batches="{batches}" data-compliant="{compliant}" xmlns="http://www.w3.org/2000/svg"><title id="cold-chart-title">{}</title>"#,
-        escape(title)
-    );
-    let _ = write!(
-        svg,
-        r##"<line x1="{PAD}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##,
-        b = H - PAD,
-        r = W - PAD
-    );
-    for (i, d) in days.iter().enumerate() {
-        if d.cold_batches == 0 {
-            continue;
-        }
-        let x = PAD + step * i as f64 + (step - bar) / 2.0;
-        let ok_h = d.cold_compliant as f64 * scale;
-        let bad_h = (d.cold_batches - d.cold_compliant) as f64 * scale;
-        let base = H - PAD;
-        let day = d.day.map(|d| d.to_string()).unwrap_or_default();
-        let _ = write!(
-            svg,
-            r##"<g><title>{day}: {} / {}</title><rect x="{x:.1}" y="{:.1}" width="{bar:.1}" height="{ok_h:.1}" fill="#2f855a"/><rect x="{x:.1}" y="{:.1}" width="{bar:.1}" height="{bad_h:.1}" fill="#dc2626"/></g>"##,
-            d.cold_compliant,
-            d.cold_batches,
-            base - ok_h,
-            base - ok_h - bad_h,
-        );
-    }
-    svg.push_str("</svg>");
-    svg
+    let st = Stack {
+        id: "cold-chart",
+        title,
+        height: 140.0,
+        attrs: format!(r#"data-batches="{batches}" data-compliant="{compliant}""#),
+        lower: ("compliant", "#2f855a"),
+        upper: ("breached", "#dc2626"),
+        labels: false,
+    };
+    stacked(
+        &st,
+        days,
+        |d| (d.cold_compliant, d.cold_batches - d.cold_compliant),
+        |d| {
+            format!(
+                "{}: {} / {}",
+                d.day.map(|d| d.to_string()).unwrap_or_default(),
+                d.cold_compliant,
+                d.cold_batches
+            )
+        },
+    )
 }
 
 /// A line of GMV per day (yuan), with a point a day.
