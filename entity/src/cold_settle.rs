@@ -315,6 +315,8 @@ pub async fn settle_trip(
         let p = policy(db, t.platform_id, &b.class, departed).await?;
         let verdict = judge(&p.rule, departed, to, &readings);
         let mut carried = Vec::new();
+        // Each travelling order's paid payment number, read once.
+        let mut trade_nos = std::collections::BTreeMap::new();
         for (order_id, at) in &travelled {
             let own: Verdict = judge(&p.rule, departed, *at, &readings);
             let goods: i64 = order_item::Entity::find()
@@ -325,7 +327,11 @@ pub async fn settle_trip(
                 .iter()
                 .map(|i| i.line_total_fen)
                 .sum();
-            let left = refundable(db, *order_id).await?.map_or(0, |(_, left)| left);
+            let paid = refundable(db, *order_id).await?;
+            let left = paid.as_ref().map_or(0, |(_, left)| *left);
+            if let Some((pay, _)) = paid {
+                trade_nos.insert(*order_id, pay.out_trade_no);
+            }
             carried.push(Carried {
                 order_id: *order_id,
                 class_goods_fen: goods,
@@ -336,12 +342,12 @@ pub async fn settle_trip(
         let money = outcome(&p, verdict.compliant, &carried);
         let mut compensations = Vec::new();
         for (order_id, amount) in &money.compensations {
-            let Some((pay, _)) = refundable(db, *order_id).await? else {
+            let Some(trade_no) = trade_nos.get(order_id) else {
                 continue;
             };
             compensations.push(Compensation {
                 order_id: *order_id,
-                out_refund_no: format!("{}C{}", pay.out_trade_no, b.id),
+                out_refund_no: format!("{trade_no}C{}", b.id),
                 amount_fen: *amount,
             });
         }

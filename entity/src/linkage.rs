@@ -854,9 +854,9 @@ pub fn utc_bounds(
     to: NaiveDate,
     offset_minutes: i32,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
-    let off = chrono::Duration::minutes(i64::from(offset_minutes));
-    let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc() - off;
-    (at(from), at(to + chrono::Duration::days(1)))
+    let (start, _) = crate::settlement::day_bounds(from, offset_minutes);
+    let (_, end) = crate::settlement::day_bounds(to, offset_minutes);
+    (start, end)
 }
 
 /// Checks a report period: `from ≤ to`, at most about 3 years.

@@ -752,23 +752,9 @@ pub async fn roll_over(
         now,
     )
     .await?;
-    let mut job = crate::outbox::NewJob::new(
-        NOTIFY_JOB,
-        serde_json::json!({
-            "user_id": o.user_id,
-            "order_id": o.id,
-            "order_no": o.order_no,
-            "template": "order_delayed",
-            "status": to.as_str(),
-            "payable_fen": o.payable_fen,
-        }),
-        now,
-    );
-    job.platform_id = Some(o.platform_id);
-    job.dedupe_key = Some(format!("notify:{}:order_delayed:{}", o.id, now.timestamp()));
-    job.max_attempts = 8;
-    crate::outbox::enqueue(db, job, now).await?;
-    Ok(())
+    // A second roll-over is news too: one message per roll-over instant.
+    let dedupe = format!("notify:{}:order_delayed:{}", o.id, now.timestamp());
+    queue_notice(db, o, "order_delayed", to.as_str(), dedupe, now).await
 }
 
 /// The job kind that sends a WeChat subscription message.
@@ -798,6 +784,21 @@ async fn notify_resident(
     let Some(template) = template_for(to) else {
         return Ok(());
     };
+    let dedupe = format!("notify:{}:{template}", o.id);
+    queue_notice(db, o, template, to.as_str(), dedupe, now).await
+}
+
+/// Queues a subscription message about an order to its resident, in the
+/// caller's transaction; a second enqueue with the same `dedupe` key is a
+/// no-op.
+pub(crate) async fn queue_notice(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    template: &str,
+    status: &str,
+    dedupe: String,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     let mut job = crate::outbox::NewJob::new(
         NOTIFY_JOB,
         serde_json::json!({
@@ -805,13 +806,13 @@ async fn notify_resident(
             "order_id": o.id,
             "order_no": o.order_no,
             "template": template,
-            "status": to.as_str(),
+            "status": status,
             "payable_fen": o.payable_fen,
         }),
         now,
     );
     job.platform_id = Some(o.platform_id);
-    job.dedupe_key = Some(format!("notify:{}:{template}", o.id));
+    job.dedupe_key = Some(dedupe);
     job.max_attempts = 8;
     crate::outbox::enqueue(db, job, now).await?;
     Ok(())

@@ -558,22 +558,8 @@ pub async fn flag_uncollected(
                 now,
             )
             .await?;
-            let mut job = crate::outbox::NewJob::new(
-                ordering::NOTIFY_JOB,
-                serde_json::json!({
-                    "user_id": o.user_id,
-                    "order_id": o.id,
-                    "order_no": o.order_no,
-                    "template": "collect_reminder",
-                    "status": o.status,
-                    "payable_fen": o.payable_fen,
-                }),
-                now,
-            );
-            job.platform_id = Some(o.platform_id);
-            job.dedupe_key = Some(format!("notify:{}:collect_reminder", o.id));
-            job.max_attempts = 8;
-            crate::outbox::enqueue(db, job, now).await?;
+            let dedupe = format!("notify:{}:collect_reminder", o.id);
+            ordering::queue_notice(db, &o, "collect_reminder", &o.status, dedupe, now).await?;
             flagged += 1;
         }
     }

@@ -137,7 +137,7 @@ pub(super) async fn dashboard(
     page(req, who, |req, who| async move {
         who.principal.require(Role::Operator)?;
         let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
-        let to = crate::routes::local_today(&state, p.id).await?;
+        let to = crate::routes::today_at(&state, p.utc_offset_minutes);
         let from = to - Duration::days(29);
         let s = entity::stats::stats(&state.db, std::slice::from_ref(&p), from, to).await?;
         let layout = Layout::of(&req, Some(&who), "dashboard");
@@ -287,18 +287,14 @@ pub(super) async fn trips(
     page(req, who, |req, who| async move {
         who.principal.require(Role::Operator)?;
         let pid = who.principal.platform_id;
-        let date = match q.date {
-            Some(d) => d,
-            None => crate::routes::local_today(&state, pid).await?,
-        };
+        let platform = entity::delivery::platform_of(&state.db, pid).await?;
+        let date = q
+            .date
+            .unwrap_or_else(|| crate::routes::today_at(&state, platform.utc_offset_minutes));
         let layout = Layout::of(&req, Some(&who), "trips");
         let t = layout.t;
         let views = crate::routes::fleet::trips_of_day(&state, pid, None, Some(date)).await?;
-        let offset = Duration::minutes(i64::from(
-            entity::delivery::platform_of(&state.db, pid)
-                .await?
-                .utc_offset_minutes,
-        ));
+        let offset = Duration::minutes(i64::from(platform.utc_offset_minutes));
         let mut rows = Vec::new();
         for v in views {
             let mut batches = Vec::new();
@@ -471,7 +467,7 @@ pub(super) async fn export_stats(
     page(req, who, |_, who| async move {
         who.principal.require(Role::Operator)?;
         let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
-        let to = crate::routes::local_today(&state, p.id).await?;
+        let to = crate::routes::today_at(&state, p.utc_offset_minutes);
         let from = to - Duration::days(29);
         let s = entity::stats::stats(&state.db, std::slice::from_ref(&p), from, to).await?;
         Ok(crate::routes::stats::stats_csv(
@@ -490,7 +486,7 @@ pub(super) async fn export_households(
     page(req, who, |_, who| async move {
         who.principal.require(Role::Operator)?;
         let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
-        let to = crate::routes::local_today(&state, p.id).await?;
+        let to = crate::routes::today_at(&state, p.utc_offset_minutes);
         let from = to - Duration::days(29);
         let r =
             entity::linkage::household_report(&state.db, &[p.id], from, to, p.utc_offset_minutes)

@@ -300,10 +300,7 @@ pub(crate) async fn trips_of_day(
     date: Option<NaiveDate>,
 ) -> ApiResult<Vec<TripView>> {
     let p = entity::delivery::platform_of(&state.db, platform_id).await?;
-    let day = date.unwrap_or_else(|| {
-        (state.clock.now() + chrono::Duration::minutes(i64::from(p.utc_offset_minutes)))
-            .date_naive()
-    });
+    let day = date.unwrap_or_else(|| super::today_at(state, p.utc_offset_minutes));
     let (start, end): (DateTime<Utc>, DateTime<Utc>) =
         entity::settlement::day_bounds(day, p.utc_offset_minutes);
     let mut q = trip::Entity::find()

@@ -70,10 +70,13 @@ pub(crate) async fn local_today(
     platform_id: i64,
 ) -> Result<chrono::NaiveDate, ApiError> {
     let p = entity::delivery::platform_of(&state.db, platform_id).await?;
-    Ok(
-        (state.clock.now() + chrono::Duration::minutes(i64::from(p.utc_offset_minutes)))
-            .date_naive(),
-    )
+    Ok(today_at(state, p.utc_offset_minutes))
+}
+
+/// Today on a calendar `offset_minutes` from UTC (when the platform is
+/// already at hand).
+pub(crate) fn today_at(state: &crate::state::AppState, offset_minutes: i32) -> chrono::NaiveDate {
+    (state.clock.now() + chrono::Duration::minutes(i64::from(offset_minutes))).date_naive()
 }
 
 /// An empty JSON object body, for commands without input.

@@ -339,7 +339,7 @@ pub async fn earnings(
         .utc_offset_minutes;
     let to = match q.to {
         Some(to) => to,
-        None => super::local_today(&state, who.platform_id).await?,
+        None => super::today_at(&state, offset),
     };
     let from = q.from.unwrap_or(to - chrono::Duration::days(30));
     if from > to || (to - from).num_days() > 366 {

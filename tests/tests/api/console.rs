@@ -13,7 +13,7 @@ use serde_json::json;
 use tests::webdriver::{Driver, Session};
 use tests::{Backend, TestApp};
 
-use crate::delivery::{STORE, accepted_order, monday_10am, on_duty_at};
+use crate::delivery::{STORE, accepted_order, monday_10am, on_duty_at, paid_order};
 
 fn shot(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -248,7 +248,7 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
     }
     k.run("window.__noReload = 42").await;
     let zhang = app.demo_token("zhang").await;
-    let (_, fresh, _) = accepted_order_paid_only(&app, &zhang).await;
+    let fresh = paid_order(&app, &zhang).await;
     let card = k
         .wait_for(&format!("#order-{fresh}[data-status=paid]"), 15)
         .await;
@@ -408,36 +408,4 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
     assert!(!k.text(&balance).await.is_empty());
     op.quit().await;
     k.quit().await;
-}
-
-/// A paid city order the kitchen has not accepted yet.
-async fn accepted_order_paid_only(app: &TestApp, resident: &str) -> (String, i64, i64) {
-    let sku = app.kitchen_sku("黑猪肉包子").await;
-    let a = app
-        .post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3360, "lng": 105.6160}}), Some(resident))
-        .await;
-    let o = app
-        .post(
-            "/api/v1/orders",
-            json!({"store_id": 1, "address_id": a.body["id"], "items": [{"sku_id": sku, "qty": 2}]}),
-            Some(resident),
-        )
-        .await;
-    assert_eq!(o.status, 201, "{}", o.text);
-    let id = o.body["id"].as_i64().unwrap();
-    let p = app
-        .post(
-            &format!("/api/v1/orders/{id}/pay"),
-            json!({}),
-            Some(resident),
-        )
-        .await;
-    let confirm = p.body["confirm_path"].as_str().unwrap().to_owned();
-    let c = app.post(&confirm, json!({}), Some(resident)).await;
-    assert_eq!(c.status, 200, "{}", c.text);
-    (
-        String::new(),
-        id,
-        o.body["payable_fen"].as_i64().unwrap_or(0),
-    )
 }

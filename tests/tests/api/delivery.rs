@@ -73,8 +73,8 @@ pub(crate) async fn on_duty_at(app: &TestApp, token: &str, at: (f64, f64)) {
     assert_eq!(l.status, 200, "{}", l.text);
 }
 
-/// A paid city order accepted by the kitchen; returns (resident, kitchen, order id, job id).
-pub(crate) async fn accepted_order(app: &TestApp, resident: &str) -> (String, i64, i64) {
+/// A paid city order of two pork buns, not yet accepted; returns its id.
+pub(crate) async fn paid_order(app: &TestApp, resident: &str) -> i64 {
     let a = app
         .post("/api/v1/addresses", json!({"contact_name": "张三", "contact_phone": "13800000001", "detail": "东关社区 3 号楼", "location": {"lat": 33.3360, "lng": 105.6160}}), Some(resident))
         .await;
@@ -83,16 +83,7 @@ pub(crate) async fn accepted_order(app: &TestApp, resident: &str) -> (String, i6
     let store = app.get("/api/v1/merchant/store", Some(&kitchen)).await.body["id"]
         .as_i64()
         .unwrap();
-    let products = app.get("/api/v1/merchant/products", Some(&kitchen)).await;
-    let sku = products
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "黑猪肉包子")
-        .unwrap()["skus"][0]["id"]
-        .as_i64()
-        .unwrap();
+    let sku = app.kitchen_sku("黑猪肉包子").await;
     let o = app
         .post(
             "/api/v1/orders",
@@ -114,6 +105,13 @@ pub(crate) async fn accepted_order(app: &TestApp, resident: &str) -> (String, i6
         app.post(&confirm, json!({}), Some(resident)).await.status,
         200
     );
+    id
+}
+
+/// A paid city order accepted by the kitchen; returns (kitchen, order id, job id).
+pub(crate) async fn accepted_order(app: &TestApp, resident: &str) -> (String, i64, i64) {
+    let id = paid_order(app, resident).await;
+    let kitchen = app.demo_token("huaqiao").await;
     let acc = app
         .post(
             &format!("/api/v1/merchant/orders/{id}/accept"),
