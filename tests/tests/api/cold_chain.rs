@@ -267,6 +267,22 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
         .await;
     assert_eq!(p.status, 201, "{}", p.text);
     let policy_id = p.body["id"].as_i64().unwrap();
+    let policies = app
+        .get(
+            "/api/v1/admin/cold-chain/policies",
+            Some(&app.operator_token().await),
+        )
+        .await;
+    let frozen = policies.body["current"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["class"] == "frozen")
+        .unwrap()
+        .clone();
+    assert_eq!(frozen["id"], policy_id, "{}", policies.text);
+    assert_eq!(frozen["carrier_fee_fen"], 300);
+    assert_eq!(policies.body["versions"].as_array().unwrap().len(), 1);
 
     // Morning trip: one frozen order, kept at −20 °C for the hour.
     let a = accepted(&app, &v, 1).await["id"].as_i64().unwrap();
@@ -450,6 +466,40 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
         )
         .await;
     assert_eq!(same.body["balance_fen"], acct.body["balance_fen"]);
+
+    // The manager's payouts: nothing settled yet, so nothing to withdraw.
+    let zhou = app.demo_token("driver-zhou").await;
+    let mine = app.get("/api/v1/carrier/payouts", Some(&zhou)).await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.body["available_fen"], 0);
+    let ask = app
+        .post(
+            "/api/v1/carrier/payouts",
+            json!({"amount_fen": 100}),
+            Some(&zhou),
+        )
+        .await;
+    assert_eq!(ask.code(), "INSUFFICIENT_BALANCE", "{}", ask.text);
+    let wu = app.demo_token("driver-wu").await;
+    assert_eq!(
+        app.get("/api/v1/carrier/payouts", Some(&wu)).await.status,
+        403
+    );
+
+    // How long orders may wait is the platform's to set (1 to 30 days).
+    let op = app.operator_token().await;
+    let settings = |days: i64| {
+        app.send_json(
+            reqwest::Method::PUT,
+            "/api/v1/admin/village/settings",
+            Some(json!({ "collect_within_days": days })),
+            Some(&op),
+        )
+    };
+    assert_eq!(settings(0).await.status, 422);
+    let set = settings(3).await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(set.body["collect_within_days"], 3);
 
     // C waits at the agent point; three days on it is in the exception
     // queue, and the operator sends it back: the resident gets the rest.

@@ -421,3 +421,67 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
     op.quit().await;
     k.quit().await;
 }
+
+/// The owner makes a console account for a member of staff: it signs in
+/// with the store's staff role; bad names, short passwords, taken names
+/// and callers who are not the owner are refused.
+async fn the_owner_makes_staff_console_accounts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let owner = app.demo_token("huaqiao").await;
+    let make = |body: serde_json::Value, token: String| {
+        let app = &app;
+        async move {
+            app.post("/api/v1/merchant/console-accounts", body, Some(&token))
+                .await
+        }
+    };
+    let good =
+        json!({"username": "huaqiao-li", "password": "correct horse 9", "display_name": "李师傅"});
+    for (body, field) in [
+        (
+            json!({"username": "Li!", "password": "correct horse 9", "display_name": "李"}),
+            "username",
+        ),
+        (
+            json!({"username": "huaqiao-li", "password": "short", "display_name": "李"}),
+            "password",
+        ),
+    ] {
+        let r = make(body, owner.clone()).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], field);
+    }
+    let resident = app.demo_token("zhang").await;
+    assert_eq!(make(good.clone(), resident).await.code(), "NOT_STORE_STAFF");
+    let made = make(good.clone(), owner.clone()).await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert_eq!(made.body["username"], "huaqiao-li");
+    assert_eq!(make(good, owner.clone()).await.status, 409);
+    let taken = make(
+        json!({"username": "kang-admin", "password": "correct horse 9", "display_name": "x"}),
+        owner,
+    )
+    .await;
+    assert_eq!(taken.status, 409, "the operator's name is taken too");
+    // The new account signs in as staff of the store, and is not its owner.
+    let login = app
+        .post(
+            "/api/v1/auth/password-login",
+            json!({"username": "huaqiao-li", "password": "correct horse 9"}),
+            None,
+        )
+        .await;
+    assert_eq!(login.status, 200, "{}", login.text);
+    assert_eq!(login.body["user"]["roles"], json!(["merchant_staff"]));
+    let staff = login.body["access_token"].as_str().unwrap().to_owned();
+    let orders = app.get("/api/v1/merchant/orders", Some(&staff)).await;
+    assert_eq!(orders.status, 200, "{}", orders.text);
+    let again = make(
+        json!({"username": "huaqiao-wang", "password": "correct horse 9", "display_name": "王"}),
+        staff,
+    )
+    .await;
+    assert_eq!(again.code(), "NOT_MERCHANT_OWNER");
+}
+
+tests::both!(the_owner_makes_staff_console_accounts);

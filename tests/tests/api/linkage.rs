@@ -3,6 +3,7 @@
 //! report, production batches tied to order items, the public trace page,
 //! and the QR label that points to it.
 
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::{Backend, TestApp, both};
 
@@ -153,6 +154,50 @@ async fn purchases_and_wages_add_up_to_household_income(backend: Backend) {
             .await;
         assert_eq!(r.status, status, "{}", r.text);
     }
+    let mine = app.get("/api/v1/merchant/purchases", Some(&kitchen)).await;
+    let recorded = mine
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["supplier_id"] == poor)
+        .count();
+    assert_eq!(recorded, 2, "{}", mine.text);
+    assert_eq!(
+        app.get(
+            "/api/v1/merchant/purchases",
+            Some(&app.demo_token("zhang").await)
+        )
+        .await
+        .code(),
+        "NOT_STORE_STAFF"
+    );
+    // A rider from the household, linked by the operator.
+    let rider = entity::rider::Entity::find()
+        .filter(entity::rider::Column::PlatformId.eq(1))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let path = format!("/api/v1/admin/riders/{}/household", rider.id);
+    let link_rider = |household: i64| {
+        app.send_json(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({ "household_id": household })),
+            Some(&op),
+        )
+    };
+    assert_eq!(link_rider(other).await.status, 422);
+    assert_eq!(link_rider(poor).await.status, 204);
+    let linked = entity::rider::Entity::find_by_id(rider.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(linked.household_id, Some(poor));
+    assert!(linked.poor_household);
+
     // A kitchen helper from the household: linked by the owner, paid a month's wage.
     let staff = app.get("/api/v1/merchant/staff", Some(&kitchen)).await;
     let staff_id = staff.body[0]["id"].as_i64().unwrap();
@@ -312,6 +357,14 @@ async fn batches_trace_order_items_back_to_village_households(backend: Backend) 
         )
         .await;
     assert_eq!(ing.status, 200, "{}", ing.text);
+    let read = app
+        .get(
+            &format!("/api/v1/merchant/products/{buns}/ingredients"),
+            Some(&kitchen),
+        )
+        .await;
+    assert_eq!(read.body, ing.body);
+    assert_eq!(read.body.as_array().unwrap().len(), 2);
     // Two batches: Friday's (2 units) and Saturday's (older than the
     // demo's own batch of the seeding day).
     let batch =
@@ -344,6 +397,17 @@ async fn batches_trace_order_items_back_to_village_households(backend: Backend) 
         monday.body["id"].as_i64().unwrap(),
     );
     let code = monday.body["trace_code"].as_str().unwrap().to_owned();
+    let listed = app.get("/api/v1/merchant/batches", Some(&kitchen)).await;
+    assert!(
+        listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["trace_code"] == code.as_str() && b["remaining"] == 100),
+        "{}",
+        listed.text
+    );
     assert_eq!(code.len(), 12);
 
     // 张三's order of 2 takes Friday's batch (FIFO) when the kitchen marks it ready.
