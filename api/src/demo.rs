@@ -4,9 +4,9 @@
 //! before it is inserted, so a second run changes nothing.
 
 use chrono::{DateTime, Utc};
+use entity::platform_end::users;
 use entity::{
-    Role, accounts, agent_point, community, operator_account, platform, user, village,
-    wechat_identity,
+    Role, agent_point, community, operator_account, platform, user, village, wechat_identity,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
@@ -298,13 +298,12 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
             .one(&txn)
             .await?
             .is_some();
-        let u =
-            accounts::login_wechat_user(&txn, pid, DEMO_APPID, &code, None, display, now).await?;
+        let u = users::login_wechat_user(&txn, pid, DEMO_APPID, &code, None, display, now).await?;
         if !before {
             inserted += 1;
         }
         for &role in roles {
-            accounts::grant_role(&txn, pid, u.id, role, now).await?;
+            users::grant_role(&txn, pid, u.id, role, now).await?;
         }
         if roles.contains(&Role::Rider) {
             seed_rider(&txn, pid, u.id, login, display, now).await?;
@@ -330,7 +329,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
             }
             .insert(&txn)
             .await?;
-            accounts::grant_role(&txn, pid, u.id, Role::Operator, now).await?;
+            users::grant_role(&txn, pid, u.id, Role::Operator, now).await?;
             operator_account::ActiveModel {
                 platform_id: Set(pid),
                 user_id: Set(u.id),

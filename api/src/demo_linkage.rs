@@ -4,7 +4,8 @@
 //! and today's production batch with a trace code.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::linkage::{self, Ingredient, NewPurchase, NewSupplier};
+use entity::supply_end::households;
+use entity::supply_end::households::{Ingredient, NewPurchase, NewSupplier};
 use entity::{merchant, product, store, supplier, village};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -79,7 +80,7 @@ pub async fn seed_linkage(
             phone: (*phone).into(),
             id_number: None,
         };
-        let m = linkage::add_supplier(db, pid, &n, None, now)
+        let m = households::add_supplier(db, pid, &n, None, now)
             .await
             .map_err(db_err)?;
         ids.push(m.id);
@@ -105,7 +106,7 @@ pub async fn seed_linkage(
                 amount_fen: (qty * price as f64).round() as i64,
                 purchased_on: today - Duration::days(week * 7 + 1),
             };
-            linkage::record_purchase(db, pid, kitchen.id, kitchen.owner_user_id, &p, today, now)
+            households::record_purchase(db, pid, kitchen.id, kitchen.owner_user_id, &p, today, now)
                 .await
                 .map_err(db_err)?;
             inserted += 1;
@@ -132,20 +133,28 @@ pub async fn seed_linkage(
                 supplier_id: ids[4],
             },
         ];
-        linkage::set_ingredients(db, pid, p.id, &list, now)
+        households::set_ingredients(db, pid, p.id, &list, now)
             .await
             .map_err(db_err)?;
         inserted += list.len();
-        let batch = entity::trace::NewBatch {
+        let batch = entity::supply_end::trace::NewBatch {
             product_id: p.id,
             produced_on: today,
             quantity: 500,
             sources: Vec::new(),
         };
-        let code = entity::trace::trace_code(worker::random_bytes::<12>());
-        entity::trace::create_batch(db, &s, kitchen.owner_user_id, &batch, code, today, now)
-            .await
-            .map_err(db_err)?;
+        let code = entity::supply_end::trace::trace_code(worker::random_bytes::<12>());
+        entity::supply_end::trace::create_batch(
+            db,
+            &s,
+            kitchen.owner_user_id,
+            &batch,
+            code,
+            today,
+            now,
+        )
+        .await
+        .map_err(db_err)?;
         inserted += 1;
     }
     Ok(inserted)

@@ -4,11 +4,13 @@
 //! kitchen, approved by the operator), so the demo data obeys the rules.
 
 use chrono::{DateTime, Utc};
-use entity::listing::ListingEvent;
-use entity::menu::{self, Actor, CategoryInput, ProductInput, SkuInput};
+use entity::listing_line::applications;
+use entity::listing_line::product_states::ListingEvent;
+use entity::listing_line::review::{self, Actor};
+use entity::supply_end::menu;
+use entity::supply_end::menu::{CategoryInput, ProductInput, SkuInput};
 use entity::{
-    agent_point, category, departure, merchant, onboarding, product, route, store, store_route,
-    village,
+    agent_point, category, departure, merchant, product, route, store, store_route, village,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
@@ -303,7 +305,7 @@ pub async fn seed_merchant(
             .await?
         }
     };
-    onboarding::add_staff(db, pid, s.id, owner, now).await?;
+    applications::add_staff(db, pid, s.id, owner, now).await?;
     for (position, (cat_name, products)) in spec.menu.iter().enumerate() {
         let cat = match category::Entity::find()
             .filter(category::Column::StoreId.eq(s.id))
@@ -363,7 +365,7 @@ pub async fn seed_merchant(
                     .map_err(db_err)?;
                 prod = menu::product_of(db, s.id, prod.id).await.map_err(db_err)?;
             }
-            let prod = menu::apply_listing_event(
+            let prod = review::apply_listing_event(
                 db,
                 prod,
                 ListingEvent::Submit,
@@ -373,7 +375,7 @@ pub async fn seed_merchant(
             )
             .await
             .map_err(db_err)?;
-            menu::apply_listing_event(
+            review::apply_listing_event(
                 db,
                 prod,
                 ListingEvent::Approve,
@@ -430,7 +432,7 @@ pub async fn seed_routes(
                         stops.push(point.id);
                     }
                 }
-                let input = entity::service_area::RouteInput {
+                let input = entity::platform_end::service_area::RouteInput {
                     name: (*name).into(),
                     hub_name: "康县城关物流园".into(),
                     hub: entity::geo::Coordinates {
@@ -441,7 +443,7 @@ pub async fn seed_routes(
                     active: true,
                 };
                 inserted += 1;
-                entity::service_area::save_route(db, pid, None, &input, now)
+                entity::platform_end::service_area::save_route(db, pid, None, &input, now)
                     .await
                     .map_err(db_err)?
                     .route
@@ -455,15 +457,17 @@ pub async fn seed_routes(
         if !has_departures {
             for at in ["09:30", "15:00"] {
                 inserted += 1;
-                let input = entity::service_area::DepartureInput {
+                let input = entity::platform_end::service_area::DepartureInput {
                     weekdays: vec![1, 2, 3, 4, 5, 6, 7],
                     depart_at: at.into(),
                     cutoff_minutes: 60,
                     active: true,
                 };
-                entity::service_area::save_departure(db, pid, r.id, None, &input, now)
-                    .await
-                    .map_err(db_err)?;
+                entity::platform_end::service_area::save_departure(
+                    db, pid, r.id, None, &input, now,
+                )
+                .await
+                .map_err(db_err)?;
             }
         }
         let village_merchants: Vec<i64> = merchant::Entity::find()

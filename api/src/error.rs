@@ -261,7 +261,7 @@ impl From<entity::error::DomainError> for ApiError {
                 ApiError::new(ErrorCode::PAYMENT_AMOUNT_MISMATCH, e.to_string())
             }
             D::Delivery(r) => {
-                use entity::delivery::DeliveryRefusal as R;
+                use entity::error::DeliveryRefusal as R;
                 let code = match &r {
                     R::AlreadyRegistered(_) => ErrorCode::RIDER_ALREADY_REGISTERED,
                     R::IdNumberTaken => ErrorCode::ID_NUMBER_TAKEN,

@@ -1,8 +1,9 @@
 //! The errors of domain operations; the API maps each to a stable code.
 
+use chrono::NaiveDate;
 use sea_orm::DbErr;
 
-use crate::listing::InvalidTransition;
+use crate::listing_line::product_states::InvalidTransition;
 
 /// Why a domain operation refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +70,7 @@ pub enum DomainError {
     NoDepartureAvailable,
     /// An order transition that the state machine does not allow.
     #[error(transparent)]
-    OrderState(#[from] crate::order_state::InvalidOrderTransition),
+    OrderState(#[from] crate::to_door_line::order_states::InvalidOrderTransition),
     /// An idempotency key reused with a different request.
     #[error("this Idempotency-Key was used with a different request")]
     IdempotencyKeyReused,
@@ -83,7 +84,7 @@ pub enum DomainError {
     },
     /// A rider or delivery-job step refused.
     #[error(transparent)]
-    Delivery(crate::delivery::DeliveryRefusal),
+    Delivery(crate::error::DeliveryRefusal),
     /// A payout larger than what may be withdrawn.
     #[error(
         "{asked_fen} fen asked, {available_fen} fen may be withdrawn (settled and not yet paid out)"
@@ -120,3 +121,64 @@ impl DomainError {
 
 /// Result of domain operations.
 pub type DomainResult<T> = Result<T, DomainError>;
+
+/// Why a delivery step is refused; each has its own error code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DeliveryRefusal {
+    /// The caller has a rider record already.
+    #[error("you are registered already (status {0})")]
+    AlreadyRegistered(String),
+    /// Another rider registered with this ID number.
+    #[error("this ID number is registered to another rider")]
+    IdNumberTaken,
+    /// The rider is not verified (yet).
+    #[error("the rider is not verified")]
+    RiderNotVerified,
+    /// The health certificate has expired.
+    #[error("the health certificate expired on {0}")]
+    HealthCertExpired(NaiveDate),
+    /// The rider is off duty.
+    #[error("go on duty first")]
+    NotOnDuty,
+    /// Somebody else took the job first.
+    #[error("another rider took this job")]
+    JobTaken,
+    /// The rider carries as many jobs as the platform allows.
+    #[error("you carry {0} jobs already, the most allowed")]
+    RiderAtCapacity(i32),
+    /// The job is not in a state for this step.
+    #[error("the job is {0}")]
+    JobState(String),
+    /// The platform dispatches automatically only.
+    #[error("jobs are dispatched automatically on this platform")]
+    GrabNotAllowed,
+    /// Pickup away from the store.
+    #[error("you are {distance_m} m from the store; pickup needs you within {radius_m} m")]
+    OutsideGeofence {
+        /// How far.
+        distance_m: i64,
+        /// The platform's radius.
+        radius_m: i64,
+    },
+    /// The kitchen has not marked the order ready.
+    #[error("the kitchen has not marked the order ready yet")]
+    OrderNotReady,
+    /// A wrong delivery code.
+    #[error("wrong delivery code; {0} attempts left")]
+    CodeWrong(i32),
+    /// Too many wrong codes: an operator must look.
+    #[error("the job is locked for operator review after 3 wrong codes")]
+    JobLocked,
+    /// The offer expired, was answered, or was never made.
+    #[error("no open offer of this job to you")]
+    NoOffer,
+    /// Tracking exists only while the order is on its way.
+    #[error("the order is not out for delivery")]
+    NotTrackable,
+}
+
+impl From<DeliveryRefusal> for DomainError {
+    fn from(r: DeliveryRefusal) -> Self {
+        DomainError::Delivery(r)
+    }
+}

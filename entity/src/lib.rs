@@ -1,105 +1,35 @@
-//! Tongcheng's data model and the pure domain rules that belong to it.
+//! Tongcheng's data model and the domain rules over it, laid out as the
+//! platform's model, "three ends, two lines" (三端两线):
 //!
-//! Entities are sea-orm models; domain operations are functions over
-//! `&impl ConnectionTrait` with the time passed in, so the caller picks the
-//! transaction and a test picks the clock. Nothing here knows about HTTP.
+//! - [`tables`]: the sea-orm models, one file per table;
+//! - [`supply_end`]: stores, menus, supplier households, batches and trace codes;
+//! - [`platform_end`]: platforms, users and sessions, the service area, the
+//!   ledger with settlement, payouts and reconciliation, statistics;
+//! - [`delivery_end`]: riders and the cold-chain rules;
+//! - [`listing_line`]: merchant applications and product review;
+//! - [`to_door_line`]: browse, quote, place, pay, order states and
+//!   transitions, with [`to_door_line::city`] and [`to_door_line::village`];
+//! - shared leaves: [`error`], [`calendar`], [`geo`], [`validate`], [`tx`],
+//!   [`outbox`].
+//!
+//! Domain operations are functions over `&impl ConnectionTrait` with the time
+//! passed in, so the caller picks the transaction and a test picks the clock.
+//! Nothing here knows about HTTP. Dependencies between modules run one way:
+//! `entity/tests/module_graph.rs` fails on any import cycle.
 
-pub mod accounts;
-pub mod address;
-pub mod addresses;
-pub mod agent_keeper;
-pub mod agent_point;
-pub mod batch_source;
-pub mod browse;
-pub mod carrier;
-pub mod category;
-pub mod cold_batch;
-pub mod cold_chain;
-pub mod cold_chain_policy;
-pub mod cold_settle;
-pub mod cold_settlement;
-pub mod commission_rule;
-pub mod community;
-pub mod console_session;
-pub mod daily_reach;
-pub mod daily_stat;
-pub mod delivery;
-pub mod delivery_job;
-pub mod departure;
-pub mod departure_plan;
-pub mod dispatch_offer;
-pub mod driver;
+pub mod calendar;
+pub mod delivery_end;
 pub mod error;
-pub mod fee_rule;
 pub mod geo;
-pub mod hours;
-pub mod job;
-pub mod ledger;
-pub mod ledger_account;
-pub mod ledger_entry;
-pub mod ledger_posting;
-pub mod linkage;
-pub mod listing;
-pub mod listing_decision;
-pub mod login_throttle;
-pub mod media;
-pub mod menu;
-pub mod merchant;
-pub mod merchant_application;
-pub mod onboarding;
-pub mod operator_account;
-pub mod order;
-pub mod order_event;
-pub mod order_item;
-pub mod order_state;
-pub mod ordering;
+pub mod listing_line;
 pub mod outbox;
-pub mod payment;
-pub mod payout;
-pub mod payouts;
-pub mod periodic_run;
-pub mod platform;
-pub mod pricing;
-pub mod product;
-pub mod product_ingredient;
-pub mod production_batch;
-pub mod purchase;
-pub mod reconciliation;
-pub mod reconciliation_report;
-pub mod refresh_token;
-pub mod refund;
-pub mod rider;
-pub mod rider_position;
-pub mod riders;
-pub mod role;
-pub mod role_membership;
-pub mod route;
-pub mod route_stop;
-pub mod service_area;
-pub mod sessions;
-pub mod settlement;
-pub mod settlement_run;
-pub mod sku;
-pub mod statement;
-pub mod stats;
-pub mod store;
-pub mod store_route;
-pub mod store_settings;
-pub mod store_staff;
-pub mod supplier;
-pub mod temperature_reading;
-pub mod throttle;
-pub mod trace;
-pub mod trip;
-pub mod trip_package;
-pub mod trip_run;
-pub mod trip_stop;
+pub mod platform_end;
+pub mod supply_end;
+pub mod tables;
+pub mod to_door_line;
 pub mod tx;
-pub mod user;
 pub mod validate;
-pub mod vehicle;
-pub mod village;
-pub mod wage;
-pub mod wechat_identity;
 
-pub use role::Role;
+pub use tables::role::Role;
+/// The tables are reachable by their short names too: `entity::order::Model`.
+pub use tables::*;

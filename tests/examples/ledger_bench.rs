@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
-use entity::ledger::{AccountKind, Leg, Source};
+use entity::platform_end::ledger::{AccountKind, Leg, Source};
 use serde_json::json;
 use worker::settings::DatabaseSettings;
 
@@ -75,7 +75,7 @@ async fn run(orders: i64, concurrency: i64, days: i64) -> Result<(), Box<dyn std
                     let merchant = goods - goods * 5 / 100;
                     let rider_fee = 400 + (i % 5) * 100;
                     let txn = entity::tx::begin_write(&db).await?;
-                    entity::ledger::post(
+                    entity::platform_end::ledger::post(
                         &txn,
                         platform,
                         Source {
@@ -94,7 +94,7 @@ async fn run(orders: i64, concurrency: i64, days: i64) -> Result<(), Box<dyn std
                     .await?;
                     txn.commit().await?;
                     let txn = entity::tx::begin_write(&db).await?;
-                    entity::ledger::post(
+                    entity::platform_end::ledger::post(
                         &txn,
                         platform,
                         Source {
@@ -133,7 +133,7 @@ async fn run(orders: i64, concurrency: i64, days: i64) -> Result<(), Box<dyn std
         let date = (first_day + Duration::days(d)).date_naive();
         let t = Instant::now();
         let txn = entity::tx::begin_write(&db).await?;
-        let r = entity::settlement::run(&txn, platform, date, now, None).await?;
+        let r = entity::platform_end::settlement::run(&txn, platform, date, now, None).await?;
         txn.commit().await?;
         settle_ms.push((t.elapsed().as_secs_f64() * 1000.0, r.total));
     }

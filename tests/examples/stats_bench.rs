@@ -147,7 +147,7 @@ async fn run(backend: tests::Backend, counties: i64) -> Result<(), Box<dyn std::
             let mut out = None;
             for _ in 0..15 {
                 let t = Instant::now();
-                let s = entity::stats::stats(&db, &ps, first, last).await?;
+                let s = entity::platform_end::stats::stats(&db, &ps, first, last).await?;
                 ms.push(t.elapsed().as_secs_f64() * 1_000.0);
                 out = Some(s);
             }

@@ -402,7 +402,7 @@ pub async fn second_platform_operator(app: &TestApp) -> String {
     .insert(&app.db)
     .await
     .expect("operator user");
-    entity::accounts::grant_role(&app.db, p.id, u.id, entity::Role::Operator, now)
+    entity::platform_end::users::grant_role(&app.db, p.id, u.id, entity::Role::Operator, now)
         .await
         .expect("role");
     entity::operator_account::ActiveModel {
@@ -483,7 +483,7 @@ impl TestApp {
             .await
             .expect("user query")
             .expect("user");
-        let roles = entity::accounts::roles_of(&self.db, user_id, user.platform_id)
+        let roles = entity::platform_end::users::roles_of(&self.db, user_id, user.platform_id)
             .await
             .expect("roles");
         api::auth::jwt::JwtKeys::new(TEST_JWT_SECRET.as_bytes(), 900)

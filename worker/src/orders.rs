@@ -5,7 +5,8 @@ use std::pin::Pin;
 
 use chrono::Duration;
 use entity::error::DomainError;
-use entity::ordering::{self, OrderActor};
+use entity::to_door_line::transitions::OrderActor;
+use entity::to_door_line::{payments, timeouts, transitions};
 use entity::{job, order, payment, refund};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use serde_json::json;
@@ -78,7 +79,7 @@ impl JobHandler for ExecuteRefund {
             match pay.provider.as_str() {
                 "demo" => {
                     let txn = entity::tx::begin_write(&ctx.db).await?;
-                    ordering::complete_refund(&txn, r.id, ctx.clock.now())
+                    payments::complete_refund(&txn, r.id, ctx.clock.now())
                         .await
                         .map_err(retry)?;
                     txn.commit().await?;
@@ -102,7 +103,7 @@ impl JobHandler for ExecuteRefund {
                     match status.as_str() {
                         "SUCCESS" => {
                             let txn = entity::tx::begin_write(&ctx.db).await?;
-                            ordering::complete_refund(&txn, r.id, ctx.clock.now())
+                            payments::complete_refund(&txn, r.id, ctx.clock.now())
                                 .await
                                 .map_err(retry)?;
                             txn.commit().await?;
@@ -159,7 +160,7 @@ impl OrderTimeouts {
         match pay_client.query(&p.out_trade_no, now.timestamp()).await {
             Ok(t) if t.trade_state == "SUCCESS" => {
                 let txn = entity::tx::begin_write(&ctx.db).await?;
-                match ordering::confirm_payment(
+                match payments::confirm_payment(
                     &txn,
                     &p.out_trade_no,
                     t.amount.total,
@@ -168,7 +169,7 @@ impl OrderTimeouts {
                 )
                 .await
                 {
-                    Ok(ordering::PaymentOutcome::RefundInstead(r)) => {
+                    Ok(payments::PaymentOutcome::RefundInstead(r)) => {
                         enqueue_refund(&txn, &r, now).await?
                     }
                     Ok(_) => {}
@@ -204,12 +205,12 @@ impl PeriodicHandler for OrderTimeouts {
     ) -> Pin<Box<dyn Future<Output = Result<String, DbErr>> + Send + 'a>> {
         Box::pin(async move {
             let now = ctx.clock.now();
-            let due = ordering::timed_out(&ctx.db, now, 500)
+            let due = timeouts::timed_out(&ctx.db, now, 500)
                 .await
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             let mut ended = 0;
             for (o, event) in due {
-                if event == entity::order_state::OrderEvent::PaymentTimeout {
+                if event == entity::to_door_line::order_states::OrderEvent::PaymentTimeout {
                     match self.settle_wechat(ctx, &o).await? {
                         Expiry::Closed => {}
                         Expiry::Paid | Expiry::Unknown => continue,
@@ -220,7 +221,7 @@ impl PeriodicHandler for OrderTimeouts {
                 let Some(fresh) = order::Entity::find_by_id(o.id).one(&txn).await? else {
                     continue;
                 };
-                match ordering::apply(&txn, fresh, event, OrderActor::SYSTEM, None, now).await {
+                match transitions::apply(&txn, fresh, event, OrderActor::SYSTEM, None, now).await {
                     Ok((_, refund)) => {
                         if let Some(due) = refund {
                             enqueue_refund(&txn, &due.refund, now).await?;

@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use crate::orders::retry;
-use entity::{payout, payouts, wechat_identity};
+use entity::platform_end::payouts;
+use entity::{payout, wechat_identity};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
+use crate::orders::retry;
 use crate::wechatpay::{PayError, WechatPay};
 
 /// The `payout.send` job.

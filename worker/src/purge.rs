@@ -24,7 +24,7 @@ impl PeriodicHandler for Purge {
     ) -> Pin<Box<dyn Future<Output = Result<String, DbErr>> + Send + 'a>> {
         Box::pin(async move {
             let now = ctx.clock.now();
-            let tokens = entity::sessions::purge_expired(&ctx.db, now).await?;
+            let tokens = entity::platform_end::sessions::purge_expired(&ctx.db, now).await?;
             let jobs = Jobs::delete_many()
                 .filter(job::Column::State.eq("done"))
                 .filter(job::Column::UpdatedAt.lt(now - Duration::days(DONE_JOB_RETENTION_DAYS)))

@@ -6,7 +6,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{Duration, Timelike};
-use entity::{platform, reconciliation, reconciliation_report, settlement};
+use entity::platform_end::reconciliation;
+use entity::{platform, reconciliation_report};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::jobs::{JobContext, PeriodicHandler, PeriodicJob};
@@ -38,7 +39,7 @@ impl PeriodicHandler for DailyReconciliation {
                 if local.hour() < BILL_READY_HOUR {
                     continue;
                 }
-                let day = settlement::last_closed_day(now, p.utc_offset_minutes);
+                let day = entity::calendar::last_closed_day(now, p.utc_offset_minutes);
                 let have = reconciliation_report::Entity::find()
                     .filter(reconciliation_report::Column::PlatformId.eq(p.id))
                     .filter(reconciliation_report::Column::BillDate.eq(day))

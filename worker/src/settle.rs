@@ -6,7 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::Duration;
-use entity::{platform, settlement, settlement_run};
+use entity::platform_end::settlement;
+use entity::{platform, settlement_run};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::jobs::{JobContext, PeriodicHandler, PeriodicJob};
@@ -27,7 +28,7 @@ impl PeriodicHandler for DailySettlement {
             let now = ctx.clock.now();
             let mut settled = 0;
             for p in platform::Entity::find().all(&ctx.db).await? {
-                let last = settlement::last_closed_day(now, p.utc_offset_minutes);
+                let last = entity::calendar::last_closed_day(now, p.utc_offset_minutes);
                 let done = settlement_run::Entity::find()
                     .filter(settlement_run::Column::PlatformId.eq(p.id))
                     .filter(settlement_run::Column::Status.eq("done"))
@@ -75,7 +76,7 @@ impl PeriodicHandler for StatsRollup {
     ) -> Pin<Box<dyn Future<Output = Result<String, DbErr>> + Send + 'a>> {
         Box::pin(async move {
             let txn = entity::tx::begin_write(&ctx.db).await?;
-            let written = entity::stats::rollup_due(&txn, ctx.clock.now(), 400)
+            let written = entity::platform_end::stats::rollup_due(&txn, ctx.clock.now(), 400)
                 .await
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             txn.commit().await?;

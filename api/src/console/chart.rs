@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use entity::stats::DayFigures;
+use entity::platform_end::stats::DayFigures;
 
 /// How a stacked bar chart looks.
 struct Stack<'a> {
@@ -211,8 +211,8 @@ pub fn gmv_per_day(title: &str, days: &[DayFigures]) -> String {
 pub fn temperatures(
     title: &str,
     readings: &[(chrono::DateTime<chrono::Utc>, f64)],
-    rule: &entity::cold_chain::ClassRule,
-    excursions: &[entity::cold_chain::Excursion],
+    rule: &entity::delivery_end::cold_chain::ClassRule,
+    excursions: &[entity::delivery_end::cold_chain::Excursion],
 ) -> String {
     const W: f64 = 720.0;
     const H: f64 = 200.0;
@@ -320,15 +320,15 @@ mod tests {
                 (t0 + Duration::minutes(m), c)
             })
             .collect();
-        let rule = entity::cold_chain::ClassRule::FROZEN;
-        let plain: Vec<entity::cold_chain::Reading> = readings
+        let rule = entity::delivery_end::cold_chain::ClassRule::FROZEN;
+        let plain: Vec<entity::delivery_end::cold_chain::Reading> = readings
             .iter()
-            .map(|(at, celsius)| entity::cold_chain::Reading {
+            .map(|(at, celsius)| entity::delivery_end::cold_chain::Reading {
                 at: *at,
                 celsius: *celsius,
             })
             .collect();
-        let v = entity::cold_chain::judge(&rule, t0, t0 + Duration::hours(1), &plain);
+        let v = entity::delivery_end::cold_chain::judge(&rule, t0, t0 + Duration::hours(1), &plain);
         let svg = temperatures("冷冻", &readings, &rule, &v.excursions);
         assert!(svg.contains(r#"data-readings="61""#), "{svg}");
         assert!(svg.contains(r#"data-excursions="1""#));

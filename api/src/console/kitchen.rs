@@ -93,7 +93,7 @@ pub(super) async fn board_html(
     t: &'static Labels,
 ) -> Result<String, ApiError> {
     let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
-    let p = entity::delivery::platform_of(&state.db, s.platform_id).await?;
+    let p = entity::platform_end::platforms::platform_of(&state.db, s.platform_id).await?;
     let offset = Duration::minutes(i64::from(p.utc_offset_minutes));
     let orders = order::Entity::find()
         .filter(order::Column::StoreId.eq(s.id))
@@ -242,7 +242,7 @@ pub(super) async fn batches(
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        let batches = entity::trace::batches_of(&state.db, s.id)
+        let batches = entity::supply_end::trace::batches_of(&state.db, s.id)
             .await?
             .into_iter()
             .map(|b| {
@@ -297,16 +297,16 @@ pub(super) async fn create_batch(
             .trim()
             .parse()
             .map_err(|_| ApiError::field("quantity", "a whole number"))?;
-        let nb = entity::trace::NewBatch {
+        let nb = entity::supply_end::trace::NewBatch {
             product_id: form.product_id,
             produced_on,
             quantity,
             sources: Vec::new(),
         };
         let today = crate::routes::local_today(&state, s.platform_id).await?;
-        let code = entity::trace::trace_code(worker::random_bytes::<12>());
+        let code = entity::supply_end::trace::trace_code(worker::random_bytes::<12>());
         let txn = entity::tx::begin_write(&state.db).await?;
-        let res = entity::trace::create_batch(
+        let res = entity::supply_end::trace::create_batch(
             &txn,
             &s,
             who.principal.user_id,
@@ -352,26 +352,33 @@ pub(super) async fn account(
     page(req, who, |req, who| async move {
         let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
         let pid = who.principal.platform_id;
-        let kind = entity::ledger::AccountKind::MerchantPayable;
+        let kind = entity::platform_end::ledger::AccountKind::MerchantPayable;
         let (balance, _) =
-            entity::ledger::payee_account(&state.db, pid, kind, s.merchant_id, 0).await?;
-        let payee = entity::payouts::Payee {
+            entity::platform_end::ledger::payee_account(&state.db, pid, kind, s.merchant_id, 0)
+                .await?;
+        let payee = entity::platform_end::payouts::Payee {
             kind: "merchant",
             owner_id: s.merchant_id,
         };
-        let available = entity::payouts::available(&state.db, pid, payee).await?;
-        let statements = entity::settlement::statements_of(&state.db, pid, kind, s.merchant_id, 31)
-            .await?
-            .into_iter()
-            .map(|st| {
-                (
-                    st.business_date.to_string(),
-                    crate::csv::yuan(st.closing_fen),
-                    format!("{} entries", st.entries),
-                )
-            })
-            .collect();
-        let payouts = entity::payouts::of_payee(&state.db, pid, payee)
+        let available = entity::platform_end::payouts::available(&state.db, pid, payee).await?;
+        let statements = entity::platform_end::settlement::statements_of(
+            &state.db,
+            pid,
+            kind,
+            s.merchant_id,
+            31,
+        )
+        .await?
+        .into_iter()
+        .map(|st| {
+            (
+                st.business_date.to_string(),
+                crate::csv::yuan(st.closing_fen),
+                format!("{} entries", st.entries),
+            )
+        })
+        .collect();
+        let payouts = entity::platform_end::payouts::of_payee(&state.db, pid, payee)
             .await?
             .into_iter()
             .map(|p| (p.out_batch_no, crate::csv::yuan(p.amount_fen), p.status))
@@ -435,12 +442,12 @@ pub(super) async fn withdraw(
         } else {
             "demo"
         };
-        let payee = entity::payouts::Payee {
+        let payee = entity::platform_end::payouts::Payee {
             kind: "merchant",
             owner_id: m.id,
         };
         let txn = entity::tx::begin_write(&state.db).await?;
-        let res = entity::payouts::request(
+        let res = entity::platform_end::payouts::request(
             &txn,
             m.platform_id,
             payee,
@@ -472,7 +479,7 @@ pub(super) async fn menu(
             .all(&state.db)
             .await?
         {
-            let skus = entity::menu::skus(&state.db, p.id)
+            let skus = entity::supply_end::menu::skus(&state.db, p.id)
                 .await?
                 .into_iter()
                 .map(|k| SkuRow {
@@ -492,7 +499,7 @@ pub(super) async fn menu(
                 skus,
             });
         }
-        let categories = entity::menu::categories(&state.db, s.id)
+        let categories = entity::supply_end::menu::categories(&state.db, s.id)
             .await?
             .into_iter()
             .map(|c| (c.id, c.name))
@@ -537,7 +544,7 @@ pub(super) async fn create_product(
                     .map_err(|_| ApiError::field("category_id", "a category of the store"))?,
             ),
         };
-        let input = entity::menu::ProductInput {
+        let input = entity::supply_end::menu::ProductInput {
             category_id,
             name: form.name.clone(),
             description: String::new(),
@@ -552,9 +559,14 @@ pub(super) async fn create_product(
             origin: String::new(),
         };
         let txn = entity::tx::begin_write(&state.db).await?;
-        let res =
-            entity::menu::create_product(&txn, s.id, s.platform_id, &input, state.clock.now())
-                .await;
+        let res = entity::supply_end::menu::create_product(
+            &txn,
+            s.id,
+            s.platform_id,
+            &input,
+            state.clock.now(),
+        )
+        .await;
         crate::routes::finish(txn, res).await?;
         Ok(see_other("/console/kitchen/menu"))
     })
@@ -590,7 +602,7 @@ pub(super) async fn sku_step(
                 .map_err(|_| ApiError::field("stock", "a whole number, or empty for unlimited"))?,
         ),
     };
-    let input = entity::menu::SkuInput {
+    let input = entity::supply_end::menu::SkuInput {
         version: form.version,
         name: form.name.clone(),
         price_fen,
@@ -603,8 +615,8 @@ pub(super) async fn sku_step(
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = crate::routes::merchant::my_store(&txn, &who.principal).await?;
     let res = async {
-        let p = entity::menu::product_of(&txn, s.id, product_id).await?;
-        entity::menu::save_sku(&txn, p, sku, &input, state.clock.now()).await
+        let p = entity::supply_end::menu::product_of(&txn, s.id, product_id).await?;
+        entity::supply_end::menu::save_sku(&txn, p, sku, &input, state.clock.now()).await
     }
     .await;
     crate::routes::finish(txn, res).await?;
@@ -653,7 +665,7 @@ pub(super) async fn submit_product(
             &state,
             &who.principal,
             *id,
-            entity::listing::ListingEvent::Submit,
+            entity::listing_line::product_states::ListingEvent::Submit,
             None,
         )
         .await?;
@@ -679,14 +691,20 @@ pub(super) async fn create_category(
     page(req, who, |_, who| async move {
         who.check_csrf(&form.csrf)?;
         let s = crate::routes::merchant::my_store(&state.db, &who.principal).await?;
-        let input = entity::menu::CategoryInput {
+        let input = entity::supply_end::menu::CategoryInput {
             name: form.name.clone(),
             position: 0,
         };
         let txn = entity::tx::begin_write(&state.db).await?;
-        let res =
-            entity::menu::save_category(&txn, s.id, s.platform_id, None, &input, state.clock.now())
-                .await;
+        let res = entity::supply_end::menu::save_category(
+            &txn,
+            s.id,
+            s.platform_id,
+            None,
+            &input,
+            state.clock.now(),
+        )
+        .await;
         crate::routes::finish(txn, res).await?;
         Ok(see_other("/console/kitchen/menu"))
     })
@@ -740,15 +758,15 @@ pub(super) async fn upload_image(
         let txn = entity::tx::begin_write(&state.db).await?;
         let s = crate::routes::merchant::my_store(&txn, &who.principal).await?;
         let res = async {
-            let p = entity::menu::product_of(&txn, s.id, *id).await?;
+            let p = entity::supply_end::menu::product_of(&txn, s.id, *id).await?;
             let mut images: Vec<String> = serde_json::from_str(&p.images).unwrap_or_default();
             images.push(format!("/media/{name}"));
-            let patch = entity::menu::ProductPatch {
+            let patch = entity::supply_end::menu::ProductPatch {
                 version,
                 images: Some(images),
                 ..Default::default()
             };
-            entity::menu::update_product(&txn, p, &patch, state.clock.now()).await
+            entity::supply_end::menu::update_product(&txn, p, &patch, state.clock.now()).await
         }
         .await;
         crate::routes::finish(txn, res).await?;

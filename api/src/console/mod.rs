@@ -17,15 +17,15 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Duration;
-use entity::order_state::OrderEvent;
+use entity::to_door_line::order_states::OrderEvent;
 use entity::{Role, merchant_application, order, order_item, product, store};
+use i18n::Labels;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
+use session::ConsoleUser;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
-use i18n::Labels;
-use session::ConsoleUser;
 
 /// Who is signed in, for the page header.
 pub struct NavUser {

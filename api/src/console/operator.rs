@@ -10,7 +10,7 @@ struct DashboardPage {
     platform: String,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
-    s: entity::stats::Stats,
+    s: entity::platform_end::stats::Stats,
     gmv: String,
     compliance: String,
     household: String,
@@ -136,10 +136,12 @@ pub(super) async fn dashboard(
 ) -> HttpResponse {
     page(req, who, |req, who| async move {
         who.principal.require(Role::Operator)?;
-        let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
+        let p = entity::platform_end::platforms::platform_of(&state.db, who.principal.platform_id)
+            .await?;
         let to = crate::routes::today_at(&state, p.utc_offset_minutes);
         let from = to - Duration::days(29);
-        let s = entity::stats::stats(&state.db, std::slice::from_ref(&p), from, to).await?;
+        let s = entity::platform_end::stats::stats(&state.db, std::slice::from_ref(&p), from, to)
+            .await?;
         let layout = Layout::of(&req, Some(&who), "dashboard");
         let chart = chart::orders_per_day(layout.t.orders_per_day, &s.daily);
         let gmv_chart = chart::gmv_per_day(layout.t.gmv_per_day, &s.daily);
@@ -238,8 +240,8 @@ pub(super) async fn decide_application(
         who.check_csrf(&form.csrf)?;
         let (id, decision) = path.into_inner();
         let decision = match decision.as_str() {
-            "approve" => entity::onboarding::Decision::Approve,
-            "reject" => entity::onboarding::Decision::Reject(form.reason.clone()),
+            "approve" => entity::listing_line::applications::Decision::Approve,
+            "reject" => entity::listing_line::applications::Decision::Reject(form.reason.clone()),
             _ => return Err(ApiError::not_found("decision")),
         };
         crate::routes::reviews::decide(&state, &who.principal, id, decision).await?;
@@ -259,9 +261,12 @@ pub(super) async fn decide_product(
         who.check_csrf(&form.csrf)?;
         let (id, decision) = path.into_inner();
         let (event, reason) = match decision.as_str() {
-            "approve" => (entity::listing::ListingEvent::Approve, None),
+            "approve" => (
+                entity::listing_line::product_states::ListingEvent::Approve,
+                None,
+            ),
             "reject" => (
-                entity::listing::ListingEvent::Reject,
+                entity::listing_line::product_states::ListingEvent::Reject,
                 Some(form.reason.clone()),
             ),
             _ => return Err(ApiError::not_found("decision")),
@@ -287,7 +292,7 @@ pub(super) async fn trips(
     page(req, who, |req, who| async move {
         who.principal.require(Role::Operator)?;
         let pid = who.principal.platform_id;
-        let platform = entity::delivery::platform_of(&state.db, pid).await?;
+        let platform = entity::platform_end::platforms::platform_of(&state.db, pid).await?;
         let date = q
             .date
             .unwrap_or_else(|| crate::routes::today_at(&state, platform.utc_offset_minutes));
@@ -314,14 +319,17 @@ pub(super) async fn trips(
                         .map(|r| (r.at, r.celsius))
                         .collect();
                 let at = v.trip.departed_at.unwrap_or(v.trip.departs_at);
-                let policy = entity::cold_settle::policy(&state.db, pid, &b.class, at).await?;
+                let policy = entity::to_door_line::village::batch_settlement::policy(
+                    &state.db, pid, &b.class, at,
+                )
+                .await?;
                 let settled = entity::cold_settlement::Entity::find()
                     .filter(entity::cold_settlement::Column::BatchId.eq(b.id))
                     .one(&state.db)
                     .await?;
                 let (verdict, excursions) = match &settled {
                     Some(s) => {
-                        let v: entity::cold_chain::Verdict =
+                        let v: entity::delivery_end::cold_chain::Verdict =
                             serde_json::from_str(&s.verdict).map_err(ApiError::internal)?;
                         let word = if s.compliant { t.compliant } else { t.breached };
                         let max = s.max_c.map(|c| format!(", max {c} °C")).unwrap_or_default();
@@ -393,7 +401,7 @@ pub(super) async fn ledger(
     page(req, who, |req, who| async move {
         who.principal.require(Role::Operator)?;
         let pid = who.principal.platform_id;
-        let accounts = entity::ledger::balances(&state.db, pid).await?;
+        let accounts = entity::platform_end::ledger::balances(&state.db, pid).await?;
         let d: i64 = accounts.iter().map(|a| a.debits_fen).sum();
         let c: i64 = accounts.iter().map(|a| a.credits_fen).sum();
         let rows = accounts
@@ -466,10 +474,12 @@ pub(super) async fn export_stats(
 ) -> HttpResponse {
     page(req, who, |_, who| async move {
         who.principal.require(Role::Operator)?;
-        let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
+        let p = entity::platform_end::platforms::platform_of(&state.db, who.principal.platform_id)
+            .await?;
         let to = crate::routes::today_at(&state, p.utc_offset_minutes);
         let from = to - Duration::days(29);
-        let s = entity::stats::stats(&state.db, std::slice::from_ref(&p), from, to).await?;
+        let s = entity::platform_end::stats::stats(&state.db, std::slice::from_ref(&p), from, to)
+            .await?;
         Ok(crate::routes::stats::stats_csv(
             &[(p.name.as_str(), &s)],
             &format!("stats-{}-{from}-{to}.csv", p.code),
@@ -485,12 +495,18 @@ pub(super) async fn export_households(
 ) -> HttpResponse {
     page(req, who, |_, who| async move {
         who.principal.require(Role::Operator)?;
-        let p = entity::delivery::platform_of(&state.db, who.principal.platform_id).await?;
+        let p = entity::platform_end::platforms::platform_of(&state.db, who.principal.platform_id)
+            .await?;
         let to = crate::routes::today_at(&state, p.utc_offset_minutes);
         let from = to - Duration::days(29);
-        let r =
-            entity::linkage::household_report(&state.db, &[p.id], from, to, p.utc_offset_minutes)
-                .await?;
+        let r = entity::supply_end::households::household_report(
+            &state.db,
+            &[p.id],
+            from,
+            to,
+            p.utc_offset_minutes,
+        )
+        .await?;
         Ok(crate::routes::linkage::household_csv(&r))
     })
     .await
@@ -514,7 +530,7 @@ pub(super) async fn decide_rider(
         };
         let reason = (!approve).then(|| form.reason.clone());
         let txn = entity::tx::begin_write(&state.db).await?;
-        let res = entity::riders::review(
+        let res = entity::delivery_end::riders::review(
             &txn,
             who.principal.platform_id,
             id,
@@ -767,7 +783,7 @@ pub(super) async fn add_area(
     what: web::Path<String>,
     form: web::Form<AreaForm>,
 ) -> HttpResponse {
-    use entity::service_area as sa;
+    use entity::platform_end::service_area as sa;
     page(req, who, |_, who| async move {
         who.check_csrf(&form.csrf)?;
         who.principal.require(Role::Operator)?;

@@ -114,7 +114,7 @@ async fn extract(req: HttpRequest) -> Result<ConsoleUser, ApiError> {
         .await?
         .filter(|u| !u.disabled)
         .ok_or_else(unauthenticated)?;
-    let roles = entity::accounts::roles_of(&state.db, user.id, s.platform_id).await?;
+    let roles = entity::platform_end::users::roles_of(&state.db, user.id, s.platform_id).await?;
     Ok(ConsoleUser {
         principal: Principal {
             user_id: user.id,

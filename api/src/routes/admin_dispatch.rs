@@ -3,8 +3,11 @@
 
 use actix_web::{get, post, put, web};
 use chrono::{DateTime, Utc};
-use entity::delivery::{self, AssignedBy};
-use entity::{Role, delivery_job, rider, riders};
+use entity::delivery_end::riders;
+use entity::platform_end::platforms;
+use entity::to_door_line::city::dispatch::AssignedBy;
+use entity::to_door_line::city::{dispatch, handoff, jobs};
+use entity::{Role, delivery_job, error, rider};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -140,7 +143,7 @@ pub async fn monitor(state: web::Data<AppState>, who: Principal) -> ApiResult<we
 /// The platform's monitor (the API's and the console's).
 pub(crate) async fn monitor_of(state: &AppState, platform_id: i64) -> ApiResult<Monitor> {
     let now = state.clock.now();
-    let p = delivery::platform_of(&state.db, platform_id).await?;
+    let p = platforms::platform_of(&state.db, platform_id).await?;
     let jobs = delivery_job::Entity::find()
         .filter(delivery_job::Column::PlatformId.eq(platform_id))
         .filter(delivery_job::Column::Status.is_in([
@@ -231,9 +234,9 @@ pub(crate) async fn assign_job(
             .filter(|r| r.platform_id == who.platform_id)
             .ok_or(entity::error::DomainError::NotFound("rider"))?;
         if r.status != "verified" {
-            return Err(delivery::DeliveryRefusal::RiderNotVerified.into());
+            return Err(error::DeliveryRefusal::RiderNotVerified.into());
         }
-        delivery::assign(
+        dispatch::assign(
             &txn,
             &r,
             job_id,
@@ -267,7 +270,7 @@ pub async fn resolve(
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = delivery::resolve_locked(
+    let res = handoff::resolve_locked(
         &txn,
         who.platform_id,
         *id,
@@ -369,7 +372,7 @@ pub async fn track(
 ) -> ApiResult<web::Json<Vec<entity::rider_position::Model>>> {
     use entity::rider_position as rp;
     who.require(Role::Operator)?;
-    let j = delivery::job(&state.db, who.platform_id, *id).await?;
+    let j = jobs::job(&state.db, who.platform_id, *id).await?;
     let (Some(rider_id), Some(from)) = (j.rider_id, j.assigned_at) else {
         return Ok(web::Json(Vec::new()));
     };

@@ -3,7 +3,8 @@
 
 use actix_web::{HttpResponse, post, web};
 use chrono::Duration;
-use entity::{Role, accounts, operator_account, sessions, throttle, user};
+use entity::platform_end::{sessions, throttle, users};
+use entity::{Role, operator_account, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -101,8 +102,8 @@ fn wechat_error(e: WechatError) -> ApiError {
     }
 }
 
-fn platform_error(e: accounts::PlatformChoiceError) -> ApiError {
-    use accounts::PlatformChoiceError as P;
+fn platform_error(e: users::PlatformChoiceError) -> ApiError {
+    use users::PlatformChoiceError as P;
     match e {
         P::Unknown(code) => ApiError::new(
             ErrorCode::PLATFORM_NOT_FOUND,
@@ -139,7 +140,7 @@ pub async fn wechat_login(
     body: ApiJson<WechatLoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
     let code = required_text("code", &body.code, 128)?;
-    let platform = accounts::choose_platform(&state.db, body.platform.as_deref())
+    let platform = users::choose_platform(&state.db, body.platform.as_deref())
         .await
         .map_err(platform_error)?;
 
@@ -172,7 +173,7 @@ pub async fn wechat_login(
 
     let now = state.clock.now();
     let txn = entity::tx::begin_write(&state.db).await?;
-    let user = accounts::login_wechat_user(
+    let user = users::login_wechat_user(
         &txn,
         platform.id,
         &appid,
@@ -185,7 +186,7 @@ pub async fn wechat_login(
     if user.disabled {
         return Err(user_disabled());
     }
-    let roles = accounts::roles_of(&txn, user.id, platform.id).await?;
+    let roles = users::roles_of(&txn, user.id, platform.id).await?;
     let tokens = tokens::open_session(&state, &txn, user.id, platform.id, roles.clone()).await?;
     txn.commit().await?;
     tracing::info!(user_id = user.id, platform = %platform.code, "wechat login");
@@ -226,7 +227,7 @@ pub async fn password_login(
     body: ApiJson<PasswordLoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
     let (account, user, txn) = check_password(&state, &body.username, &body.password).await?;
-    let roles = accounts::roles_of(&txn, user.id, account.platform_id).await?;
+    let roles = users::roles_of(&txn, user.id, account.platform_id).await?;
     let tokens =
         tokens::open_session(&state, &txn, user.id, account.platform_id, roles.clone()).await?;
     txn.commit().await?;
@@ -382,7 +383,7 @@ pub async fn refresh(
     if user.disabled {
         return Err(user_disabled());
     }
-    let roles = accounts::roles_of(&txn, user.id, rotated.platform_id).await?;
+    let roles = users::roles_of(&txn, user.id, rotated.platform_id).await?;
     let access = tokens::access_token(&state, user.id, rotated.platform_id, roles)?;
     txn.commit().await?;
     Ok(web::Json(tokens::TokenPair {

@@ -5,8 +5,9 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
-use entity::cold_chain::ClassRule;
-use entity::cold_settle::{self, Policy};
+use entity::delivery_end::cold_chain::ClassRule;
+use entity::to_door_line::village::batch_settlement;
+use entity::to_door_line::village::batch_settlement::Policy;
 use entity::{Role, cold_batch, cold_chain_policy, cold_settlement, platform, temperature_reading};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -68,7 +69,7 @@ pub async fn add_policy(
         compensation_bp: body.compensation_bp,
     };
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = cold_settle::add_policy(
+    let res = batch_settlement::add_policy(
         &txn,
         who.platform_id,
         &p,
@@ -92,7 +93,7 @@ pub async fn policies(
     let now = state.clock.now();
     let mut current = Vec::new();
     for class in ["chilled", "frozen"] {
-        current.push(cold_settle::policy(&state.db, who.platform_id, class, now).await?);
+        current.push(batch_settlement::policy(&state.db, who.platform_id, class, now).await?);
     }
     let versions = cold_chain_policy::Entity::find()
         .filter(cold_chain_policy::Column::PlatformId.eq(who.platform_id))
@@ -189,7 +190,7 @@ pub async fn trip_cold_chain(
             .filter(cold_settlement::Column::BatchId.eq(b.id))
             .one(&state.db)
             .await?;
-        let policy = cold_settle::policy(&state.db, t.platform_id, &b.class, at).await?;
+        let policy = batch_settlement::policy(&state.db, t.platform_id, &b.class, at).await?;
         out.push(BatchChart {
             batch: b,
             policy,
@@ -203,16 +204,16 @@ pub async fn trip_cold_chain(
 /// The exception queue: orders waiting at agent points longer than the
 /// platform allows.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, body = Vec<entity::trip_run::Uncollected>),
+    (status = 200, body = Vec<entity::to_door_line::village::trips::Uncollected>),
 ))]
 #[get("/admin/village/uncollected")]
 pub async fn uncollected(
     state: web::Data<AppState>,
     who: Principal,
-) -> ApiResult<web::Json<Vec<entity::trip_run::Uncollected>>> {
+) -> ApiResult<web::Json<Vec<entity::to_door_line::village::trips::Uncollected>>> {
     who.require(Role::Operator)?;
     Ok(web::Json(
-        entity::trip_run::uncollected(&state.db, who.platform_id).await?,
+        entity::to_door_line::village::trips::uncollected(&state.db, who.platform_id).await?,
     ))
 }
 
@@ -239,7 +240,7 @@ pub async fn return_order(
     let reason = super::required_text("reason", &body.reason, 200)?;
     let now = state.clock.now();
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = entity::trip_run::return_uncollected(
+    let res = entity::to_door_line::village::trips::return_uncollected(
         &txn,
         who.platform_id,
         *order_id,

@@ -267,7 +267,7 @@ pub async fn add_driver(
     }
     .insert(&txn)
     .await?;
-    entity::accounts::grant_role(&txn, who.platform_id, u.id, Role::Driver, now).await?;
+    entity::platform_end::users::grant_role(&txn, who.platform_id, u.id, Role::Driver, now).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(d))
 }
@@ -299,10 +299,10 @@ pub(crate) async fn trips_of_day(
     carrier_id: Option<i64>,
     date: Option<NaiveDate>,
 ) -> ApiResult<Vec<TripView>> {
-    let p = entity::delivery::platform_of(&state.db, platform_id).await?;
+    let p = entity::platform_end::platforms::platform_of(&state.db, platform_id).await?;
     let day = date.unwrap_or_else(|| super::today_at(state, p.utc_offset_minutes));
     let (start, end): (DateTime<Utc>, DateTime<Utc>) =
-        entity::settlement::day_bounds(day, p.utc_offset_minutes);
+        entity::calendar::day_bounds(day, p.utc_offset_minutes);
     let mut q = trip::Entity::find()
         .filter(trip::Column::PlatformId.eq(platform_id))
         .filter(trip::Column::DepartsAt.gte(start))
@@ -430,8 +430,14 @@ pub async fn arrive(
     let (id, seq) = path.into_inner();
     let t = drivers_trip(&state, &who, id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res =
-        entity::trip_run::arrive(&txn, &t, seq, (body.lat, body.lng), state.clock.now()).await;
+    let res = entity::to_door_line::village::trips::arrive(
+        &txn,
+        &t,
+        seq,
+        (body.lat, body.lng),
+        state.clock.now(),
+    )
+    .await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
@@ -472,7 +478,8 @@ pub async fn depart(
         .map(|l| (l.order_id, l.reason.clone()))
         .collect();
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = entity::trip_run::depart(&txn, &t, &left, state.clock.now()).await;
+    let res =
+        entity::to_door_line::village::trips::depart(&txn, &t, &left, state.clock.now()).await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
@@ -489,7 +496,7 @@ pub async fn complete(
 ) -> ApiResult<web::Json<trip::Model>> {
     let t = drivers_trip(&state, &who, *id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = entity::trip_run::complete(&txn, &t, state.clock.now()).await;
+    let res = entity::to_door_line::village::trips::complete(&txn, &t, state.clock.now()).await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
@@ -528,7 +535,14 @@ pub async fn merchant_handover(
     let s = super::merchant::my_store(&state.db, &who).await?;
     let t = platform_trip(&state, &who, id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = entity::trip_run::pickup_handover(&txn, &t, seq, s.id, state.clock.now()).await;
+    let res = entity::to_door_line::village::trips::pickup_handover(
+        &txn,
+        &t,
+        seq,
+        s.id,
+        state.clock.now(),
+    )
+    .await;
     Ok(web::Json(Handover {
         packages: super::finish(txn, res).await?,
     }))
@@ -608,11 +622,20 @@ pub async fn keeper_handover(
 ) -> ApiResult<web::Json<Handover>> {
     who.require(Role::AgentKeeper)?;
     let (id, seq) = path.into_inner();
-    let point = entity::trip_run::keeper_point(&state.db, who.platform_id, who.user_id).await?;
+    let point =
+        entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
+            .await?;
     let t = platform_trip(&state, &who, id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res =
-        entity::trip_run::drop_handover(&txn, &t, seq, point, &body.codes, state.clock.now()).await;
+    let res = entity::to_door_line::village::trips::drop_handover(
+        &txn,
+        &t,
+        seq,
+        point,
+        &body.codes,
+        state.clock.now(),
+    )
+    .await;
     Ok(web::Json(Handover {
         packages: super::finish(txn, res).await?,
     }))
@@ -639,11 +662,19 @@ pub async fn collect(
     body: ApiJson<PickupCode>,
 ) -> ApiResult<web::Json<entity::order::Model>> {
     who.require(Role::AgentKeeper)?;
-    let point = entity::trip_run::keeper_point(&state.db, who.platform_id, who.user_id).await?;
+    let point =
+        entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
+            .await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res =
-        entity::trip_run::collect(&txn, point, *id, &body.code, who.user_id, state.clock.now())
-            .await;
+    let res = entity::to_door_line::village::trips::collect(
+        &txn,
+        point,
+        *id,
+        &body.code,
+        who.user_id,
+        state.clock.now(),
+    )
+    .await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
@@ -703,7 +734,8 @@ pub async fn add_keeper(
     }
     .insert(&txn)
     .await?;
-    entity::accounts::grant_role(&txn, who.platform_id, u.id, Role::AgentKeeper, now).await?;
+    entity::platform_end::users::grant_role(&txn, who.platform_id, u.id, Role::AgentKeeper, now)
+        .await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(k))
 }
@@ -712,13 +744,13 @@ pub async fn add_keeper(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct Temperatures {
     /// 1 to 1,000 readings, in any order; resent ones are ignored.
-    pub readings: Vec<entity::trip_run::GatewayReading>,
+    pub readings: Vec<entity::to_door_line::village::trips::GatewayReading>,
 }
 
 /// Stores the cold compartments' readings; readings outside the class band
 /// become alerts for the operator and the driver.
 #[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Temperatures, responses(
-    (status = 200, body = entity::trip_run::TemperatureReport),
+    (status = 200, body = entity::to_door_line::village::trips::TemperatureReport),
     (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: impossible value, future time or unknown sensor", body = ErrorBody),
 ))]
@@ -728,11 +760,16 @@ pub async fn temperatures(
     who: Principal,
     id: web::Path<i64>,
     body: ApiJson<Temperatures>,
-) -> ApiResult<web::Json<entity::trip_run::TemperatureReport>> {
+) -> ApiResult<web::Json<entity::to_door_line::village::trips::TemperatureReport>> {
     let t = drivers_trip(&state, &who, *id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res =
-        entity::trip_run::record_temperatures(&txn, &t, &body.readings, state.clock.now()).await;
+    let res = entity::to_door_line::village::trips::record_temperatures(
+        &txn,
+        &t,
+        &body.readings,
+        state.clock.now(),
+    )
+    .await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 

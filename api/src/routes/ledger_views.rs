@@ -3,7 +3,8 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use entity::ledger::{self, AccountBalance, AccountKind, StatementLine};
+use entity::platform_end::ledger;
+use entity::platform_end::ledger::{AccountBalance, AccountKind, StatementLine};
 use entity::{Role, commission_rule};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
@@ -36,7 +37,8 @@ async fn payee(
     let (balance_fen, entries) =
         ledger::payee_account(&state.db, platform_id, kind, owner_id, 100).await?;
     let statements =
-        entity::settlement::statements_of(&state.db, platform_id, kind, owner_id, 31).await?;
+        entity::platform_end::settlement::statements_of(&state.db, platform_id, kind, owner_id, 31)
+            .await?;
     Ok(PayeeAccount {
         balance_fen,
         entries,
@@ -76,7 +78,7 @@ pub async fn rider_account(
     state: web::Data<AppState>,
     who: Principal,
 ) -> ApiResult<web::Json<PayeeAccount>> {
-    let r = entity::riders::of_user(&state.db, who.platform_id, who.user_id).await?;
+    let r = entity::delivery_end::riders::of_user(&state.db, who.platform_id, who.user_id).await?;
     Ok(web::Json(
         payee(&state, who.platform_id, AccountKind::RiderPayable, r.id).await?,
     ))
@@ -171,8 +173,14 @@ pub async fn settle(
 ) -> ApiResult<web::Json<SettlementReport>> {
     who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res =
-        entity::settlement::run(&txn, who.platform_id, body.date, state.clock.now(), None).await;
+    let res = entity::platform_end::settlement::run(
+        &txn,
+        who.platform_id,
+        body.date,
+        state.clock.now(),
+        None,
+    )
+    .await;
     let r = super::finish(txn, res).await?;
     Ok(web::Json(SettlementReport {
         run_id: r.run_id,
@@ -313,7 +321,7 @@ pub async fn commission_rules(
 #[utoipa::path(tag = "admin", security(("bearer" = [])),
     request_body(content = String, description = "The trade bill (bill_type=ALL) as CSV", content_type = "text/csv"),
     responses(
-        (status = 200, body = entity::reconciliation::Report),
+        (status = 200, body = entity::platform_end::reconciliation::Report),
         (status = 422, description = "VALIDATION_FAILED: bill", body = ErrorBody),
     ))]
 #[post("/admin/reconciliation/{date}")]
@@ -322,19 +330,24 @@ pub async fn reconcile_upload(
     who: Principal,
     date: web::Path<chrono::NaiveDate>,
     body: web::Bytes,
-) -> ApiResult<web::Json<entity::reconciliation::Report>> {
+) -> ApiResult<web::Json<entity::platform_end::reconciliation::Report>> {
     who.require(Role::Operator)?;
     let csv = std::str::from_utf8(&body).map_err(|_| ApiError::field("bill", "not UTF-8 text"))?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res =
-        entity::reconciliation::reconcile(&txn, who.platform_id, *date, csv, state.clock.now())
-            .await;
+    let res = entity::platform_end::reconciliation::reconcile(
+        &txn,
+        who.platform_id,
+        *date,
+        csv,
+        state.clock.now(),
+    )
+    .await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
 /// Downloads the day's trade bill from WeChat Pay and reconciles it.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, body = entity::reconciliation::Report),
+    (status = 200, body = entity::platform_end::reconciliation::Report),
     (status = 404, description = "NOT_FOUND: WeChat Pay is not configured", body = ErrorBody),
     (status = 503, description = "PAYMENT_UNAVAILABLE: the bill could not be fetched", body = ErrorBody),
 ))]
@@ -343,7 +356,7 @@ pub async fn reconcile_fetch(
     state: web::Data<AppState>,
     who: Principal,
     date: web::Path<chrono::NaiveDate>,
-) -> ApiResult<web::Json<entity::reconciliation::Report>> {
+) -> ApiResult<web::Json<entity::platform_end::reconciliation::Report>> {
     who.require(Role::Operator)?;
     let Some(pay) = state.wechatpay.clone() else {
         return Err(ApiError::not_found("WeChat Pay trade bills"));
@@ -358,13 +371,15 @@ pub async fn reconcile_fetch(
         .retry_after(60)
     })?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = entity::reconciliation::reconcile(&txn, who.platform_id, *date, &csv, now).await;
+    let res =
+        entity::platform_end::reconciliation::reconcile(&txn, who.platform_id, *date, &csv, now)
+            .await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
 /// The stored reconciliation report of a day.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, body = entity::reconciliation::Report),
+    (status = 200, body = entity::platform_end::reconciliation::Report),
     (status = 404, description = "NOT_FOUND: not reconciled yet", body = ErrorBody),
 ))]
 #[get("/admin/reconciliation/{date}")]
@@ -372,7 +387,7 @@ pub async fn reconciliation_report(
     state: web::Data<AppState>,
     who: Principal,
     date: web::Path<chrono::NaiveDate>,
-) -> ApiResult<web::Json<entity::reconciliation::Report>> {
+) -> ApiResult<web::Json<entity::platform_end::reconciliation::Report>> {
     use entity::reconciliation_report as rr;
     who.require(Role::Operator)?;
     let row = rr::Entity::find()
@@ -420,9 +435,9 @@ pub async fn revenue(
     if q.from > q.to || (q.to - q.from).num_days() > 366 {
         return Err(ApiError::field("from", "from ≤ to, at most a year apart"));
     }
-    let p = entity::delivery::platform_of(&state.db, who.platform_id).await?;
-    let (start, _) = entity::settlement::day_bounds(q.from, p.utc_offset_minutes);
-    let (_, end) = entity::settlement::day_bounds(q.to, p.utc_offset_minutes);
+    let p = entity::platform_end::platforms::platform_of(&state.db, who.platform_id).await?;
+    let (start, _) = entity::calendar::day_bounds(q.from, p.utc_offset_minutes);
+    let (_, end) = entity::calendar::day_bounds(q.to, p.utc_offset_minutes);
     let Some(account) = la::Entity::find()
         .filter(la::Column::PlatformId.eq(who.platform_id))
         .filter(la::Column::Kind.eq(AccountKind::PlatformRevenue.as_str()))

@@ -5,8 +5,9 @@
 
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::NaiveDate;
-use entity::linkage::{
-    self, HouseholdReport, Ingredient, NewPurchase, NewSupplier, NewWage, SupplierView, Viewer,
+use entity::supply_end::households;
+use entity::supply_end::households::{
+    HouseholdReport, Ingredient, NewPurchase, NewSupplier, NewWage, SupplierView, Viewer,
 };
 use entity::{Role, product, store_staff, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -34,12 +35,12 @@ pub async fn add_supplier(
     body: ApiJson<NewSupplier>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let id = linkage::check(&body)?;
+    let id = households::check(&body)?;
     let hash = id.as_deref().map(|v| state.identity_hash(v));
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = linkage::add_supplier(&txn, who.platform_id, &body, hash, state.clock.now()).await;
+    let res = households::add_supplier(&txn, who.platform_id, &body, hash, state.clock.now()).await;
     let s = super::finish(txn, res).await?;
-    let view = linkage::suppliers(&state.db, who.platform_id, Viewer::Operator)
+    let view = households::suppliers(&state.db, who.platform_id, Viewer::Operator)
         .await?
         .into_iter()
         .find(|v| v.id == s.id)
@@ -56,7 +57,7 @@ pub async fn admin_suppliers(
 ) -> ApiResult<web::Json<Vec<SupplierView>>> {
     who.require(Role::Operator)?;
     Ok(web::Json(
-        linkage::suppliers(&state.db, who.platform_id, Viewer::Operator).await?,
+        households::suppliers(&state.db, who.platform_id, Viewer::Operator).await?,
     ))
 }
 
@@ -72,7 +73,7 @@ pub async fn merchant_suppliers(
 ) -> ApiResult<web::Json<Vec<SupplierView>>> {
     my_store(&state.db, &who).await?;
     Ok(web::Json(
-        linkage::suppliers(&state.db, who.platform_id, Viewer::Merchant).await?,
+        households::suppliers(&state.db, who.platform_id, Viewer::Merchant).await?,
     ))
 }
 
@@ -91,7 +92,7 @@ pub async fn add_purchase(
     let s = my_store(&state.db, &who).await?;
     let today = super::local_today(&state, who.platform_id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = linkage::record_purchase(
+    let res = households::record_purchase(
         &txn,
         who.platform_id,
         s.merchant_id,
@@ -113,7 +114,7 @@ pub async fn purchases(
 ) -> ApiResult<web::Json<Vec<entity::purchase::Model>>> {
     let s = my_store(&state.db, &who).await?;
     Ok(web::Json(
-        linkage::merchant_purchases(&state.db, s.merchant_id).await?,
+        households::merchant_purchases(&state.db, s.merchant_id).await?,
     ))
 }
 
@@ -180,7 +181,7 @@ pub async fn staff_household(
     let m = super::merchant::owned_merchant(&state.db, &who).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let res =
-        linkage::set_staff_household(&txn, who.platform_id, m.id, *id, body.household_id).await;
+        households::set_staff_household(&txn, who.platform_id, m.id, *id, body.household_id).await;
     Ok(web::Json(super::finish(txn, res).await?))
 }
 
@@ -201,7 +202,7 @@ pub async fn add_wage(
     let today = super::local_today(&state, who.platform_id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let res =
-        linkage::record_wage(&txn, who.platform_id, m.id, &body, today, state.clock.now()).await;
+        households::record_wage(&txn, who.platform_id, m.id, &body, today, state.clock.now()).await;
     Ok(HttpResponse::Created().json(super::finish(txn, res).await?))
 }
 
@@ -228,9 +229,10 @@ pub async fn set_ingredients(
 ) -> ApiResult<web::Json<Vec<Ingredient>>> {
     let p = my_product(&state, &who, *id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = linkage::set_ingredients(&txn, who.platform_id, p.id, &body, state.clock.now()).await;
+    let res =
+        households::set_ingredients(&txn, who.platform_id, p.id, &body, state.clock.now()).await;
     super::finish(txn, res).await?;
-    Ok(web::Json(linkage::ingredients(&state.db, p.id).await?))
+    Ok(web::Json(households::ingredients(&state.db, p.id).await?))
 }
 
 /// A product's ingredients and their suppliers.
@@ -242,7 +244,7 @@ pub async fn ingredients(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<Vec<Ingredient>>> {
     let p = my_product(&state, &who, *id).await?;
-    Ok(web::Json(linkage::ingredients(&state.db, p.id).await?))
+    Ok(web::Json(households::ingredients(&state.db, p.id).await?))
 }
 
 /// Flags a rider as coming from a registered household (operators).
@@ -260,7 +262,7 @@ pub async fn rider_household(
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res = linkage::set_rider_household(&txn, who.platform_id, *id, body.household_id).await;
+    let res = households::set_rider_household(&txn, who.platform_id, *id, body.household_id).await;
     super::finish(txn, res).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -279,7 +281,7 @@ pub struct Period {
 impl Period {
     /// Checks the range and the format; `true` for CSV.
     pub fn csv(&self) -> ApiResult<bool> {
-        linkage::check_period(self.from, self.to)?;
+        entity::calendar::check_period(self.from, self.to)?;
         match self.format.as_deref() {
             None | Some("json") => Ok(false),
             Some("csv") => Ok(true),
@@ -303,9 +305,9 @@ pub async fn household_report(
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let csv = q.csv()?;
-    let p = entity::delivery::platform_of(&state.db, who.platform_id).await?;
-    let r =
-        linkage::household_report(&state.db, &[p.id], q.from, q.to, p.utc_offset_minutes).await?;
+    let p = entity::platform_end::platforms::platform_of(&state.db, who.platform_id).await?;
+    let r = households::household_report(&state.db, &[p.id], q.from, q.to, p.utc_offset_minutes)
+        .await?;
     if !csv {
         return Ok(HttpResponse::Ok().json(r));
     }

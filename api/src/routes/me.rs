@@ -1,7 +1,8 @@
 //! `GET /me`: who the caller is.
 
 use actix_web::{get, web};
-use entity::{Role, accounts, platform, user};
+use entity::platform_end::users;
+use entity::{Role, platform, user};
 use sea_orm::EntityTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -54,7 +55,7 @@ pub async fn me(state: web::Data<AppState>, who: Principal) -> ApiResult<web::Js
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::not_found("platform"))?;
-    let roles = accounts::roles_of(&state.db, user.id, platform.id).await?;
+    let roles = users::roles_of(&state.db, user.id, platform.id).await?;
     Ok(web::Json(MeResponse {
         id: user.id,
         display_name: user.display_name,

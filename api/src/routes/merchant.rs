@@ -3,10 +3,12 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use entity::error::DomainError;
-use entity::listing::ListingEvent;
-use entity::menu::{self, CategoryInput, ProductInput, ProductPatch, SkuInput};
-use entity::onboarding::{self, ApplicationInput};
-use entity::store_settings::{self, StorePatch, StoreView};
+use entity::listing_line::applications;
+use entity::listing_line::applications::ApplicationInput;
+use entity::listing_line::product_states::ListingEvent;
+use entity::supply_end::menu::{CategoryInput, ProductInput, ProductPatch, SkuInput};
+use entity::supply_end::stores::{StorePatch, StoreView};
+use entity::supply_end::{menu, stores};
 use entity::{Role, category, merchant_application, product, sku, store};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -31,7 +33,7 @@ pub async fn apply(
     who: Principal,
     body: ApiJson<ApplicationInput>,
 ) -> ApiResult<HttpResponse> {
-    let app = onboarding::apply(
+    let app = applications::apply(
         &state.db,
         who.platform_id,
         who.user_id,
@@ -88,7 +90,7 @@ pub async fn my_store(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<s
             "this needs the merchant_staff role",
         ));
     }
-    onboarding::store_of_staff(db, who.platform_id, who.user_id)
+    applications::store_of_staff(db, who.platform_id, who.user_id)
         .await
         .map_err(|e| match e {
             DomainError::NotFound(_) => ApiError::new(
@@ -110,7 +112,7 @@ pub async fn get_store(
     who: Principal,
 ) -> ApiResult<web::Json<StoreView>> {
     let s = my_store(&state.db, &who).await?;
-    Ok(web::Json(store_settings::view(&state.db, s).await?))
+    Ok(web::Json(stores::view(&state.db, s).await?))
 }
 
 /// Changes store settings; send the `version` you read.
@@ -129,7 +131,7 @@ pub async fn patch_store(
 ) -> ApiResult<web::Json<StoreView>> {
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = my_store(&txn, &who).await?;
-    let view = store_settings::update(&txn, s, body.into_inner(), state.clock.now()).await?;
+    let view = stores::update(&txn, s, body.into_inner(), state.clock.now()).await?;
     txn.commit().await?;
     Ok(web::Json(view))
 }

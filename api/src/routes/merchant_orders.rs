@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use actix_web::{get, post, web};
 use entity::order;
-use entity::order_state::OrderEvent;
-use entity::ordering::{self, OrderActor};
+use entity::to_door_line::order_states::OrderEvent;
+use entity::to_door_line::transitions;
+use entity::to_door_line::transitions::OrderActor;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -61,10 +62,10 @@ pub(crate) async fn step(
         kind: "merchant",
         user_id: Some(who.user_id),
     };
-    let (o, refund) = ordering::apply(&txn, o, event, actor, reason, now).await?;
+    let (o, refund) = transitions::apply(&txn, o, event, actor, reason, now).await?;
     if event == OrderEvent::MarkReady {
         let today = super::local_today(state, who.platform_id).await?;
-        entity::trace::assign_batches(&txn, &o, &batches, today).await?;
+        entity::supply_end::trace::assign_batches(&txn, &o, &batches, today).await?;
     }
     if let Some(due) = refund {
         worker::orders::enqueue_refund(&txn, &due.refund, now).await?;

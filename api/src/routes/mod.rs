@@ -69,7 +69,7 @@ pub(crate) async fn local_today(
     state: &crate::state::AppState,
     platform_id: i64,
 ) -> Result<chrono::NaiveDate, ApiError> {
-    let p = entity::delivery::platform_of(&state.db, platform_id).await?;
+    let p = entity::platform_end::platforms::platform_of(&state.db, platform_id).await?;
     Ok(today_at(state, p.utc_offset_minutes))
 }
 

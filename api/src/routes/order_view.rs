@@ -1,6 +1,6 @@
 //! How an order is shown: lines, money, plan and timeline.
 
-use entity::pricing::DeliveryPlan;
+use entity::to_door_line::pricing::DeliveryPlan;
 use entity::{order, order_event, order_item};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
@@ -57,7 +57,7 @@ pub struct OrderView {
     /// cold-chain record of the journey per class (warmest reading,
     /// verdict, compensation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub cold_chain: Vec<entity::cold_settle::ColdRecord>,
+    pub cold_chain: Vec<entity::to_door_line::village::batch_settlement::ColdRecord>,
     /// The trace code of each item tied to a production batch (scan or
     /// open `GET /api/v1/trace/{code}`).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -2,8 +2,11 @@
 //! payment provider's confirmation.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use entity::order_state::OrderEvent;
-use entity::ordering::{self, OrderActor, PaymentOutcome, Quote, QuoteRequest};
+use entity::to_door_line::order_states::OrderEvent;
+use entity::to_door_line::payments::PaymentOutcome;
+use entity::to_door_line::quote::{Quote, QuoteRequest};
+use entity::to_door_line::transitions::OrderActor;
+use entity::to_door_line::{payments, transitions};
 use entity::{order, payment};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -33,7 +36,7 @@ pub async fn quote(
     body: ApiJson<QuoteRequest>,
 ) -> ApiResult<web::Json<Quote>> {
     Ok(web::Json(
-        ordering::quote(
+        entity::to_door_line::quote::quote(
             &state.db,
             who.platform_id,
             who.user_id,
@@ -104,7 +107,7 @@ pub async fn place(
         .as_ref(),
     );
     let txn = entity::tx::begin_write(&state.db).await?;
-    let placed = ordering::place(
+    let placed = entity::to_door_line::place::place(
         &txn,
         who.platform_id,
         who.user_id,
@@ -229,7 +232,9 @@ pub async fn get_one(
         .await?
         .map(|p| p.pickup_code);
     if view.delivery_kind == "village" {
-        view.cold_chain = entity::cold_settle::record_of_order(&state.db, view.id).await?;
+        view.cold_chain =
+            entity::to_door_line::village::batch_settlement::record_of_order(&state.db, view.id)
+                .await?;
     }
     Ok(web::Json(view))
 }
@@ -237,7 +242,7 @@ pub async fn get_one(
 /// Where the rider is: only the order's resident, only while it is out
 /// for delivery.
 #[utoipa::path(tag = "orders", security(("bearer" = [])), responses(
-    (status = 200, body = entity::delivery::Tracking),
+    (status = 200, body = entity::to_door_line::city::tracking::Tracking),
     (status = 404, description = "NOT_FOUND (also someone else's order)", body = ErrorBody),
     (status = 409, description = "NOT_TRACKABLE", body = ErrorBody),
 ))]
@@ -246,10 +251,10 @@ pub async fn tracking(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-) -> ApiResult<web::Json<entity::delivery::Tracking>> {
+) -> ApiResult<web::Json<entity::to_door_line::city::tracking::Tracking>> {
     let o = my_order(&state.db, &who, *id).await?;
     Ok(web::Json(
-        entity::delivery::tracking(&state.db, &o, state.clock.now()).await?,
+        entity::to_door_line::city::tracking::tracking(&state.db, &o, state.clock.now()).await?,
     ))
 }
 
@@ -290,7 +295,7 @@ async fn pay_with_wechat(
         })?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let o = my_order(&txn, who, id).await?;
-    let p = ordering::start_payment(&txn, &o, "wechat", now).await?;
+    let p = payments::start_payment(&txn, &o, "wechat", now).await?;
     txn.commit().await?;
     let prepay_id = match &p.prepay_id {
         Some(id) => id.clone(),
@@ -371,7 +376,7 @@ pub async fn pay(
     }
     let txn = entity::tx::begin_write(&state.db).await?;
     let o = my_order(&txn, &who, *id).await?;
-    let p = ordering::start_payment(&txn, &o, "demo", state.clock.now()).await?;
+    let p = payments::start_payment(&txn, &o, "demo", state.clock.now()).await?;
     txn.commit().await?;
     Ok(web::Json(PayResponse {
         provider: "demo",
@@ -409,7 +414,7 @@ pub async fn demo_confirm(
     let now = state.clock.now();
     let transaction_id = format!("DEMO{}", hex::encode_upper(worker::random_bytes::<8>()));
     let o =
-        match ordering::confirm_payment(&txn, &p.out_trade_no, p.amount_fen, &transaction_id, now)
+        match payments::confirm_payment(&txn, &p.out_trade_no, p.amount_fen, &transaction_id, now)
             .await?
         {
             PaymentOutcome::Paid(paid) => *paid,
@@ -456,7 +461,7 @@ pub async fn cancel(
         user_id: Some(who.user_id),
     };
     let (o, refund) =
-        ordering::apply(&txn, o, OrderEvent::ResidentCancel, actor, reason, now).await?;
+        transitions::apply(&txn, o, OrderEvent::ResidentCancel, actor, reason, now).await?;
     if let Some(due) = refund {
         worker::orders::enqueue_refund(&txn, &due.refund, now).await?;
     }

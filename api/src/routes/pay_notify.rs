@@ -10,7 +10,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use entity::error::DomainError;
-use entity::ordering::{self, PaymentOutcome};
+use entity::to_door_line::payments;
+use entity::to_door_line::payments::PaymentOutcome;
 use worker::wechatpay::{NotificationHeaders, PayError};
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
@@ -73,7 +74,7 @@ pub async fn notify(
         return Ok(HttpResponse::NoContent().finish());
     }
     let txn = entity::tx::begin_write(&state.db).await?;
-    let outcome = ordering::confirm_payment(
+    let outcome = payments::confirm_payment(
         &txn,
         &t.out_trade_no,
         t.amount.total,
@@ -139,7 +140,7 @@ pub async fn refund_notify(
         .into());
     }
     if result.refund_status == "SUCCESS" {
-        ordering::complete_refund(&txn, r.id, now).await?;
+        payments::complete_refund(&txn, r.id, now).await?;
     } else {
         // CLOSED or ABNORMAL: the money did not go back; an operator follows up.
         tracing::error!(out_refund_no = %r.out_refund_no, status = %result.refund_status, "refund failed at WeChat Pay");

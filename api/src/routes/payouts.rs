@@ -3,7 +3,8 @@
 //! here.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use entity::payouts::{self, Payee};
+use entity::platform_end::payouts;
+use entity::platform_end::payouts::Payee;
 use entity::{Role, payout};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
@@ -42,7 +43,7 @@ async fn merchant_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
 }
 
 async fn rider_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
-    let r = entity::riders::of_user(&state.db, who.platform_id, who.user_id).await?;
+    let r = entity::delivery_end::riders::of_user(&state.db, who.platform_id, who.user_id).await?;
     Ok(Payee {
         kind: "rider",
         owner_id: r.id,

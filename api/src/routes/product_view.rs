@@ -1,7 +1,9 @@
 //! How a product is shown to its merchant and to reviewing operators.
 
-use entity::listing::ListingEvent;
-use entity::menu::{self, Actor, Content};
+use entity::listing_line::product_states::ListingEvent;
+use entity::listing_line::review::{self, Actor};
+use entity::supply_end::menu;
+use entity::supply_end::menu::Content;
 use entity::{product, sku};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::Serialize;
@@ -71,7 +73,7 @@ pub async fn step_and_view(
     user_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<ProductView> {
-    let p = menu::apply_listing_event(&txn, p, event, reason, Actor { user_id }, now).await?;
+    let p = review::apply_listing_event(&txn, p, event, reason, Actor { user_id }, now).await?;
     let view = product_view(&txn, p).await?;
     txn.commit().await?;
     Ok(view)

@@ -4,8 +4,9 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::address;
-use entity::addresses::{self, AddressInput};
-use entity::browse::{self, Menu, SearchHit, StoreCard};
+use entity::to_door_line::addresses::AddressInput;
+use entity::to_door_line::browse::{Menu, SearchHit, StoreCard};
+use entity::to_door_line::{addresses, browse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

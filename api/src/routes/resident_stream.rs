@@ -9,7 +9,8 @@
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use entity::delivery::{self, Tracking};
+use entity::to_door_line::city::tracking;
+use entity::to_door_line::city::tracking::Tracking;
 use entity::{order, order_event};
 use futures_util::stream;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
@@ -75,7 +76,7 @@ async fn poll(c: &mut Cursor) -> Result<String, sea_orm::DbErr> {
         order::Entity::find_by_id(c.order_id).one(db).await?
     };
     if let Some(o) = order
-        && let Ok(t) = delivery::tracking(db, &o, c.state.clock.now()).await
+        && let Ok(t) = tracking::tracking(db, &o, c.state.clock.now()).await
         && c.last_fix != Some(t.located_at)
     {
         c.last_fix = Some(t.located_at);

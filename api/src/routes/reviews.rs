@@ -1,8 +1,9 @@
 //! Operators' review queues: merchant applications and products.
 
 use actix_web::{get, post, web};
-use entity::listing::ListingEvent;
-use entity::onboarding::{self, Decision};
+use entity::listing_line::applications;
+use entity::listing_line::applications::Decision;
+use entity::listing_line::product_states::ListingEvent;
 use entity::{Role, merchant_application, product};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -60,7 +61,7 @@ pub(crate) async fn decide(
 ) -> ApiResult<merchant_application::Model> {
     who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let app = onboarding::decide(
+    let app = applications::decide(
         &txn,
         who.platform_id,
         id,

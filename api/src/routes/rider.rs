@@ -3,8 +3,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use entity::delivery::{self, AssignedBy, Delivered, EarningsDay, EarningsJob, PoolJob};
-use entity::riders::{self, LocationReport, Point, Registration};
+use entity::delivery_end::riders;
+use entity::delivery_end::riders::{LocationReport, Point, Registration};
+use entity::platform_end::platforms;
+use entity::to_door_line::city::dispatch::AssignedBy;
+use entity::to_door_line::city::earnings::{EarningsDay, EarningsJob};
+use entity::to_door_line::city::handoff::Delivered;
+use entity::to_door_line::city::jobs::PoolJob;
+use entity::to_door_line::city::{dispatch, handoff, jobs, tracking};
 use entity::{delivery_job, dispatch_offer, rider};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -127,7 +133,7 @@ pub async fn available(
     who: Principal,
 ) -> ApiResult<web::Json<Vec<PoolJob>>> {
     let r = riders::verified(&state.db, who.platform_id, who.user_id).await?;
-    Ok(web::Json(delivery::pool(&state.db, &r).await?))
+    Ok(web::Json(jobs::pool(&state.db, &r).await?))
 }
 
 /// Opens a write transaction with the caller's verified rider record.
@@ -158,7 +164,7 @@ pub async fn grab(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     let (txn, r) = begin_rider(&state, &who).await?;
-    let res = delivery::assign(&txn, &r, *id, AssignedBy::Grab, state.clock.now()).await;
+    let res = dispatch::assign(&txn, &r, *id, AssignedBy::Grab, state.clock.now()).await;
     Ok(web::Json(finish(txn, res).await?))
 }
 
@@ -179,8 +185,8 @@ pub struct MyJobs {
 pub async fn mine(state: web::Data<AppState>, who: Principal) -> ApiResult<web::Json<MyJobs>> {
     let r = riders::verified(&state.db, who.platform_id, who.user_id).await?;
     Ok(web::Json(MyJobs {
-        offers: delivery::offers_to(&state.db, &r, state.clock.now()).await?,
-        jobs: delivery::active_jobs(&state.db, &r).await?,
+        offers: dispatch::offers_to(&state.db, &r, state.clock.now()).await?,
+        jobs: tracking::active_jobs(&state.db, &r).await?,
     }))
 }
 
@@ -196,7 +202,7 @@ pub async fn accept(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     let (txn, r) = begin_rider(&state, &who).await?;
-    let res = delivery::answer_offer(&txn, &r, *id, true, state.clock.now())
+    let res = dispatch::answer_offer(&txn, &r, *id, true, state.clock.now())
         .await
         .and_then(|j| j.ok_or(entity::error::DomainError::NotFound("job")));
     Ok(web::Json(finish(txn, res).await?))
@@ -215,7 +221,7 @@ pub async fn decline(
     id: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let (txn, r) = begin_rider(&state, &who).await?;
-    let res = delivery::answer_offer(&txn, &r, *id, false, state.clock.now()).await;
+    let res = dispatch::answer_offer(&txn, &r, *id, false, state.clock.now()).await;
     finish(txn, res).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -244,7 +250,7 @@ pub async fn pickup(
     body: ApiJson<Here>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     let (txn, r) = begin_rider(&state, &who).await?;
-    let res = delivery::pickup(&txn, &r, *id, (body.lat, body.lng), state.clock.now()).await;
+    let res = handoff::pickup(&txn, &r, *id, (body.lat, body.lng), state.clock.now()).await;
     Ok(web::Json(finish(txn, res).await?))
 }
 
@@ -271,7 +277,7 @@ pub async fn deliver(
     body: ApiJson<Code>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     let (txn, r) = begin_rider(&state, &who).await?;
-    let res = delivery::deliver(&txn, &r, *id, &body.code, state.clock.now()).await;
+    let res = handoff::deliver(&txn, &r, *id, &body.code, state.clock.now()).await;
     // A wrong code is committed (the count must survive), then refused.
     match finish(txn, res).await? {
         Delivered::Done(j) => Ok(web::Json(*j)),
@@ -298,7 +304,7 @@ pub async fn give_up(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     let (txn, r) = begin_rider(&state, &who).await?;
-    let res = delivery::give_up(&txn, &r, *id, state.clock.now()).await;
+    let res = dispatch::give_up(&txn, &r, *id, state.clock.now()).await;
     Ok(web::Json(finish(txn, res).await?))
 }
 
@@ -334,7 +340,7 @@ pub async fn earnings(
     q: web::Query<EarningsQuery>,
 ) -> ApiResult<web::Json<Earnings>> {
     let r = riders::of_user(&state.db, who.platform_id, who.user_id).await?;
-    let offset = delivery::platform_of(&state.db, who.platform_id)
+    let offset = platforms::platform_of(&state.db, who.platform_id)
         .await?
         .utc_offset_minutes;
     let to = match q.to {
@@ -345,7 +351,8 @@ pub async fn earnings(
     if from > to || (to - from).num_days() > 366 {
         return Err(ApiError::field("from", "from ≤ to, at most a year apart"));
     }
-    let (days, jobs) = delivery::earnings(&state.db, &r, offset, from, to).await?;
+    let (days, jobs) =
+        entity::to_door_line::city::earnings::earnings(&state.db, &r, offset, from, to).await?;
     Ok(web::Json(Earnings {
         total_fen: days.iter().map(|d| d.fee_fen).sum(),
         days,

@@ -2,8 +2,9 @@
 //! routes and their departures, always within the operator's platform.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use entity::service_area::{
-    self, AgentPointInput, AreaObject, CommunityInput, DepartureInput, RouteInput, RouteView,
+use entity::platform_end::service_area;
+use entity::platform_end::service_area::{
+    AgentPointInput, AreaObject, CommunityInput, DepartureInput, RouteInput, RouteView,
     VillageInput,
 };
 use entity::{Role, agent_point, community, departure, village};

@@ -89,7 +89,8 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    entity::accounts::grant_role(&txn, m.platform_id, u.id, Role::MerchantStaff, now).await?;
+    entity::platform_end::users::grant_role(&txn, m.platform_id, u.id, Role::MerchantStaff, now)
+        .await?;
     let staff = store_staff::ActiveModel {
         platform_id: Set(m.platform_id),
         store_id: Set(s.id),

@@ -2,7 +2,8 @@
 //! every county of the city. JSON, or CSV with `format=csv`.
 
 use actix_web::{HttpResponse, get, web};
-use entity::stats::{self, Stats};
+use entity::platform_end::stats;
+use entity::platform_end::stats::Stats;
 use entity::{Role, platform};
 use sea_orm::EntityTrait;
 use serde::Serialize;
@@ -72,7 +73,7 @@ pub async fn admin_stats(
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let csv = q.csv()?;
-    let p = entity::delivery::platform_of(&state.db, who.platform_id).await?;
+    let p = entity::platform_end::platforms::platform_of(&state.db, who.platform_id).await?;
     let s = stats::stats(&state.db, std::slice::from_ref(&p), q.from, q.to).await?;
     if csv {
         return Ok(stats_csv(

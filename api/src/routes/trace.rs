@@ -3,7 +3,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use entity::trace::{self, NewBatch, TraceView};
+use entity::supply_end::trace;
+use entity::supply_end::trace::{NewBatch, TraceView};
 use entity::{Role, production_batch};
 use sea_orm::EntityTrait;
 

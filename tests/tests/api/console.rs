@@ -379,7 +379,9 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
     k.click(&submit).await;
     k.wait_for(&format!("{section}[data-status=pending_review]"), 10)
         .await;
-    let skus = entity::menu::skus(&app.db, created.id).await.unwrap();
+    let skus = entity::supply_end::menu::skus(&app.db, created.id)
+        .await
+        .unwrap();
     assert_eq!(skus.len(), 1);
     assert_eq!(skus[0].price_fen, 1_050);
 

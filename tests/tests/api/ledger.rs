@@ -123,7 +123,9 @@ async fn a_delivered_order_is_split_and_the_books_balance(backend: Backend) {
         let now = app.clock.now_utc();
         tokio::spawn(async move {
             let txn = entity::tx::begin_write(&db).await.unwrap();
-            let booked = entity::ledger::book_delivery(&txn, &o, now).await.unwrap();
+            let booked = entity::platform_end::ledger::book_delivery(&txn, &o, now)
+                .await
+                .unwrap();
             txn.commit().await.unwrap();
             booked
         })
@@ -231,10 +233,12 @@ async fn refunds_book_the_money_back_out_of_escrow(backend: Backend) {
         let now = app.clock.now_utc();
         tokio::spawn(async move {
             let txn = entity::tx::begin_write(&db).await.unwrap();
-            entity::ordering::complete_refund(&txn, r.id, now)
+            entity::to_door_line::payments::complete_refund(&txn, r.id, now)
                 .await
                 .unwrap();
-            let booked = entity::ledger::book_refund(&txn, &r, now).await.unwrap();
+            let booked = entity::platform_end::ledger::book_refund(&txn, &r, now)
+                .await
+                .unwrap();
             txn.commit().await.unwrap();
             booked
         })
@@ -283,7 +287,9 @@ async fn the_ledger_is_append_only_and_books_an_event_once(backend: Backend) {
         let now = app.clock.now_utc();
         tokio::spawn(async move {
             let txn = entity::tx::begin_write(&db).await.unwrap();
-            let booked = entity::ledger::book_payment(&txn, &pay, now).await.unwrap();
+            let booked = entity::platform_end::ledger::book_payment(&txn, &pay, now)
+                .await
+                .unwrap();
             txn.commit().await.unwrap();
             booked
         })
@@ -378,7 +384,9 @@ async fn settlement_is_t_plus_one_resumable_and_runs_once(backend: Backend) {
     // Wednesday: Monday's run crashes after its first statement, then resumes.
     app.clock.advance(Duration::days(1));
     let op = app.operator_token().await;
-    let crashed = entity::settlement::run(&app.db, 1, monday, app.clock.now_utc(), Some(1)).await;
+    let crashed =
+        entity::platform_end::settlement::run(&app.db, 1, monday, app.clock.now_utc(), Some(1))
+            .await;
     assert!(crashed.is_err());
     assert_eq!(app.count("statements").await, 1);
     let resumed = app
@@ -406,7 +414,7 @@ async fn settlement_is_t_plus_one_resumable_and_runs_once(backend: Backend) {
         let now = app.clock.now_utc();
         tokio::spawn(async move {
             let txn = entity::tx::begin_write(&db).await.unwrap();
-            let r = entity::settlement::run(&txn, 1, tuesday, now, None)
+            let r = entity::platform_end::settlement::run(&txn, 1, tuesday, now, None)
                 .await
                 .unwrap();
             txn.commit().await.unwrap();

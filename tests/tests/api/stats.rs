@@ -50,7 +50,9 @@ struct World {
 async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64) -> World {
     let db = &app.db;
     let now = app.clock.now_utc();
-    let (fee_rule, _) = entity::ordering::fee_rules(db, 1, now).await.unwrap();
+    let (fee_rule, _) = entity::to_door_line::fee_rules::fee_rules(db, 1, now)
+        .await
+        .unwrap();
     // Each county's own agent points (with their villages) and communities.
     let mut points: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
     for p in entity::agent_point::Entity::find().all(db).await.unwrap() {
@@ -387,10 +389,10 @@ async fn rollups_equal_a_recount_and_the_bureau_sees_its_city(backend: Backend) 
             .into_iter()
             .filter(|p| p.id == 1)
             .collect();
-        let recount = entity::stats::recount(&app.db, &platforms, from, to)
+        let recount = entity::platform_end::stats::recount(&app.db, &platforms, from, to)
             .await
             .unwrap();
-        let rolled = entity::stats::stats(&app.db, &platforms, from, to)
+        let rolled = entity::platform_end::stats::stats(&app.db, &platforms, from, to)
             .await
             .unwrap();
         assert_eq!(recount, rolled, "{from}..{to}");
@@ -470,7 +472,7 @@ async fn rollups_equal_a_recount_and_the_bureau_sees_its_city(backend: Backend) 
     .insert(&app.db)
     .await
     .unwrap();
-    entity::accounts::grant_role(&app.db, 1, u.id, entity::Role::Bureau, now)
+    entity::platform_end::users::grant_role(&app.db, 1, u.id, entity::Role::Bureau, now)
         .await
         .unwrap();
     let bureau = app.token_for(u.id).await;

@@ -10,8 +10,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::delivery::{self, ROAD_FACTOR, speed_mps};
-use entity::{delivery_job, dispatch_offer, platform, rider, riders};
+use entity::delivery_end::riders;
+use entity::to_door_line::city::dispatch;
+use entity::to_door_line::city::jobs::{ROAD_FACTOR, speed_mps};
+use entity::{delivery_job, dispatch_offer, platform, rider};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
@@ -161,7 +163,7 @@ pub async fn run_round(ctx: &JobContext, now: DateTime<Utc>) -> Result<RoundRepo
     let mut report = RoundReport::default();
     let err = |e: entity::error::DomainError| DbErr::Custom(e.to_string());
     let txn = entity::tx::begin_write(db).await?;
-    report.expired = delivery::expire_offers(&txn, now).await.map_err(err)?;
+    report.expired = dispatch::expire_offers(&txn, now).await.map_err(err)?;
     txn.commit().await?;
     for p in platform::Entity::find().all(db).await? {
         let today = (now + Duration::minutes(i64::from(p.utc_offset_minutes))).date_naive();
@@ -285,7 +287,7 @@ async fn offer_round(
     let txn = entity::tx::begin_write(db).await?;
     let mut offered = 0;
     for (j, r) in plan.pairs {
-        let made = delivery::make_offer(
+        let made = dispatch::make_offer(
             &txn,
             p.id,
             jobs[j].id,

@@ -122,7 +122,7 @@ impl Worker {
             wechatpay.clone(),
         ));
         worker.register(
-            entity::payouts::SEND_JOB,
+            entity::platform_end::payouts::SEND_JOB,
             crate::payouts::SendPayout {
                 wechatpay: wechatpay.clone(),
             },
@@ -137,7 +137,7 @@ impl Worker {
                 None
             });
         worker.register(
-            entity::ordering::NOTIFY_JOB,
+            entity::to_door_line::notices::NOTIFY_JOB,
             crate::notify::SubscribeSender::new(client, settings.wechat.templates.clone()),
         );
         worker

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::Duration;
-use entity::{cold_settle, trip_run};
+use entity::to_door_line::village::{batch_settlement, trips};
 use sea_orm::DbErr;
 
 use crate::jobs::{JobContext, PeriodicHandler, PeriodicJob};
@@ -26,13 +26,13 @@ impl AfterTrips {
     async fn settle(ctx: &JobContext) -> Result<(usize, usize), DbErr> {
         let now = ctx.clock.now();
         let before = now - Duration::minutes(LATE_READINGS_GRACE_MINS);
-        let due = cold_settle::due_trips(&ctx.db, before, TRIPS_PER_RUN)
+        let due = batch_settlement::due_trips(&ctx.db, before, TRIPS_PER_RUN)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         let (mut batches, mut refunds) = (0, 0);
         for t in due {
             let txn = entity::tx::begin_write(&ctx.db).await?;
-            match cold_settle::settle_trip(&txn, &t, now).await {
+            match batch_settlement::settle_trip(&txn, &t, now).await {
                 Ok(s) => {
                     for r in &s.refunds {
                         crate::orders::enqueue_refund(&txn, r, now).await?;
@@ -59,7 +59,7 @@ impl PeriodicHandler for AfterTrips {
         Box::pin(async move {
             let (batches, refunds) = Self::settle(ctx).await?;
             let txn = entity::tx::begin_write(&ctx.db).await?;
-            let flagged = trip_run::flag_uncollected(&txn, ctx.clock.now())
+            let flagged = trips::flag_uncollected(&txn, ctx.clock.now())
                 .await
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             txn.commit().await?;

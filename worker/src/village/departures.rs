@@ -12,8 +12,8 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::error::{DomainError, DomainResult};
-use entity::order_state::OrderStatus;
-use entity::pricing::{DeliveryPlan, Schedule};
+use entity::to_door_line::order_states::OrderStatus;
+use entity::to_door_line::pricing::{DeliveryPlan, Schedule};
 use entity::{
     agent_point, cold_batch, departure, departure_plan, order, order_item, platform, route,
     route_stop, sku, store, trip, trip_package, trip_stop, vehicle,
@@ -355,7 +355,7 @@ pub async fn plan_departure(
     let at = (departs_at + Duration::minutes(i64::from(p.utc_offset_minutes))).format("%H:%M");
     for id in &plan.rolled_over {
         if let Some(o) = by_id.get(id) {
-            entity::trip_run::roll_to_next(
+            entity::to_door_line::village::trips::roll_to_next(
                 db,
                 o,
                 format!("the {at} trip was full; it rides the next one"),

@@ -1,0 +1,33 @@
+//! The OpenAPI document is a contract with the mini-program, whose types are
+//! generated from it. It is committed as `api/openapi.json`; this test fails
+//! when the document built from the registered handlers differs by a byte.
+//!
+//! After an intended change, rewrite the snapshot and review its diff:
+//! `TONGCHENG_BLESS_OPENAPI=1 cargo test -p api --test openapi_snapshot`.
+
+use std::path::Path;
+
+#[test]
+fn the_openapi_document_matches_its_snapshot() {
+    let built = serde_json::to_string_pretty(&api::startup::openapi()).unwrap() + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    if std::env::var_os("TONGCHENG_BLESS_OPENAPI").is_some() {
+        std::fs::write(&path, &built).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != built {
+        let line = committed
+            .lines()
+            .zip(built.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| committed.lines().count().min(built.lines().count()));
+        panic!(
+            "the OpenAPI document differs from api/openapi.json from line {}:\n  committed: {:?}\n  built:     {:?}\n\
+             if the change is intended, run TONGCHENG_BLESS_OPENAPI=1 cargo test -p api --test openapi_snapshot and review the diff",
+            line + 1,
+            committed.lines().nth(line),
+            built.lines().nth(line),
+        );
+    }
+}

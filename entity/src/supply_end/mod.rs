@@ -1,0 +1,9 @@
+//! The supply end (供应端): merchants' stores and their settings and hours,
+//! menus as the kitchen edits them, the supplier households and
+//! cooperatives behind the products, and production batches with trace codes.
+
+pub mod hours;
+pub mod households;
+pub mod menu;
+pub mod stores;
+pub mod trace;

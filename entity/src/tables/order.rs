@@ -1,0 +1,55 @@
+//! An order of a resident from one store.
+
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+/// An order of a resident from one store.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Order)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub platform_id: i64,
+    /// Public order number, e.g. TC20261123A1B2C3D4.
+    #[sea_orm(unique)]
+    pub order_no: String,
+    pub user_id: i64,
+    pub store_id: i64,
+    pub address_id: i64,
+    /// JSON of the address as it was when the order was placed.
+    pub address_snapshot: String,
+    /// `city` or `village`.
+    pub delivery_kind: String,
+    // The text below is published in the OpenAPI document as it was written
+    // before the layout moved the type; keep it byte for byte.
+    /// See [`crate::order_state::OrderStatus`].
+    pub status: String,
+    pub items_total_fen: i64,
+    pub packing_fee_fen: i64,
+    pub delivery_fee_fen: i64,
+    /// Cold-chain surcharge (village orders with chilled or frozen items).
+    pub surcharge_fen: i64,
+    pub discount_fen: i64,
+    pub payable_fen: i64,
+    /// The fee rules that priced the order.
+    pub fee_rule_id: i64,
+    pub note: String,
+    // The text below is published in the OpenAPI document as it was written
+    // before the layout moved the type; keep it byte for byte.
+    /// JSON of [`crate::pricing::DeliveryPlan`].
+    pub delivery_plan: String,
+    pub idempotency_key: Option<String>,
+    pub request_hash: Option<String>,
+    pub paid_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub accepted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the kitchen marked it ready (kept if the rider changes).
+    pub ready_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

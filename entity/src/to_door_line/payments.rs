@@ -1,0 +1,161 @@
+//! Payments of orders: starting one, confirming it (the one path for the
+//! demo provider and WeChat Pay notifications) and completing refunds.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+};
+
+use crate::error::{DomainError, DomainResult};
+use crate::to_door_line::order_states::{OrderEvent, OrderStatus};
+use crate::to_door_line::refunds::request_full_refund;
+use crate::to_door_line::transitions::{OrderActor, apply, status_of};
+use crate::{order, payment, refund};
+
+/// Starts (or reuses) a payment of the order with `provider`.
+pub async fn start_payment(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    provider: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<payment::Model> {
+    if status_of(o)? != OrderStatus::PendingPayment {
+        return Err(crate::to_door_line::order_states::InvalidOrderTransition {
+            from: status_of(o)?,
+            event: OrderEvent::PaymentConfirmed,
+        }
+        .into());
+    }
+    let existing = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq("created"))
+        .filter(payment::Column::Provider.eq(provider))
+        .one(db)
+        .await?;
+    if let Some(p) = existing {
+        return Ok(p);
+    }
+    Ok(payment::ActiveModel {
+        platform_id: Set(o.platform_id),
+        order_id: Set(o.id),
+        provider: Set(provider.into()),
+        out_trade_no: Set(format!("{}P1", o.order_no)),
+        amount_fen: Set(o.payable_fen),
+        status: Set("created".into()),
+        prepay_id: Set(None),
+        transaction_id: Set(None),
+        created_at: Set(now),
+        paid_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// What confirming a payment did.
+#[derive(Debug, Clone)]
+pub enum PaymentOutcome {
+    /// The order is now paid.
+    Paid(Box<order::Model>),
+    /// This payment was confirmed before; nothing changed.
+    AlreadyPaid,
+    /// The order was no longer payable (e.g. cancelled by the timeout): the
+    /// money goes back through this refund.
+    RefundInstead(refund::Model),
+}
+
+/// Marks a payment paid and the order paid — the one path for the demo
+/// provider and WeChat Pay notifications. Run in a transaction. Idempotent.
+pub async fn confirm_payment(
+    db: &impl ConnectionTrait,
+    out_trade_no: &str,
+    paid_fen: i64,
+    transaction_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<PaymentOutcome> {
+    let pay = payment::Entity::find()
+        .filter(payment::Column::OutTradeNo.eq(out_trade_no))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("payment"))?;
+    if pay.amount_fen != paid_fen {
+        return Err(DomainError::AmountMismatch {
+            expected_fen: pay.amount_fen,
+            paid_fen,
+        });
+    }
+    let claimed = payment::Entity::update_many()
+        .col_expr(payment::Column::Status, Expr::value("paid"))
+        .col_expr(
+            payment::Column::TransactionId,
+            Expr::value(Some(transaction_id.to_owned())),
+        )
+        .col_expr(payment::Column::PaidAt, Expr::value(Some(now)))
+        .filter(payment::Column::Id.eq(pay.id))
+        .filter(payment::Column::Status.is_in(["created", "closed"]))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(PaymentOutcome::AlreadyPaid);
+    }
+    crate::platform_end::ledger::book_payment(db, &pay, now).await?;
+    let o = order::Entity::find_by_id(pay.order_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("order"))?;
+    if status_of(&o)? != OrderStatus::PendingPayment {
+        // Paid too late: keep the books straight and give the money back.
+        let refund =
+            request_full_refund(db, &o, "paid after the order was closed".into(), now).await?;
+        return Ok(PaymentOutcome::RefundInstead(refund));
+    }
+    let (o, _) = apply(
+        db,
+        o,
+        OrderEvent::PaymentConfirmed,
+        OrderActor::PAYMENT,
+        None,
+        now,
+    )
+    .await?;
+    Ok(PaymentOutcome::Paid(Box::new(o)))
+}
+
+/// Marks a refund succeeded and the order refunded. Run in a transaction. Idempotent.
+pub async fn complete_refund(
+    db: &impl ConnectionTrait,
+    refund_id: i64,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let done = refund::Entity::update_many()
+        .col_expr(refund::Column::Status, Expr::value("succeeded"))
+        .col_expr(refund::Column::CompletedAt, Expr::value(Some(now)))
+        .filter(refund::Column::Id.eq(refund_id))
+        .filter(refund::Column::Status.eq("requested"))
+        .exec(db)
+        .await?;
+    if done.rows_affected != 1 {
+        return Ok(());
+    }
+    let r = refund::Entity::find_by_id(refund_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("refund"))?;
+    crate::platform_end::ledger::book_refund(db, &r, now).await?;
+    let o = order::Entity::find_by_id(r.order_id)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("order"))?;
+    if status_of(&o)? == OrderStatus::Refunding {
+        apply(
+            db,
+            o,
+            OrderEvent::RefundSucceeded,
+            OrderActor::SYSTEM,
+            None,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! Refunds of an order's payment: what was given back so far, and the full
+//! refund a cancelled, rejected or returned order is owed.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+use crate::error::{DomainError, DomainResult};
+use crate::{order, payment, refund};
+
+/// What a payment's refunds give back, requested or done (failed ones
+/// gave nothing).
+pub async fn refunded_so_far(db: &impl ConnectionTrait, payment_id: i64) -> DomainResult<i64> {
+    Ok(refund::Entity::find()
+        .filter(refund::Column::PaymentId.eq(payment_id))
+        .filter(refund::Column::Status.ne("failed"))
+        .all(db)
+        .await?
+        .iter()
+        .map(|r| r.amount_fen)
+        .sum())
+}
+
+/// A refund of everything paid for the order (idempotent per payment).
+pub async fn request_full_refund(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    reason: String,
+    now: DateTime<Utc>,
+) -> DomainResult<refund::Model> {
+    let paid = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq("paid"))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("payment"))?;
+    let out_refund_no = format!("{}R1", paid.out_trade_no);
+    if let Some(existing) = refund::Entity::find()
+        .filter(refund::Column::OutRefundNo.eq(&out_refund_no))
+        .one(db)
+        .await?
+    {
+        return Ok(existing);
+    }
+    // What compensations gave back already is not refunded twice.
+    let compensated = refunded_so_far(db, paid.id).await?;
+    Ok(refund::ActiveModel {
+        platform_id: Set(o.platform_id),
+        order_id: Set(o.id),
+        payment_id: Set(paid.id),
+        out_refund_no: Set(out_refund_no),
+        amount_fen: Set(paid.amount_fen - compensated),
+        reason: Set(reason.chars().take(200).collect()),
+        status: Set("requested".into()),
+        created_at: Set(now),
+        completed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
