@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::auth::password;
-use crate::routes::auth::DEMO_APPID;
+use crate::routes::platform_end::auth::DEMO_APPID;
 
 /// The demo platform's code.
 pub const DEMO_PLATFORM: &str = "kang";

@@ -153,210 +153,16 @@ async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
-/// Registers every documented route under `/api/v1`.
-fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(routes::auth::wechat_login)
-        .service(routes::auth::password_login)
-        .service(routes::auth::refresh)
-        .service(routes::auth::logout)
-        .service(routes::me::me)
-        .service(routes::admin::platform_overview);
-    service_area_routes(cfg);
-    listing_routes(cfg);
-    order_routes(cfg);
-}
-
-fn order_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{merchant_orders as m, orders as o};
-    cfg.service(o::quote)
-        .service(o::place)
-        .service(o::list)
-        .service(o::get_one)
-        .service(o::pay)
-        .service(o::cancel)
-        .service(o::demo_confirm)
-        .service(routes::pay_notify::notify)
-        .service(routes::pay_notify::refund_notify)
-        .service(routes::order_stream::stream_orders)
-        .service(m::list)
-        .service(m::accept)
-        .service(m::reject)
-        .service(m::ready)
-        .service(o::tracking);
-    delivery_routes(cfg);
-    ledger_routes(cfg);
-}
-
-fn ledger_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::ledger_views as l;
-    cfg.service(l::merchant_account)
-        .service(l::trial_balance)
-        .service(l::add_commission_rule)
-        .service(l::commission_rules)
-        .service(l::rider_account)
-        .service(l::settle)
-        .service(l::settlements)
-        .service(l::reconcile_upload)
-        .service(l::reconcile_fetch)
-        .service(l::reconciliation_report)
-        .service(l::revenue)
-        .service(l::carrier_account)
-        .service(l::admin_carrier_account);
-    use routes::cold_chain as c;
-    cfg.service(c::add_policy)
-        .service(c::policies)
-        .service(c::settlements)
-        .service(c::trip_cold_chain)
-        .service(c::uncollected)
-        .service(c::return_order)
-        .service(c::village_settings);
-    use routes::linkage as k;
-    cfg.service(k::add_supplier)
-        .service(k::admin_suppliers)
-        .service(k::merchant_suppliers)
-        .service(k::add_purchase)
-        .service(k::purchases)
-        .service(k::staff)
-        .service(k::staff_household)
-        .service(k::add_wage)
-        .service(k::set_ingredients)
-        .service(k::ingredients)
-        .service(k::rider_household)
-        .service(k::household_report);
-    use routes::trace as t;
-    cfg.service(t::add_batch)
-        .service(t::batches)
-        .service(t::label)
-        .service(t::trace_page)
-        .service(routes::stats::admin_stats)
-        .service(routes::staff_accounts::create)
-        .service(routes::stats::bureau_stats);
-    use routes::fleet as f;
-    cfg.service(f::add_carrier)
-        .service(f::carriers)
-        .service(f::add_vehicle)
-        .service(f::vehicles)
-        .service(f::add_driver)
-        .service(f::driver_trips)
-        .service(f::admin_trips)
-        .service(f::arrive)
-        .service(f::depart)
-        .service(f::complete)
-        .service(f::merchant_handover)
-        .service(f::labels)
-        .service(f::keeper_handover)
-        .service(f::collect)
-        .service(f::add_keeper)
-        .service(f::temperatures)
-        .service(f::cold_alerts)
-        .service(f::trip_alerts)
-        .service(f::cold_alert_stream)
-        .service(f::trip_alert_stream);
-    use routes::payouts as p;
-    cfg.service(p::merchant_request)
-        .service(p::merchant_list)
-        .service(p::rider_request)
-        .service(p::rider_list)
-        .service(p::carrier_request)
-        .service(p::carrier_list)
-        .service(p::admin_list)
-        .service(p::review)
-        .service(p::transfer_notify);
-}
-
-fn delivery_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{admin_dispatch as a, rider as r};
-    cfg.service(r::register)
-        .service(r::me)
-        .service(r::duty)
-        .service(r::location)
-        .service(r::available)
-        .service(r::mine)
-        .service(r::grab)
-        .service(r::accept)
-        .service(r::decline)
-        .service(r::pickup)
-        .service(r::deliver)
-        .service(r::give_up)
-        .service(r::earnings)
-        .service(a::queue)
-        .service(a::review)
-        .service(a::monitor)
-        .service(a::assign)
-        .service(a::resolve)
-        .service(a::settings)
-        .service(a::track)
-        .service(routes::resident_stream::stream_order);
-}
-
-fn service_area_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::service_area as s;
-    cfg.service(s::list_communities)
-        .service(s::create_community)
-        .service(s::update_community)
-        .service(s::list_villages)
-        .service(s::create_village)
-        .service(s::update_village)
-        .service(s::list_agent_points)
-        .service(s::create_agent_point)
-        .service(s::update_agent_point)
-        .service(s::list_routes)
-        .service(s::create_route)
-        .service(s::update_route)
-        .service(s::list_departures)
-        .service(s::create_departure)
-        .service(s::update_departure)
-        .service(s::delete_community)
-        .service(s::delete_village)
-        .service(s::delete_agent_point)
-        .service(s::delete_route)
-        .service(s::delete_departure)
-        .service(routes::resident::list_addresses)
-        .service(routes::resident::create_address)
-        .service(routes::resident::delete_address);
-}
-
-fn listing_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    use routes::{merchant as m, resident as r, reviews as v};
-    cfg.service(m::apply)
-        .service(m::my_applications)
-        .service(m::get_store)
-        .service(m::patch_store)
-        .service(m::list_categories)
-        .service(m::create_category)
-        .service(m::update_category)
-        .service(m::delete_category)
-        .service(m::list_products)
-        .service(m::create_product)
-        .service(m::get_product)
-        .service(m::patch_product)
-        .service(m::create_sku)
-        .service(m::update_sku)
-        .service(m::submit_product)
-        .service(m::delist_product)
-        .service(v::list_applications)
-        .service(v::approve_application)
-        .service(v::reject_application)
-        .service(v::list_products)
-        .service(v::approve_product)
-        .service(v::reject_product)
-        .service(v::delist_product)
-        .service(routes::images::upload)
-        .service(r::list_stores)
-        .service(r::store_menu)
-        .service(r::search_products);
-}
-
 /// The OpenAPI document exactly as served at `/api-docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .service(scope::scope("/api/v1").configure(api_v1))
+        .service(scope::scope("/api/v1").configure(routes::configure))
         .service(routes::ops::healthz)
         .service(routes::ops::readyz)
         .service(routes::ops::metrics)
-        .service(routes::images::serve)
+        .service(routes::supply_end::images::serve)
         .split_for_parts();
     api
 }
@@ -445,11 +251,11 @@ impl Application {
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(path_config())
                 .app_data(query_config())
-                .service(scope::scope("/api/v1").configure(api_v1))
+                .service(scope::scope("/api/v1").configure(routes::configure))
                 .service(routes::ops::healthz)
                 .service(routes::ops::readyz)
                 .service(routes::ops::metrics)
-                .service(routes::images::serve)
+                .service(routes::supply_end::images::serve)
                 .split_for_parts();
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
                 .route("/docs", web::get().to(docs_redirect))

@@ -6,10 +6,12 @@
 
 pub mod chart;
 pub mod i18n;
-mod kitchen;
-mod operator;
+mod listing_line;
+mod platform_end;
 pub mod session;
 mod session_pages;
+mod supply_end;
+mod to_door_line;
 
 use std::collections::BTreeMap;
 
@@ -149,75 +151,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/login", web::get().to(session_pages::login_form))
             .route("/login", web::post().to(session_pages::login))
             .route("/logout", web::post().to(session_pages::logout))
-            .route("/dashboard", web::get().to(operator::dashboard))
-            .route("/reviews", web::get().to(operator::reviews))
-            .route(
-                "/reviews/applications/{id}/{decision}",
-                web::post().to(operator::decide_application),
-            )
-            .route(
-                "/reviews/products/{id}/{decision}",
-                web::post().to(operator::decide_product),
-            )
-            .route("/trips", web::get().to(operator::trips))
-            .route("/ledger", web::get().to(operator::ledger))
-            .route("/exports/stats.csv", web::get().to(operator::export_stats))
-            .route(
-                "/exports/households.csv",
-                web::get().to(operator::export_households),
-            )
-            .route(
-                "/reviews/riders/{id}/{decision}",
-                web::post().to(operator::decide_rider),
-            )
-            .route("/kitchen/batches", web::get().to(kitchen::batches))
-            .route("/kitchen/batches", web::post().to(kitchen::create_batch))
-            .route(
-                "/kitchen/batches/{id}/label.png",
-                web::get().to(kitchen::batch_label),
-            )
-            .route("/kitchen/account", web::get().to(kitchen::account))
-            .route("/kitchen/payouts", web::post().to(kitchen::withdraw))
-            .route("/dispatch", web::get().to(operator::dispatch))
-            .route("/dispatch/board", web::get().to(operator::dispatch_board))
-            .route(
-                "/dispatch/jobs/{id}/assign",
-                web::post().to(operator::assign),
-            )
-            .route("/area", web::get().to(operator::area))
-            .route("/area/{what}", web::post().to(operator::add_area))
-            .route("/kitchen/menu", web::get().to(kitchen::menu))
-            .route(
-                "/kitchen/menu/products",
-                web::post().to(kitchen::create_product),
-            )
-            .route(
-                "/kitchen/menu/categories",
-                web::post().to(kitchen::create_category),
-            )
-            .route(
-                "/kitchen/menu/products/{id}/image",
-                web::post().to(kitchen::upload_image),
-            )
-            .route(
-                "/kitchen/menu/products/{id}/skus",
-                web::post().to(kitchen::save_sku),
-            )
-            .route(
-                "/kitchen/menu/products/{id}/skus/{sku}",
-                web::post().to(kitchen::save_sku_by_id),
-            )
-            .route(
-                "/kitchen/menu/products/{id}/submit",
-                web::post().to(kitchen::submit_product),
-            )
-            .route("/kitchen", web::get().to(kitchen::kitchen))
-            .route("/kitchen/board", web::get().to(kitchen::board))
-            .route("/kitchen/stream", web::get().to(kitchen::stream))
-            .route(
-                "/kitchen/orders/{id}/{action}",
-                web::post().to(kitchen::kitchen_action),
-            ),
+            .configure(platform_end::configure)
+            .configure(supply_end::configure)
+            .configure(listing_line::configure)
+            .configure(to_door_line::configure),
     );
 }
 
@@ -227,5 +164,36 @@ async fn home(who: Option<ConsoleUser>) -> HttpResponse {
         Some(u) if u.has(Role::Operator) => see_other("/console/dashboard"),
         Some(u) if u.has(Role::MerchantStaff) => see_other("/console/kitchen"),
         Some(_) => see_other("/console/login"),
+    }
+}
+
+/// Parses `12`, `12.5` or `12.05` yuan into fen.
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_yuan;
+
+    #[test]
+    fn yuan_amounts_parse_to_fen() {
+        assert_eq!(parse_yuan("12"), Some(1_200));
+        assert_eq!(parse_yuan("12.5"), Some(1_250));
+        assert_eq!(parse_yuan(" 0.05 "), Some(5));
+        assert_eq!(parse_yuan("12.345"), None);
+        assert_eq!(parse_yuan("-1"), None);
+        assert_eq!(parse_yuan("1e3"), None);
+        assert_eq!(parse_yuan(""), None);
     }
 }

@@ -57,7 +57,9 @@ pub(super) async fn login(
             ApiError::new(ErrorCode::FORBIDDEN, "the login form expired; reload it"),
         );
     }
-    let checked = crate::routes::auth::check_password(&state, &form.username, &form.password).await;
+    let checked =
+        crate::routes::platform_end::auth::check_password(&state, &form.username, &form.password)
+            .await;
     let (account, user, txn) = match checked {
         Ok(v) => v,
         Err(e) if e.code() == ErrorCode::INVALID_CREDENTIALS => {

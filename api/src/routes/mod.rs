@@ -1,35 +1,26 @@
-//! HTTP routes, grouped by who uses them.
+//! HTTP routes, grouped as the platform's model: the three ends and the two
+//! lines. Each group registers its own routes with `configure`.
 
-pub mod admin;
-pub mod admin_dispatch;
-pub mod auth;
-pub mod cold_chain;
-pub mod fleet;
-pub mod images;
-pub mod ledger_views;
-pub mod linkage;
-pub mod me;
-pub mod merchant;
-pub mod merchant_orders;
+pub mod delivery_end;
+pub mod listing_line;
 pub mod ops;
-pub mod order_stream;
-pub mod order_view;
-pub mod orders;
-pub mod pay_notify;
-pub mod payouts;
-pub mod product_view;
-pub mod resident;
-pub mod resident_stream;
-pub mod reviews;
-pub mod rider;
-pub mod service_area;
-pub mod staff_accounts;
-pub mod stats;
-pub mod trace;
+pub mod platform_end;
+pub mod supply_end;
+pub mod to_door_line;
 
 use serde::Deserialize;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
+
+/// Registers every documented route under `/api/v1`, group by group.
+pub fn configure(cfg: &mut ServiceConfig) {
+    platform_end::configure(cfg);
+    supply_end::configure(cfg);
+    delivery_end::configure(cfg);
+    listing_line::configure(cfg);
+    to_door_line::configure(cfg);
+}
 
 /// Trims a required string field and checks its length in characters.
 pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, ApiError> {

@@ -1,0 +1,130 @@
+//! The operators' product review queue: approve, reject or delist.
+
+use actix_web::{get, post, web};
+use entity::listing_line::product_states::ListingEvent;
+use entity::{Role, product};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::{
+    routes::listing_line::product_view::ProductView,
+    routes::listing_line::product_view::product_view,
+    routes::listing_line::product_view::step_and_view,
+};
+use crate::{
+    routes::listing_line::queues::QueueQuery, routes::listing_line::queues::RejectRequest,
+};
+
+/// Products of the platform by status (the review queue by default).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(QueueQuery), responses(
+    (status = 200, body = Vec<ProductView>),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/products")]
+pub async fn list_products(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: web::Query<QueueQuery>,
+) -> ApiResult<web::Json<Vec<ProductView>>> {
+    who.require(Role::Operator)?;
+    let status = q.status.clone().unwrap_or_else(|| "pending_review".into());
+    let rows = product::Entity::find()
+        .filter(product::Column::PlatformId.eq(who.platform_id))
+        .filter(product::Column::Status.eq(status))
+        .order_by_asc(product::Column::UpdatedAt)
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for p in rows {
+        out.push(product_view(&state.db, p).await?);
+    }
+    Ok(web::Json(out))
+}
+
+pub(crate) async fn review(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    event: ListingEvent,
+    reason: Option<String>,
+) -> ApiResult<ProductView> {
+    who.require(Role::Operator)?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let p = product::Entity::find_by_id(id)
+        .filter(product::Column::PlatformId.eq(who.platform_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    step_and_view(txn, p, event, reason, who.user_id, state.clock.now()).await
+}
+
+/// Approves a product under review: its current content goes live.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = ProductView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "INVALID_PRODUCT_STATE, STALE_VERSION", body = ErrorBody),
+))]
+#[post("/admin/products/{id}/approve")]
+pub async fn approve_product(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<ProductView>> {
+    Ok(web::Json(
+        review(&state, &who, *id, ListingEvent::Approve, None).await?,
+    ))
+}
+
+/// Rejects a product under review, with a reason.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RejectRequest, responses(
+    (status = 200, body = ProductView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "INVALID_PRODUCT_STATE", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: reason", body = ErrorBody),
+))]
+#[post("/admin/products/{id}/reject")]
+pub async fn reject_product(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<RejectRequest>,
+) -> ApiResult<web::Json<ProductView>> {
+    Ok(web::Json(
+        review(
+            &state,
+            &who,
+            *id,
+            ListingEvent::Reject,
+            Some(body.reason.clone()),
+        )
+        .await?,
+    ))
+}
+
+/// Takes a product off the menu (e.g. a food-safety concern).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RejectRequest, responses(
+    (status = 200, body = ProductView),
+    (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    (status = 409, description = "INVALID_PRODUCT_STATE", body = ErrorBody),
+))]
+#[post("/admin/products/{id}/delist")]
+pub async fn delist_product(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<RejectRequest>,
+) -> ApiResult<web::Json<ProductView>> {
+    Ok(web::Json(
+        review(
+            &state,
+            &who,
+            *id,
+            ListingEvent::Delist,
+            Some(body.reason.clone()),
+        )
+        .await?,
+    ))
+}

@@ -1,0 +1,454 @@
+//! Village trips: the driver's and the operators' trips of a day, arrival at
+//! stops, the kitchen's and the keeper's handovers, labels, departure,
+//! temperatures, completion, and the resident's collection.
+
+use actix_web::{get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{Role, driver, trip, trip_package, trip_stop};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// `?date=` of a trips list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// Local date (default: today).
+    pub date: Option<NaiveDate>,
+}
+
+/// A trip with its manifest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TripView {
+    /// The trip.
+    #[schema(value_type = Object)]
+    pub trip: trip::Model,
+    /// Stops in visiting order with arrival estimates.
+    #[schema(value_type = Vec<Object>)]
+    pub stops: Vec<trip_stop::Model>,
+    /// Packages: order, pickup and drop stop, status.
+    #[schema(value_type = Vec<Object>)]
+    pub packages: Vec<trip_package::Model>,
+}
+
+pub(crate) async fn trips_of_day(
+    state: &AppState,
+    platform_id: i64,
+    carrier_id: Option<i64>,
+    date: Option<NaiveDate>,
+) -> ApiResult<Vec<TripView>> {
+    let p = entity::platform_end::platforms::platform_of(&state.db, platform_id).await?;
+    let day = date.unwrap_or_else(|| crate::routes::today_at(state, p.utc_offset_minutes));
+    let (start, end): (DateTime<Utc>, DateTime<Utc>) =
+        entity::calendar::day_bounds(day, p.utc_offset_minutes);
+    let mut q = trip::Entity::find()
+        .filter(trip::Column::PlatformId.eq(platform_id))
+        .filter(trip::Column::DepartsAt.gte(start))
+        .filter(trip::Column::DepartsAt.lt(end));
+    if let Some(c) = carrier_id {
+        q = q.filter(trip::Column::CarrierId.eq(c));
+    }
+    let trips = q
+        .order_by_asc(trip::Column::DepartsAt)
+        .order_by_asc(trip::Column::Seq)
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i64> = trips.iter().map(|t| t.id).collect();
+    let mut stops = trip_stop::Entity::find()
+        .filter(trip_stop::Column::TripId.is_in(ids.clone()))
+        .order_by_asc(trip_stop::Column::Seq)
+        .all(&state.db)
+        .await?;
+    let mut packages = trip_package::Entity::find()
+        .filter(trip_package::Column::TripId.is_in(ids))
+        .order_by_asc(trip_package::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(trips
+        .into_iter()
+        .map(|t| {
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut stops)
+                .into_iter()
+                .partition(|s| s.trip_id == t.id);
+            stops = rest;
+            let (pk, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut packages)
+                .into_iter()
+                .partition(|p| p.trip_id == t.id);
+            packages = rest;
+            TripView {
+                trip: t,
+                stops: mine,
+                packages: pk,
+            }
+        })
+        .collect())
+}
+
+/// The driver's carrier's trips of a day, with manifests.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), params(DayQuery), responses(
+    (status = 200, body = Vec<TripView>),
+    (status = 403, description = "FORBIDDEN: not a driver", body = ErrorBody),
+))]
+#[get("/driver/trips")]
+pub async fn driver_trips(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: web::Query<DayQuery>,
+) -> ApiResult<web::Json<Vec<TripView>>> {
+    who.require(Role::Driver)?;
+    let d = driver::Entity::find()
+        .filter(driver::Column::PlatformId.eq(who.platform_id))
+        .filter(driver::Column::UserId.eq(who.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("driver"))?;
+    Ok(web::Json(
+        trips_of_day(&state, who.platform_id, Some(d.carrier_id), q.date).await?,
+    ))
+}
+
+/// Every trip of a day (operators).
+#[utoipa::path(tag = "admin", security(("bearer" = [])), params(DayQuery), responses(
+    (status = 200, body = Vec<TripView>),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+))]
+#[get("/admin/trips")]
+pub async fn admin_trips(
+    state: web::Data<AppState>,
+    who: Principal,
+    q: web::Query<DayQuery>,
+) -> ApiResult<web::Json<Vec<TripView>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        trips_of_day(&state, who.platform_id, None, q.date).await?,
+    ))
+}
+
+pub(crate) async fn drivers_trip(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> ApiResult<trip::Model> {
+    who.require(Role::Driver)?;
+    let d = driver::Entity::find()
+        .filter(driver::Column::PlatformId.eq(who.platform_id))
+        .filter(driver::Column::UserId.eq(who.user_id))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("driver"))?;
+    trip::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|t| t.platform_id == who.platform_id && t.carrier_id == d.carrier_id)
+        .ok_or_else(|| ApiError::not_found("trip"))
+}
+
+/// Where the van is.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Position {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lng: f64,
+}
+
+/// The driver arrives at a stop (within 300 m of it).
+#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Position, responses(
+    (status = 200, description = "The stop"),
+    (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
+    (status = 422, description = "OUTSIDE_PICKUP_GEOFENCE: too far from the stop", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/stops/{seq}/arrive")]
+pub async fn arrive(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i32)>,
+    body: ApiJson<Position>,
+) -> ApiResult<web::Json<trip_stop::Model>> {
+    let (id, seq) = path.into_inner();
+    let t = drivers_trip(&state, &who, id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::arrive(
+        &txn,
+        &t,
+        seq,
+        (body.lat, body.lng),
+        state.clock.now(),
+    )
+    .await;
+    Ok(web::Json(crate::routes::finish(txn, res).await?))
+}
+
+/// An order the driver leaves in town.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LeftBehind {
+    /// The order.
+    pub order_id: i64,
+    /// Why (e.g. "not ready at 09:25").
+    pub reason: String,
+}
+
+/// What the driver reports when leaving town.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Depart {
+    /// Packages not loaded, each with a reason; they ride the next departure.
+    #[serde(default)]
+    pub left_behind: Vec<LeftBehind>,
+}
+
+/// The driver leaves town: every package loaded, or left behind with a reason.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Depart, responses(
+    (status = 200, description = "The trip, departed"),
+    (status = 409, description = "INVALID_TRIP_STATE", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: packages unaccounted for", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/depart")]
+pub async fn depart(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<Depart>,
+) -> ApiResult<web::Json<trip::Model>> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    let left: Vec<(i64, String)> = body
+        .left_behind
+        .iter()
+        .map(|l| (l.order_id, l.reason.clone()))
+        .collect();
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res =
+        entity::to_door_line::village::trips::depart(&txn, &t, &left, state.clock.now()).await;
+    Ok(web::Json(crate::routes::finish(txn, res).await?))
+}
+
+/// The driver closes the trip after the last handover.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), responses(
+    (status = 200, description = "The trip, completed"),
+    (status = 409, description = "INVALID_TRIP_STATE: packages on board", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/complete")]
+pub async fn complete(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<trip::Model>> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::complete(&txn, &t, state.clock.now()).await;
+    Ok(web::Json(crate::routes::finish(txn, res).await?))
+}
+
+pub(crate) async fn platform_trip(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> ApiResult<trip::Model> {
+    trip::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|t| t.platform_id == who.platform_id)
+        .ok_or_else(|| ApiError::not_found("trip"))
+}
+
+/// How many packages a handover moved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Handover {
+    /// Packages handed over.
+    pub packages: usize,
+}
+
+/// The kitchen hands its ready packages to the van at its pickup stop.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+    (status = 200, body = Handover),
+    (status = 404, description = "NOT_FOUND: not this store's stop", body = ErrorBody),
+    (status = 409, description = "INVALID_TRIP_STATE: the van has not arrived", body = ErrorBody),
+))]
+#[post("/merchant/trips/{id}/stops/{seq}/handover")]
+pub async fn merchant_handover(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i32)>,
+) -> ApiResult<web::Json<Handover>> {
+    let (id, seq) = path.into_inner();
+    let s = crate::routes::supply_end::store::my_store(&state.db, &who).await?;
+    let t = platform_trip(&state, &who, id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::pickup_handover(
+        &txn,
+        &t,
+        seq,
+        s.id,
+        state.clock.now(),
+    )
+    .await;
+    Ok(web::Json(Handover {
+        packages: crate::routes::finish(txn, res).await?,
+    }))
+}
+
+/// A package label for the kitchen to print.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Label {
+    /// Order id.
+    pub order_id: i64,
+    /// The agent point it goes to.
+    pub agent_point_id: i64,
+    /// The code the keeper confirms on arrival.
+    pub handover_code: String,
+}
+
+/// Labels of the store's packages on a trip.
+#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses((status = 200, body = Vec<Label>)))]
+#[get("/merchant/trips/{id}/labels")]
+pub async fn labels(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+) -> ApiResult<web::Json<Vec<Label>>> {
+    let s = crate::routes::supply_end::store::my_store(&state.db, &who).await?;
+    let t = platform_trip(&state, &who, *id).await?;
+    let stops = trip_stop::Entity::find()
+        .filter(trip_stop::Column::TripId.eq(t.id))
+        .all(&state.db)
+        .await?;
+    let pickup: Vec<i32> = stops
+        .iter()
+        .filter(|x| x.kind == "pickup" && x.place_id == s.id)
+        .map(|x| x.seq)
+        .collect();
+    let point_of = |seq: i32| {
+        stops
+            .iter()
+            .find(|x| x.seq == seq)
+            .map_or(0, |x| x.place_id)
+    };
+    Ok(web::Json(
+        trip_package::Entity::find()
+            .filter(trip_package::Column::TripId.eq(t.id))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|p| pickup.contains(&p.pickup_seq))
+            .map(|p| Label {
+                order_id: p.order_id,
+                agent_point_id: point_of(p.drop_seq),
+                handover_code: p.handover_code,
+            })
+            .collect(),
+    ))
+}
+
+/// The codes on the labels of the packages the keeper takes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Codes {
+    /// Handover codes read from the labels.
+    pub codes: Vec<String>,
+}
+
+/// The agent point keeper takes the packages of a drop stop.
+#[utoipa::path(tag = "keeper", security(("bearer" = [])), request_body = Codes, responses(
+    (status = 200, body = Handover),
+    (status = 404, description = "NOT_FOUND: not this keeper's stop", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: no package has these codes", body = ErrorBody),
+))]
+#[post("/keeper/trips/{id}/stops/{seq}/handover")]
+pub async fn keeper_handover(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<(i64, i32)>,
+    body: ApiJson<Codes>,
+) -> ApiResult<web::Json<Handover>> {
+    who.require(Role::AgentKeeper)?;
+    let (id, seq) = path.into_inner();
+    let point =
+        entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
+            .await?;
+    let t = platform_trip(&state, &who, id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::drop_handover(
+        &txn,
+        &t,
+        seq,
+        point,
+        &body.codes,
+        state.clock.now(),
+    )
+    .await;
+    Ok(web::Json(Handover {
+        packages: crate::routes::finish(txn, res).await?,
+    }))
+}
+
+/// The resident's pickup code.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PickupCode {
+    /// As shown in the resident's order.
+    pub code: String,
+}
+
+/// The keeper hands an order to its resident, who shows the pickup code.
+#[utoipa::path(tag = "keeper", security(("bearer" = [])), request_body = PickupCode, responses(
+    (status = 200, description = "The order, delivered"),
+    (status = 404, description = "NOT_FOUND: not at this agent point", body = ErrorBody),
+    (status = 422, description = "DELIVERY_CODE_WRONG", body = ErrorBody),
+))]
+#[post("/keeper/orders/{id}/collect")]
+pub async fn collect(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<PickupCode>,
+) -> ApiResult<web::Json<entity::order::Model>> {
+    who.require(Role::AgentKeeper)?;
+    let point =
+        entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
+            .await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::collect(
+        &txn,
+        point,
+        *id,
+        &body.code,
+        who.user_id,
+        state.clock.now(),
+    )
+    .await;
+    Ok(web::Json(crate::routes::finish(txn, res).await?))
+}
+
+/// Readings from the van's gateway.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Temperatures {
+    /// 1 to 1,000 readings, in any order; resent ones are ignored.
+    pub readings: Vec<entity::to_door_line::village::trips::GatewayReading>,
+}
+
+/// Stores the cold compartments' readings; readings outside the class band
+/// become alerts for the operator and the driver.
+#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Temperatures, responses(
+    (status = 200, body = entity::to_door_line::village::trips::TemperatureReport),
+    (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: impossible value, future time or unknown sensor", body = ErrorBody),
+))]
+#[post("/driver/trips/{id}/temperatures")]
+pub async fn temperatures(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<Temperatures>,
+) -> ApiResult<web::Json<entity::to_door_line::village::trips::TemperatureReport>> {
+    let t = drivers_trip(&state, &who, *id).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::record_temperatures(
+        &txn,
+        &t,
+        &body.readings,
+        state.clock.now(),
+    )
+    .await;
+    Ok(web::Json(crate::routes::finish(txn, res).await?))
+}

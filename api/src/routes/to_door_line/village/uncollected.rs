@@ -1,0 +1,112 @@
+//! Orders left at agent points: the exception queue, sending one back, and
+//! the village settings that decide when.
+
+use actix_web::{get, post, put, web};
+use entity::{Role, platform};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+/// The exception queue: orders waiting at agent points longer than the
+/// platform allows.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<entity::to_door_line::village::trips::Uncollected>),
+))]
+#[get("/admin/village/uncollected")]
+pub async fn uncollected(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<entity::to_door_line::village::trips::Uncollected>>> {
+    who.require(Role::Operator)?;
+    Ok(web::Json(
+        entity::to_door_line::village::trips::uncollected(&state.db, who.platform_id).await?,
+    ))
+}
+
+/// Why an order is sent back.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReturnReason {
+    /// Shown on the order's timeline.
+    pub reason: String,
+}
+
+/// Sends a flagged order back to the kitchen and refunds the resident.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = ReturnReason, responses(
+    (status = 200, description = "The order, refunding"),
+    (status = 404, description = "NOT_FOUND: not in the exception queue", body = ErrorBody),
+))]
+#[post("/admin/village/uncollected/{order_id}/return")]
+pub async fn return_order(
+    state: web::Data<AppState>,
+    who: Principal,
+    order_id: web::Path<i64>,
+    body: ApiJson<ReturnReason>,
+) -> ApiResult<web::Json<entity::order::Model>> {
+    who.require(Role::Operator)?;
+    let reason = crate::routes::required_text("reason", &body.reason, 200)?;
+    let now = state.clock.now();
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::return_uncollected(
+        &txn,
+        who.platform_id,
+        *order_id,
+        who.user_id,
+        reason,
+        now,
+    )
+    .await;
+    let (o, due) = match res {
+        Ok(v) => v,
+        Err(e) => {
+            txn.rollback().await?;
+            return Err(e.into());
+        }
+    };
+    if let Some(due) = due {
+        worker::orders::enqueue_refund(&txn, &due.refund, now).await?;
+    }
+    txn.commit().await?;
+    Ok(web::Json(o))
+}
+
+/// Village settings of the platform.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VillageSettings {
+    /// Days an order may wait at an agent point before it goes to the
+    /// exception queue (1 to 30).
+    pub collect_within_days: i32,
+}
+
+/// Sets how long orders may wait at agent points.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = VillageSettings, responses(
+    (status = 200, body = VillageSettings),
+    (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+))]
+#[put("/admin/village/settings")]
+pub async fn village_settings(
+    state: web::Data<AppState>,
+    who: Principal,
+    body: ApiJson<VillageSettings>,
+) -> ApiResult<web::Json<VillageSettings>> {
+    who.require(Role::Operator)?;
+    if !(1..=30).contains(&body.collect_within_days) {
+        return Err(ApiError::field("collect_within_days", "1 to 30 days"));
+    }
+    platform::Entity::update_many()
+        .col_expr(
+            platform::Column::CollectWithinDays,
+            Expr::value(body.collect_within_days),
+        )
+        .filter(platform::Column::Id.eq(who.platform_id))
+        .exec(&state.db)
+        .await?;
+    Ok(web::Json(VillageSettings {
+        collect_within_days: body.collect_within_days,
+    }))
+}
