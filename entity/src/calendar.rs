@@ -14,10 +14,14 @@ pub fn day_bounds(date: NaiveDate, utc_offset_minutes: i32) -> (DateTime<Utc>, D
     (start, start + Duration::days(1))
 }
 
+/// The local date at `now` on a calendar `utc_offset_minutes` from UTC.
+pub fn local_day(now: DateTime<Utc>, utc_offset_minutes: i32) -> NaiveDate {
+    (now + Duration::minutes(i64::from(utc_offset_minutes))).date_naive()
+}
+
 /// The latest business day that is over at `now` (yesterday, locally).
 pub fn last_closed_day(now: DateTime<Utc>, utc_offset_minutes: i32) -> NaiveDate {
-    let local = now + Duration::minutes(i64::from(utc_offset_minutes));
-    local.date_naive() - Duration::days(1)
+    local_day(now, utc_offset_minutes) - Duration::days(1)
 }
 
 /// The UTC instants bounding local days `from..=to`.

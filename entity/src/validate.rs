@@ -15,6 +15,22 @@ pub fn text(field: &'static str, v: &str, min: usize, max: usize) -> DomainResul
     Ok(v.to_owned())
 }
 
+/// Trims a required field and checks it is not empty and at most
+/// `max_chars` characters long.
+pub fn required(field: &'static str, v: &str, max_chars: usize) -> DomainResult<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if v.chars().count() > max_chars {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
 /// A mainland phone number: an 11-digit mobile, or a landline with its area
 /// code; dashes and spaces are dropped.
 pub fn phone(field: &'static str, phone: &str) -> DomainResult<String> {

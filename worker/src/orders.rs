@@ -8,29 +8,9 @@ use entity::error::DomainError;
 use entity::to_door_line::transitions::OrderActor;
 use entity::to_door_line::{payments, timeouts, transitions};
 use entity::{job, order, payment, refund};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
-use serde_json::json;
+use sea_orm::{DbErr, EntityTrait};
 
-use crate::jobs::{
-    self, JobContext, JobError, JobFuture, JobHandler, NewJob, PeriodicHandler, PeriodicJob,
-};
-
-/// The job kind that executes a refund with its payment provider.
-pub const REFUND_JOB: &str = "refund.execute";
-
-/// Queues the execution of a refund (once per refund).
-pub async fn enqueue_refund(
-    db: &impl ConnectionTrait,
-    r: &refund::Model,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), DbErr> {
-    let mut job = NewJob::new(REFUND_JOB, json!({ "refund_id": r.id }), now);
-    job.platform_id = Some(r.platform_id);
-    job.dedupe_key = Some(format!("refund:{}", r.out_refund_no));
-    job.max_attempts = 10;
-    jobs::enqueue(db, job, now).await?;
-    Ok(())
-}
+use crate::jobs::{JobContext, JobError, JobFuture, JobHandler, PeriodicHandler, PeriodicJob};
 
 /// A domain failure in a job: the database may recover (retry); a refused
 /// step will not (permanent).
@@ -169,9 +149,7 @@ impl OrderTimeouts {
                 )
                 .await
                 {
-                    Ok(payments::PaymentOutcome::RefundInstead(r)) => {
-                        enqueue_refund(&txn, &r, now).await?
-                    }
+                    // A late payment's refund is queued with it.
                     Ok(_) => {}
                     Err(e) => {
                         tracing::error!(order = o.id, error = %e, "queried payment could not be confirmed");
@@ -222,10 +200,7 @@ impl PeriodicHandler for OrderTimeouts {
                     continue;
                 };
                 match transitions::apply(&txn, fresh, event, OrderActor::SYSTEM, None, now).await {
-                    Ok((_, refund)) => {
-                        if let Some(due) = refund {
-                            enqueue_refund(&txn, &due.refund, now).await?;
-                        }
+                    Ok(_) => {
                         txn.commit().await?;
                         ended += 1;
                     }

@@ -19,7 +19,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Duration;
-use entity::to_door_line::order_states::OrderEvent;
 use entity::{Role, merchant_application, order, order_item, product, store};
 use i18n::Labels;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};

@@ -23,18 +23,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// Trims a required string field and checks its length in characters.
-pub fn required_text(field: &str, value: &str, max_chars: usize) -> Result<String, ApiError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(ApiError::field(field, "must not be empty"));
-    }
-    if v.chars().count() > max_chars {
-        return Err(ApiError::field(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
-    }
-    Ok(v.to_owned())
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+) -> Result<String, ApiError> {
+    Ok(entity::validate::required(field, value, max_chars)?)
 }
 
 /// Commits a write transaction when the domain step succeeded and rolls it
@@ -67,7 +61,7 @@ pub(crate) async fn local_today(
 /// Today on a calendar `offset_minutes` from UTC (when the platform is
 /// already at hand).
 pub(crate) fn today_at(state: &crate::state::AppState, offset_minutes: i32) -> chrono::NaiveDate {
-    (state.clock.now() + chrono::Duration::minutes(i64::from(offset_minutes))).date_naive()
+    entity::calendar::local_day(state.clock.now(), offset_minutes)
 }
 
 /// An empty JSON object body, for commands without input.

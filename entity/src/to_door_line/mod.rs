@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod browse;
 pub mod city;
 pub mod fee_rules;
+pub mod kitchen;
 pub mod notices;
 pub mod order_states;
 pub mod payments;

@@ -109,7 +109,7 @@ pub async fn confirm_payment(
             request_full_refund(db, &o, "paid after the order was closed".into(), now).await?;
         return Ok(PaymentOutcome::RefundInstead(refund));
     }
-    let (o, _) = apply(
+    let o = apply(
         db,
         o,
         OrderEvent::PaymentConfirmed,

@@ -1,11 +1,33 @@
-//! Refunds of an order's payment: what was given back so far, and the full
-//! refund a cancelled, rejected or returned order is owed.
+//! Refunds of an order's payment: what was given back so far, the full
+//! refund a cancelled, rejected or returned order is owed, and the one way a
+//! refund is requested: stored together with the job that executes it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::error::{DomainError, DomainResult};
+use crate::outbox::{self, NewJob};
 use crate::{order, payment, refund};
+
+/// The job kind that executes a refund with its payment provider.
+pub const EXECUTE_JOB: &str = "refund.execute";
+
+/// Stores a refund and queues its execution in the same transaction (the
+/// outbox), so a refund is executed if and only if it was recorded; no
+/// caller has to remember to send it.
+pub(crate) async fn request(
+    db: &impl ConnectionTrait,
+    row: refund::ActiveModel,
+    now: DateTime<Utc>,
+) -> DomainResult<refund::Model> {
+    let r = row.insert(db).await?;
+    let mut job = NewJob::new(EXECUTE_JOB, serde_json::json!({ "refund_id": r.id }), now);
+    job.platform_id = Some(r.platform_id);
+    job.dedupe_key = Some(format!("refund:{}", r.out_refund_no));
+    job.max_attempts = 10;
+    outbox::enqueue(db, job, now).await?;
+    Ok(r)
+}
 
 /// What a payment's refunds give back, requested or done (failed ones
 /// gave nothing).
@@ -43,7 +65,7 @@ pub async fn request_full_refund(
     }
     // What compensations gave back already is not refunded twice.
     let compensated = refunded_so_far(db, paid.id).await?;
-    Ok(refund::ActiveModel {
+    let row = refund::ActiveModel {
         platform_id: Set(o.platform_id),
         order_id: Set(o.id),
         payment_id: Set(paid.id),
@@ -54,7 +76,6 @@ pub async fn request_full_refund(
         created_at: Set(now),
         completed_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    };
+    request(db, row, now).await
 }

@@ -11,7 +11,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::to_door_line::notices::{notify_resident, queue_notice};
 use crate::to_door_line::order_states::{DeliveryKind, OrderEvent, OrderStatus, transition};
 use crate::to_door_line::refunds::request_full_refund;
-use crate::{order, order_event, order_item, payment, refund, sku};
+use crate::{order, order_event, order_item, payment, sku};
 
 /// Who moves an order.
 #[derive(Debug, Clone, Copy)]
@@ -91,14 +91,8 @@ fn kind_of(o: &order::Model) -> DeliveryKind {
     }
 }
 
-/// A refund created by a transition, for the caller to execute (a job).
-#[derive(Debug, Clone)]
-pub struct RefundDue {
-    /// The refund row.
-    pub refund: refund::Model,
-}
-
-/// Moves an order by `event`, with its side effects. Run in a transaction.
+/// Moves an order by `event`, with its side effects (a refund owed is
+/// requested and queued for execution here). Run in a transaction.
 ///
 /// The status changes by a conditional update, so of two concurrent moves
 /// only one happens; a refused move leaves no trace.
@@ -109,7 +103,7 @@ pub async fn apply(
     actor: OrderActor,
     reason: Option<String>,
     now: DateTime<Utc>,
-) -> DomainResult<(order::Model, Option<RefundDue>)> {
+) -> DomainResult<order::Model> {
     let from = status_of(&o)?;
     let to = transition(from, event, kind_of(&o))?;
     let mut update = order::Entity::update_many()
@@ -148,17 +142,15 @@ pub async fn apply(
     if matches!(to, OrderStatus::Cancelled | OrderStatus::Refunding) {
         release_stock(db, o.id).await?;
     }
-    let mut due = None;
     if to == OrderStatus::Refunding {
-        due = Some(RefundDue {
-            refund: request_full_refund(
-                db,
-                &o,
-                reason.clone().unwrap_or_else(|| event.as_str().into()),
-                now,
-            )
-            .await?,
-        });
+        // The refund and the job that executes it are stored with the move.
+        request_full_refund(
+            db,
+            &o,
+            reason.clone().unwrap_or_else(|| event.as_str().into()),
+            now,
+        )
+        .await?;
     }
     if to == OrderStatus::Cancelled {
         payment::Entity::update_many()
@@ -195,7 +187,7 @@ pub async fn apply(
         OrderEvent::MarkReady => fresh.ready_at = Some(now),
         _ => {}
     }
-    Ok((fresh, due))
+    Ok(fresh)
 }
 
 /// Moves a village order to another departure (its trip was full): the

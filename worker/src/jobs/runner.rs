@@ -128,7 +128,7 @@ impl Worker {
             },
         );
         worker.register(
-            crate::orders::REFUND_JOB,
+            entity::to_door_line::refunds::EXECUTE_JOB,
             crate::orders::ExecuteRefund { wechatpay },
         );
         let client =

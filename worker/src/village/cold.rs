@@ -34,9 +34,6 @@ impl AfterTrips {
             let txn = entity::tx::begin_write(&ctx.db).await?;
             match batch_settlement::settle_trip(&txn, &t, now).await {
                 Ok(s) => {
-                    for r in &s.refunds {
-                        crate::orders::enqueue_refund(&txn, r, now).await?;
-                    }
                     txn.commit().await?;
                     batches += s.records.len();
                     refunds += s.refunds.len();

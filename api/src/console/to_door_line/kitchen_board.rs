@@ -1,5 +1,7 @@
 //! The kitchen's live order board: accept, reject with a reason, ready.
 
+use entity::to_door_line::kitchen::KitchenStep;
+
 use crate::console::*;
 
 /// An order on the kitchen's board.
@@ -158,21 +160,17 @@ pub(super) async fn kitchen_action(
     page(req, who, |_, who| async move {
         who.check_csrf(&form.csrf)?;
         let (id, action) = path.into_inner();
-        let (event, reason) = match action.as_str() {
-            "accept" => (OrderEvent::MerchantAccept, None),
-            "ready" => (OrderEvent::MarkReady, None),
-            "reject" => (OrderEvent::MerchantReject, Some(form.reason.clone())),
+        let step = match action.as_str() {
+            "accept" => KitchenStep::Accept,
+            "ready" => KitchenStep::Ready {
+                batches: BTreeMap::new(),
+            },
+            "reject" => KitchenStep::Reject {
+                reason: form.reason.clone(),
+            },
             _ => return Err(ApiError::not_found("action")),
         };
-        crate::routes::to_door_line::kitchen_orders::step(
-            &state,
-            &who.principal,
-            id,
-            event,
-            reason,
-            BTreeMap::new(),
-        )
-        .await?;
+        crate::routes::to_door_line::kitchen_orders::step(&state, &who.principal, id, step).await?;
         Ok(see_other("/console/kitchen"))
     })
     .await

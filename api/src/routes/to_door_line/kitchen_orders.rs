@@ -4,10 +4,8 @@ use std::collections::BTreeMap;
 
 use actix_web::{get, post, web};
 use entity::order;
-use entity::to_door_line::order_states::OrderEvent;
-use entity::to_door_line::transitions;
-use entity::to_door_line::transitions::OrderActor;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entity::to_door_line::kitchen::{self, KitchenStep};
+use sea_orm::ColumnTrait;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -45,34 +43,17 @@ pub struct RejectOrder {
     pub reason: String,
 }
 
+/// One kitchen step on an order of the caller's store, answered with the
+/// order as its page shows it.
 pub(crate) async fn step(
     state: &AppState,
     who: &Principal,
     id: i64,
-    event: OrderEvent,
-    reason: Option<String>,
-    batches: BTreeMap<i64, i64>,
+    step: KitchenStep,
 ) -> ApiResult<OrderView> {
     let txn = entity::tx::begin_write(&state.db).await?;
     let s = my_store(&txn, who).await?;
-    let o = order::Entity::find_by_id(id)
-        .filter(order::Column::StoreId.eq(s.id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let now = state.clock.now();
-    let actor = OrderActor {
-        kind: "merchant",
-        user_id: Some(who.user_id),
-    };
-    let (o, refund) = transitions::apply(&txn, o, event, actor, reason, now).await?;
-    if event == OrderEvent::MarkReady {
-        let today = crate::routes::local_today(state, who.platform_id).await?;
-        entity::supply_end::trace::assign_batches(&txn, &o, &batches, today).await?;
-    }
-    if let Some(due) = refund {
-        worker::orders::enqueue_refund(&txn, &due.refund, now).await?;
-    }
+    let o = kitchen::step(&txn, s.id, who.user_id, id, step, state.clock.now()).await?;
     let view = order_view(&txn, o).await?;
     txn.commit().await?;
     Ok(view)
@@ -91,15 +72,7 @@ pub async fn accept(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<OrderView>> {
     Ok(web::Json(
-        step(
-            &state,
-            &who,
-            *id,
-            OrderEvent::MerchantAccept,
-            None,
-            BTreeMap::new(),
-        )
-        .await?,
+        step(&state, &who, *id, KitchenStep::Accept).await?,
     ))
 }
 
@@ -119,15 +92,7 @@ pub async fn reject(
 ) -> ApiResult<web::Json<OrderView>> {
     let reason = crate::routes::required_text("reason", &body.reason, 200)?;
     Ok(web::Json(
-        step(
-            &state,
-            &who,
-            *id,
-            OrderEvent::MerchantReject,
-            Some(reason),
-            BTreeMap::new(),
-        )
-        .await?,
+        step(&state, &who, *id, KitchenStep::Reject { reason }).await?,
     ))
 }
 
@@ -158,9 +123,9 @@ pub async fn ready(
             &state,
             &who,
             *id,
-            OrderEvent::MarkReady,
-            None,
-            picks.batches,
+            KitchenStep::Ready {
+                batches: picks.batches,
+            },
         )
         .await?,
     ))

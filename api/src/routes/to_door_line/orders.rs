@@ -291,11 +291,7 @@ pub async fn cancel(
         kind: "resident",
         user_id: Some(who.user_id),
     };
-    let (o, refund) =
-        transitions::apply(&txn, o, OrderEvent::ResidentCancel, actor, reason, now).await?;
-    if let Some(due) = refund {
-        worker::orders::enqueue_refund(&txn, &due.refund, now).await?;
-    }
+    let o = transitions::apply(&txn, o, OrderEvent::ResidentCancel, actor, reason, now).await?;
     let view = order_view(&txn, o).await?;
     txn.commit().await?;
     Ok(web::Json(view))

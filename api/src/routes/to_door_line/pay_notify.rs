@@ -11,7 +11,6 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use entity::error::DomainError;
 use entity::to_door_line::payments;
-use entity::to_door_line::payments::PaymentOutcome;
 use worker::wechatpay::{NotificationHeaders, PayError};
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
@@ -83,9 +82,7 @@ pub async fn notify(
     )
     .await;
     match outcome {
-        Ok(PaymentOutcome::RefundInstead(r)) => {
-            worker::orders::enqueue_refund(&txn, &r, now).await?
-        }
+        // A late payment's refund is queued with it.
         Ok(_) => {}
         Err(e @ DomainError::AmountMismatch { .. }) => {
             txn.rollback().await?;

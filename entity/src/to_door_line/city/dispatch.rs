@@ -290,7 +290,7 @@ pub async fn give_up(
         kind: "rider",
         user_id: Some(r.user_id),
     };
-    let (o, _) = transitions::apply(
+    let o = transitions::apply(
         db,
         o,
         OrderEvent::ReleaseRider,

@@ -496,9 +496,8 @@ async fn compensate(
         created_at: Set(now),
         completed_at: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    };
+    let r = refunds::request(db, r, now).await?;
     let o = order::Entity::find_by_id(c.order_id)
         .one(db)
         .await?

@@ -2,4 +2,5 @@
 //! points, with cold-chain batches settled after each trip.
 
 pub mod batch_settlement;
+pub mod departures;
 pub mod trips;

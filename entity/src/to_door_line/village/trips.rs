@@ -375,7 +375,7 @@ pub async fn collect(
         kind: "keeper",
         user_id: Some(keeper_user),
     };
-    let (o, _) = transitions::apply(db, o, OrderEvent::Deliver, actor, None, now).await?;
+    let o = transitions::apply(db, o, OrderEvent::Deliver, actor, None, now).await?;
     Ok(o)
 }
 
@@ -624,7 +624,7 @@ pub async fn return_uncollected(
     operator: i64,
     reason: String,
     now: DateTime<Utc>,
-) -> DomainResult<(order::Model, Option<transitions::RefundDue>)> {
+) -> DomainResult<order::Model> {
     let p = trip_package::Entity::find()
         .filter(trip_package::Column::PlatformId.eq(platform_id))
         .filter(trip_package::Column::OrderId.eq(order_id))

@@ -61,18 +61,7 @@ pub async fn return_order(
         now,
     )
     .await;
-    let (o, due) = match res {
-        Ok(v) => v,
-        Err(e) => {
-            txn.rollback().await?;
-            return Err(e.into());
-        }
-    };
-    if let Some(due) = due {
-        worker::orders::enqueue_refund(&txn, &due.refund, now).await?;
-    }
-    txn.commit().await?;
-    Ok(web::Json(o))
+    Ok(web::Json(crate::routes::finish(txn, res).await?))
 }
 
 /// Village settings of the platform.
