@@ -143,7 +143,7 @@ pub async fn seed_linkage(
             quantity: 500,
             sources: Vec::new(),
         };
-        let code = entity::supply_end::trace::trace_code(worker::random_bytes::<12>());
+        let code = entity::supply_end::trace::trace_code(entity::ids::random_bytes::<12>());
         entity::supply_end::trace::create_batch(
             db,
             &s,

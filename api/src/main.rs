@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use api::{Application, BuildOptions, demo};
 use clap::{Parser, Subcommand};
-use worker::{Settings, clock::SystemClock, telemetry};
+use entity::clock::SystemClock;
+use entity::runtime::{Settings, telemetry};
 
 /// Tongcheng (同城): a same-city delivery platform for a county.
 ///
@@ -80,8 +81,8 @@ async fn main() -> ExitCode {
         Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => {
             let result = async {
-                let db = worker::db::connect(&settings.database).await?;
-                worker::db::migrate(&db).await
+                let db = entity::runtime::database::connect(&settings.database).await?;
+                entity::runtime::database::migrate(&db).await
             }
             .await;
             match result {
@@ -97,8 +98,8 @@ async fn main() -> ExitCode {
         }
         Command::SeedDemo => {
             let result = async {
-                let db = worker::db::connect(&settings.database).await?;
-                worker::db::migrate(&db).await?;
+                let db = entity::runtime::database::connect(&settings.database).await?;
+                entity::runtime::database::migrate(&db).await?;
                 demo::seed(&db, chrono::Utc::now()).await
             }
             .await;

@@ -4,13 +4,15 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, dev::Server, web};
+use entity::clock::SharedClock;
+use entity::runtime::Settings;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
-use worker::{Settings, clock::SharedClock, jobs::Worker, wechat::WechatClient};
+use worker::{jobs::Worker, wechat::WechatClient};
 
 use crate::auth::jwt::JwtKeys;
 use crate::error::{ApiError, ErrorCode};
@@ -111,7 +113,7 @@ fn jwt_secret(settings: &Settings, demo: bool) -> Result<Vec<u8>, StartupError> 
         )),
         None if demo => {
             tracing::warn!("demo mode: random JWT secret; sessions end when the server restarts");
-            Ok(worker::random_bytes::<32>().to_vec())
+            Ok(entity::ids::random_bytes::<32>().to_vec())
         }
         None => Err(StartupError::Config(
             "TONGCHENG__AUTH__JWT_SECRET is not set; set it to a random value of at least 32 \
@@ -171,7 +173,7 @@ impl Application {
     /// Connects, migrates, seeds (demo), binds and builds the server.
     pub async fn build(settings: Settings, opts: BuildOptions) -> Result<Self, StartupError> {
         let secret = jwt_secret(&settings, opts.demo)?;
-        let db = worker::db::connect_migrated(&settings.database).await?;
+        let db = entity::runtime::database::connect_migrated(&settings.database).await?;
         let seed = if opts.demo {
             crate::demo::seed_if_empty(&db, opts.clock.now())
                 .await

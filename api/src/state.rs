@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
+use entity::clock::SharedClock;
+use entity::runtime::Settings;
 use sea_orm::DatabaseConnection;
-use worker::{Settings, clock::SharedClock, wechat::WechatClient};
+use worker::wechat::WechatClient;
 
 use crate::auth::jwt::JwtKeys;
 

@@ -18,12 +18,15 @@
 //! `entity/tests/module_graph.rs` fails on any import cycle.
 
 pub mod calendar;
+pub mod clock;
 pub mod delivery_end;
 pub mod error;
 pub mod geo;
+pub mod ids;
 pub mod listing_line;
 pub mod outbox;
 pub mod platform_end;
+pub mod runtime;
 pub mod supply_end;
 pub mod tables;
 pub mod to_door_line;

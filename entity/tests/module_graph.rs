@@ -4,8 +4,9 @@
 //! paths that tie them. Run it alone with
 //! `cargo test -p entity --test module_graph`.
 //!
-//! It also holds two rules of the layout: the tables (`src/tables/`) import
-//! no rules, and `error.rs` imports nothing but modules that import nothing.
+//! It also holds three rules of the layout: the tables (`src/tables/`) import
+//! no rules, `error.rs` imports nothing but modules that import nothing, and
+//! no domain module uses the process plumbing of `src/runtime/`.
 
 #![allow(clippy::unwrap_used)] // a test: a broken source tree should fail it loudly
 
@@ -354,6 +355,24 @@ fn errors_are_a_leaf() {
             "error.rs imports {} ({paths:?}), which imports {deps:?}: errors must not depend on operations",
             name(m)
         );
+    }
+}
+
+#[test]
+fn the_domain_does_not_use_the_runtime() {
+    let krate = Crate::read();
+    for (from, to) in krate.edges() {
+        if from.first().is_some_and(|s| s == "runtime") {
+            continue;
+        }
+        for (m, paths) in to {
+            assert!(
+                m.first().is_none_or(|s| s != "runtime"),
+                "{} imports {} ({paths:?}): the domain takes time and connections from its caller",
+                name(&from),
+                name(&m)
+            );
+        }
     }
 }
 

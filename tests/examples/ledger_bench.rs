@@ -16,8 +16,8 @@ use std::time::Instant;
 
 use chrono::{Duration, TimeZone, Utc};
 use entity::platform_end::ledger::{AccountKind, Leg, Source};
+use entity::runtime::settings::DatabaseSettings;
 use serde_json::json;
-use worker::settings::DatabaseSettings;
 
 const MERCHANTS: i64 = 200;
 const RIDERS: i64 = 300;
@@ -43,7 +43,7 @@ async fn run(orders: i64, concurrency: i64, days: i64) -> Result<(), Box<dyn std
         url,
         max_connections: concurrency as u32 + 2,
     };
-    let db = worker::db::connect_migrated(&settings).await?;
+    let db = entity::runtime::database::connect_migrated(&settings).await?;
     let first_day = Utc
         .with_ymd_and_hms(2026, 10, 1, 0, 0, 0)
         .single()

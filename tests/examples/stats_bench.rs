@@ -14,9 +14,9 @@
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use entity::runtime::settings::DatabaseSettings;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
-use worker::settings::DatabaseSettings;
 
 struct Lcg(u64);
 
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn run(backend: tests::Backend, counties: i64) -> Result<(), Box<dyn std::error::Error>> {
     let (url, _dir) = tests::app::fresh_database(backend).await;
-    let db = worker::db::connect_migrated(&DatabaseSettings {
+    let db = entity::runtime::database::connect_migrated(&DatabaseSettings {
         url,
         max_connections: 4,
     })

@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use api::{Application, BuildOptions, demo::SeedReport};
 use chrono::{SubsecRound, Utc};
+use entity::clock::ManualClock;
+use entity::runtime::Settings;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use serde_json::Value;
-use worker::{Settings, clock::ManualClock, jobs::Worker};
+use worker::jobs::Worker;
 
 use crate::wechat_fake::WechatFake;
 
@@ -118,7 +120,7 @@ pub async fn fresh_database(backend: Backend) -> (String, Option<tempfile::TempD
                 Ok(url) => url,
                 Err(e) => panic!("PostgreSQL test cluster unavailable: {e}"),
             };
-            let name = format!("t_{}", hex(&worker::random_bytes::<8>()));
+            let name = format!("t_{}", hex(&entity::ids::random_bytes::<8>()));
             let conn = Database::connect(format!("{admin}/postgres"))
                 .await
                 .expect("connect to the test cluster");
@@ -370,7 +372,7 @@ pub trait ClockExt {
 
 impl ClockExt for ManualClock {
     fn now_utc(&self) -> chrono::DateTime<Utc> {
-        use worker::clock::Clock;
+        use entity::clock::Clock;
         self.now()
     }
 }

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use worker::{Settings, clock::SystemClock, db, jobs::Worker, telemetry};
+use entity::clock::SystemClock;
+use entity::runtime::{Settings, database, telemetry};
+use worker::jobs::Worker;
 
 fn usage() -> &'static str {
     "tongcheng-worker [--config FILE]\n\n\
@@ -39,7 +41,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(&settings.log);
-    let conn = match db::connect_migrated(&settings.database).await {
+    let conn = match database::connect_migrated(&settings.database).await {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot open or migrate the database");

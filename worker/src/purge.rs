@@ -8,7 +8,7 @@ use entity::job::{self, Entity as Jobs};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::jobs::{JobContext, PeriodicHandler, PeriodicJob};
-use crate::settings::WorkerSettings;
+use entity::runtime::settings::WorkerSettings;
 
 /// Finished jobs are kept this long for inspection and de-duplication.
 pub const DONE_JOB_RETENTION_DAYS: i64 = 7;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::settings::WechatSettings;
+use entity::runtime::settings::WechatSettings;
 
 /// The session WeChat returns for a login code.
 #[derive(Debug, Clone)]

@@ -36,7 +36,7 @@ pub fn dummy_hash() -> &'static str {
 pub fn generate() -> String {
     // Letters and digits without look-alikes (0/O, 1/l/I).
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    worker::random_bytes::<16>()
+    entity::ids::random_bytes::<16>()
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect()

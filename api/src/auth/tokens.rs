@@ -28,7 +28,7 @@ pub struct TokenPair {
 
 /// A new random opaque token.
 pub fn new_opaque_token() -> String {
-    URL_SAFE_NO_PAD.encode(worker::random_bytes::<32>())
+    URL_SAFE_NO_PAD.encode(entity::ids::random_bytes::<32>())
 }
 
 /// The hash under which a refresh token is stored.
@@ -59,7 +59,7 @@ pub async fn open_session(
 ) -> Result<TokenPair, ApiError> {
     let now = state.clock.now();
     let refresh = new_opaque_token();
-    let family = hex::encode(worker::random_bytes::<16>());
+    let family = hex::encode(entity::ids::random_bytes::<16>());
     sessions::issue(
         db,
         platform_id,

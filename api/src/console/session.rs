@@ -71,7 +71,7 @@ pub async fn open(
         token_hash: Set(hash_token(&token)),
         user_id: Set(user_id),
         platform_id: Set(platform_id),
-        csrf_token: Set(hex::encode(worker::random_bytes::<24>())),
+        csrf_token: Set(hex::encode(entity::ids::random_bytes::<24>())),
         created_at: Set(now),
         expires_at: Set(now + Duration::hours(SESSION_HOURS)),
         revoked_at: Set(None),

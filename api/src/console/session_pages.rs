@@ -11,7 +11,7 @@ struct LoginPage {
 }
 
 pub(super) async fn login_form(req: HttpRequest) -> HttpResponse {
-    let csrf = hex::encode(worker::random_bytes::<24>());
+    let csrf = hex::encode(entity::ids::random_bytes::<24>());
     let page = LoginPage {
         layout: Layout::of(&req, None, "login"),
         csrf: csrf.clone(),

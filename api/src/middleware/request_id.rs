@@ -41,7 +41,7 @@ fn choose_id(incoming: Option<&HeaderValue>) -> String {
     {
         return v.to_owned();
     }
-    hex::encode(worker::random_bytes::<12>())
+    hex::encode(entity::ids::random_bytes::<12>())
 }
 
 /// The middleware factory.

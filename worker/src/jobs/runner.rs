@@ -14,8 +14,8 @@ use tracing::Instrument;
 
 use super::periodic::PeriodicJob;
 use super::queue;
-use crate::clock::SharedClock;
-use crate::settings::WorkerSettings;
+use entity::clock::SharedClock;
+use entity::runtime::settings::WorkerSettings;
 
 /// What a job handler sees: the database and the clock.
 #[derive(Debug, Clone)]
@@ -89,7 +89,11 @@ impl std::fmt::Debug for Worker {
 
 impl Worker {
     /// A worker with Tongcheng's built-in jobs registered.
-    pub fn new(db: DatabaseConnection, clock: SharedClock, settings: &crate::Settings) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        clock: SharedClock,
+        settings: &entity::runtime::Settings,
+    ) -> Self {
         let w = &settings.worker;
         let mut worker = Self::bare(db, clock, w);
         let wechatpay = crate::wechatpay::WechatPay::from_settings(
@@ -148,7 +152,7 @@ impl Worker {
         let id = format!(
             "{}-{}",
             std::process::id(),
-            hex::encode(crate::random_bytes::<4>())
+            hex::encode(entity::ids::random_bytes::<4>())
         );
         Self {
             ctx: JobContext { db, clock },

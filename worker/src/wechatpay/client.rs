@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::crypto::{
     CryptoError, MerchantKey, PlatformKey, authorization, decrypt_resource, pay_sign,
 };
-use crate::settings::WechatPaySettings;
+use entity::runtime::settings::WechatPaySettings;
 
 /// Why a WeChat Pay call failed.
 #[derive(Debug, thiserror::Error)]
@@ -151,7 +151,7 @@ pub struct TransferBatchResult {
 }
 
 fn nonce() -> String {
-    hex::encode(crate::random_bytes::<16>())
+    hex::encode(entity::ids::random_bytes::<16>())
 }
 
 impl WechatPay {

@@ -222,7 +222,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "tongcheng-wxpay-{}-{}",
             std::process::id(),
-            hex::encode(crate::random_bytes::<4>())
+            hex::encode(entity::ids::random_bytes::<4>())
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let key = dir.join("key.pem");

@@ -59,7 +59,7 @@ pub(super) async fn account(
             .await
             .is_ok();
         let page = AccountPage {
-            key: hex::encode(worker::random_bytes::<16>()),
+            key: hex::encode(entity::ids::random_bytes::<16>()),
             layout: Layout::of(&req, Some(&who), "account"),
             csrf: who.csrf.clone(),
             owner,

@@ -29,7 +29,7 @@ pub async fn add_batch(
 ) -> ApiResult<HttpResponse> {
     let s = my_store(&state.db, &who).await?;
     let today = crate::routes::local_today(&state, who.platform_id).await?;
-    let code = trace::trace_code(worker::random_bytes::<12>());
+    let code = trace::trace_code(entity::ids::random_bytes::<12>());
     let txn = entity::tx::begin_write(&state.db).await?;
     let res =
         trace::create_batch(&txn, &s, who.user_id, &body, code, today, state.clock.now()).await;

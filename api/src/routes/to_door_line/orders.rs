@@ -76,7 +76,7 @@ pub(crate) fn public_no(state: &AppState, prefix: &str) -> String {
     format!(
         "{prefix}{}{}",
         local.format("%Y%m%d"),
-        hex::encode_upper(worker::random_bytes::<5>())
+        hex::encode_upper(entity::ids::random_bytes::<5>())
     )
 }
 

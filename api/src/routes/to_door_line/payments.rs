@@ -171,7 +171,10 @@ pub async fn demo_confirm(
         .ok_or_else(|| ApiError::not_found("payment"))?;
     let o = my_order(&txn, &who, p.order_id).await?;
     let now = state.clock.now();
-    let transaction_id = format!("DEMO{}", hex::encode_upper(worker::random_bytes::<8>()));
+    let transaction_id = format!(
+        "DEMO{}",
+        hex::encode_upper(entity::ids::random_bytes::<8>())
+    );
     let o =
         match payments::confirm_payment(&txn, &p.out_trade_no, p.amount_fen, &transaction_id, now)
             .await?

@@ -28,12 +28,6 @@ pub fn speed_mps(vehicle: &str) -> f64 {
     }
 }
 
-fn random_code() -> DomainResult<String> {
-    let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|e| DomainError::invalid("code", e.to_string()))?;
-    Ok(format!("{:04}", u32::from_le_bytes(b) % 10_000))
-}
-
 /// The coldest class among the order's items.
 fn coldest<'a>(classes: impl IntoIterator<Item = &'a str>) -> &'static str {
     let mut out = "ambient";
@@ -91,7 +85,7 @@ pub async fn create_job(
         fee_rule_id: Set(fee_rule_id),
         status: Set("open".into()),
         rider_id: Set(None),
-        code: Set(random_code()?),
+        code: Set(crate::ids::digits(4)),
         code_failures: Set(0),
         assigned_at: Set(None),
         picked_up_at: Set(None),
@@ -228,12 +222,5 @@ mod tests {
         assert_eq!(coldest(["ambient", "chilled"]), "chilled");
         assert_eq!(coldest(["chilled", "frozen", "ambient"]), "frozen");
         assert_eq!(coldest([]), "ambient");
-    }
-
-    #[test]
-    fn codes_are_four_digits() {
-        let c = random_code().unwrap();
-        assert_eq!(c.len(), 4);
-        assert!(c.bytes().all(|b| b.is_ascii_digit()));
     }
 }

@@ -384,8 +384,8 @@ pub async fn save(
                 order_id: Set(*o),
                 pickup_seq: Set(pickup_of.get(o).copied().unwrap_or(0)),
                 drop_seq: Set(drop_of.get(o).copied().unwrap_or(0)),
-                handover_code: Set(handover_code()?),
-                pickup_code: Set(handover_code()?),
+                handover_code: Set(crate::ids::digits(6)),
+                pickup_code: Set(crate::ids::digits(6)),
                 status: Set("planned".into()),
                 reason: Set(None),
                 created_at: Set(now),
@@ -463,11 +463,4 @@ pub async fn save(
         trips: trips.len(),
         rolled_over: rolled_over.len(),
     })
-}
-
-/// A six-digit code the keeper or the kitchen checks at a handover.
-fn handover_code() -> DomainResult<String> {
-    let mut b = [0u8; 4];
-    getrandom::fill(&mut b).map_err(|e| DomainError::invalid("code", e.to_string()))?;
-    Ok(format!("{:06}", u32::from_le_bytes(b) % 1_000_000))
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
-use crate::settings::DatabaseSettings;
+use crate::runtime::settings::DatabaseSettings;
 
 /// Connects to SQLite or PostgreSQL as configured.
 ///

@@ -2,7 +2,7 @@
 
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
-use crate::settings::LogSettings;
+use crate::runtime::settings::LogSettings;
 
 /// Installs the global `tracing` subscriber (text or JSON lines).
 ///
