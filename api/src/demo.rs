@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::platform_end::users;
+use entity::rider::RiderStatus;
 use entity::{
     Role, agent_point, community, operator_account, platform, user, village, wechat_identity,
 };
@@ -151,7 +152,7 @@ async fn seed_rider(
         health_cert_no: Set(format!("DEMO-{user_id}")),
         health_cert_expires: Set((now + chrono::Duration::days(365)).date_naive()),
         poor_household: Set(login == "rider-zhao"),
-        status: Set("verified".into()),
+        status: Set(RiderStatus::Verified),
         review_reason: Set(None),
         reviewed_by: Set(None),
         reviewed_at: Set(Some(now)),

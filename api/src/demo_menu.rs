@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::listing_line::applications;
 use entity::listing_line::product_states::ListingEvent;
 use entity::listing_line::review::{self, Actor};
+use entity::merchant::MerchantStatus;
 use entity::supply_end::menu;
 use entity::supply_end::menu::{CategoryInput, ProductInput, SkuInput};
 use entity::{
@@ -262,7 +263,7 @@ pub async fn seed_merchant(
                 owner_user_id: Set(owner),
                 name: Set(spec.name.into()),
                 category: Set(spec.category.into()),
-                status: Set("approved".into()),
+                status: Set(MerchantStatus::Approved),
                 licence_no: Set(spec.licence_no.into()),
                 contact_phone: Set(spec.phone.into()),
                 food_permit_no: Set(spec.food_permit_no.into()),

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set, sea_query::OnConflict};
 
+use crate::job::JobState;
 use crate::job::{self, Entity as Jobs};
 
 /// A job to put on the queue.
@@ -49,7 +50,7 @@ pub async fn enqueue(
         kind: Set(new.kind),
         payload: Set(new.payload.to_string()),
         dedupe_key: Set(new.dedupe_key),
-        state: Set("queued".into()),
+        state: Set(JobState::Queued),
         attempts: Set(0),
         max_attempts: Set(new.max_attempts.max(1)),
         run_at: Set(new.run_at),

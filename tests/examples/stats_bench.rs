@@ -14,6 +14,7 @@
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use entity::daily_reach::ReachKind;
 use entity::runtime::settings::DatabaseSettings;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
@@ -103,10 +104,10 @@ async fn run(backend: tests::Backend, counties: i64) -> Result<(), Box<dyn std::
                 ..Default::default()
             });
             for (kind, per_day, pool) in [
-                ("resident", 120, 6_000),
-                ("community", 12, 20),
-                ("village", 25, 200),
-                ("rider", 15, 40),
+                (ReachKind::Resident, 120, 6_000),
+                (ReachKind::Community, 12, 20),
+                (ReachKind::Village, 25, 200),
+                (ReachKind::Rider, 15, 40),
             ] {
                 let mut ids = std::collections::BTreeSet::new();
                 while ids.len() < per_day {
@@ -116,7 +117,7 @@ async fn run(backend: tests::Backend, counties: i64) -> Result<(), Box<dyn std::
                     reach.push(entity::daily_reach::ActiveModel {
                         platform_id: Set(p.id),
                         day: Set(day),
-                        kind: Set(kind.into()),
+                        kind: Set(kind),
                         ref_id: Set(id),
                         ..Default::default()
                     });

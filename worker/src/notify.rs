@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use entity::order::OrderStatus;
 use entity::{job, wechat_identity};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
@@ -27,12 +28,12 @@ struct Payload {
 
 /// What a status is called in a message (WeChat `phrase` values are short).
 fn phrase(status: &str) -> &'static str {
-    match status {
-        "paid" => "已支付",
-        "accepted" => "商家已接单",
-        "picked_up" | "on_trip" => "配送中",
-        "delivered" => "已送达",
-        "refunded" => "已退款",
+    match OrderStatus::parse(status) {
+        Some(OrderStatus::Paid) => "已支付",
+        Some(OrderStatus::Accepted) => "商家已接单",
+        Some(OrderStatus::PickedUp | OrderStatus::OnTrip) => "配送中",
+        Some(OrderStatus::Delivered) => "已送达",
+        Some(OrderStatus::Refunded) => "已退款",
         _ => "状态更新",
     }
 }

@@ -5,6 +5,9 @@ use std::pin::Pin;
 
 use chrono::Duration;
 use entity::error::DomainError;
+use entity::payment::PayProvider;
+use entity::payment::PaymentStatus;
+use entity::refund::RefundStatus;
 use entity::to_door_line::transitions::OrderActor;
 use entity::to_door_line::{payments, timeouts, transitions};
 use entity::{job, order, payment, refund};
@@ -49,15 +52,15 @@ impl JobHandler for ExecuteRefund {
                 .one(&ctx.db)
                 .await?
                 .ok_or_else(|| JobError::Permanent(format!("refund {refund_id} is gone")))?;
-            if r.status != "requested" {
+            if r.status != RefundStatus::Requested {
                 return Ok(());
             }
             let pay = payment::Entity::find_by_id(r.payment_id)
                 .one(&ctx.db)
                 .await?
                 .ok_or_else(|| JobError::Permanent("refund without payment".into()))?;
-            match pay.provider.as_str() {
-                "demo" => {
+            match pay.provider {
+                PayProvider::Demo => {
                     let txn = entity::tx::begin_write(&ctx.db).await?;
                     payments::complete_refund(&txn, r.id, ctx.clock.now())
                         .await
@@ -65,7 +68,7 @@ impl JobHandler for ExecuteRefund {
                     txn.commit().await?;
                     Ok(())
                 }
-                "wechat" => {
+                PayProvider::Wechat => {
                     let pay_client = self.wechatpay.as_ref().ok_or_else(|| {
                         JobError::Retry("WeChat Pay is not configured on this worker".into())
                     })?;
@@ -93,9 +96,6 @@ impl JobHandler for ExecuteRefund {
                         other => Err(JobError::Permanent(format!("refund status {other}"))),
                     }
                 }
-                other => Err(JobError::Permanent(format!(
-                    "unknown payment provider {other}"
-                ))),
             }
         })
     }
@@ -129,8 +129,8 @@ impl OrderTimeouts {
         };
         let Some(p) = payment::Entity::find()
             .filter(payment::Column::OrderId.eq(o.id))
-            .filter(payment::Column::Provider.eq("wechat"))
-            .filter(payment::Column::Status.eq("created"))
+            .filter(payment::Column::Provider.eq(PayProvider::Wechat))
+            .filter(payment::Column::Status.eq(PaymentStatus::Created))
             .one(&ctx.db)
             .await?
         else {

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use entity::payment::PayProvider;
+use entity::payout::PayoutStatus;
 use entity::platform_end::payouts;
 use entity::{payout, wechat_identity};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -60,19 +62,25 @@ impl JobHandler for SendPayout {
                 .await?
                 .ok_or_else(|| JobError::Permanent(format!("payout {id} is gone")))?;
             let now = ctx.clock.now();
-            match (p.provider.as_str(), p.status.as_str()) {
-                (_, "paid" | "failed" | "rejected" | "review") => Ok(()),
-                ("demo", _) => {
+            match (p.provider, p.status) {
+                (
+                    _,
+                    PayoutStatus::Paid
+                    | PayoutStatus::Failed
+                    | PayoutStatus::Rejected
+                    | PayoutStatus::Review,
+                ) => Ok(()),
+                (PayProvider::Demo, _) => {
                     let txn = entity::tx::begin_write(&ctx.db).await?;
                     payouts::mark_paid(&txn, p.id, now).await.map_err(retry)?;
                     txn.commit().await?;
                     Ok(())
                 }
-                ("wechat", status) => {
+                (PayProvider::Wechat, status) => {
                     let client = self.wechatpay.as_ref().ok_or_else(|| {
                         JobError::Retry("WeChat Pay is not configured on this worker".into())
                     })?;
-                    if status == "approved" {
+                    if status == PayoutStatus::Approved {
                         let appid = client.appid().to_owned();
                         let openid = wechat_identity::Entity::find()
                             .filter(wechat_identity::Column::UserId.eq(p.user_id))
@@ -124,7 +132,6 @@ impl JobHandler for SendPayout {
                         .map_err(|e| JobError::Retry(e.to_string()))?;
                     settle_detail(ctx, &p, &d.detail_status, d.fail_reason.as_deref()).await
                 }
-                (other, _) => Err(JobError::Permanent(format!("unknown provider {other}"))),
             }
         })
     }

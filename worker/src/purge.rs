@@ -4,11 +4,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use chrono::Duration;
+use entity::job::JobState;
 use entity::job::{self, Entity as Jobs};
+use entity::runtime::settings::WorkerSettings;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::jobs::{JobContext, PeriodicHandler, PeriodicJob};
-use entity::runtime::settings::WorkerSettings;
 
 /// Finished jobs are kept this long for inspection and de-duplication.
 pub const DONE_JOB_RETENTION_DAYS: i64 = 7;
@@ -26,7 +27,7 @@ impl PeriodicHandler for Purge {
             let now = ctx.clock.now();
             let tokens = entity::platform_end::sessions::purge_expired(&ctx.db, now).await?;
             let jobs = Jobs::delete_many()
-                .filter(job::Column::State.eq("done"))
+                .filter(job::Column::State.eq(JobState::Done))
                 .filter(job::Column::UpdatedAt.lt(now - Duration::days(DONE_JOB_RETENTION_DAYS)))
                 .exec(&ctx.db)
                 .await?

@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use chrono::Duration;
 use entity::platform_end::settlement;
+use entity::settlement_run::RunStatus;
 use entity::{platform, settlement_run};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
@@ -31,7 +32,7 @@ impl PeriodicHandler for DailySettlement {
                 let last = entity::calendar::last_closed_day(now, p.utc_offset_minutes);
                 let done = settlement_run::Entity::find()
                     .filter(settlement_run::Column::PlatformId.eq(p.id))
-                    .filter(settlement_run::Column::Status.eq("done"))
+                    .filter(settlement_run::Column::Status.eq(RunStatus::Done))
                     .order_by_desc(settlement_run::Column::BusinessDate)
                     .one(&ctx.db)
                     .await?

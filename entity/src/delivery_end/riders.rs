@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::Coordinates;
 use crate::platform_end::users;
+use crate::rider::RiderStatus;
 use crate::{Role, rider, rider_position, validate};
 
 /// Vehicles a rider may use.
@@ -107,8 +108,8 @@ pub async fn register(
         .one(db)
         .await?;
     let mut row = match existing {
-        Some(r) if r.status != "rejected" => {
-            return Err(DeliveryRefusal::AlreadyRegistered(r.status).into());
+        Some(r) if r.status != RiderStatus::Rejected => {
+            return Err(DeliveryRefusal::AlreadyRegistered(r.status.to_string()).into());
         }
         Some(r) => {
             let mut a: rider::ActiveModel = r.into();
@@ -141,7 +142,7 @@ pub async fn register(
     row.health_cert_no = Set(cert);
     row.health_cert_expires = Set(r.health_cert_expires);
     row.poor_household = Set(r.poor_household);
-    row.status = Set("pending".into());
+    row.status = Set(RiderStatus::Pending);
     row.updated_at = Set(now);
     Ok(row.save(db).await?.try_into_model()?)
 }
@@ -167,7 +168,7 @@ pub async fn verified(
     user_id: i64,
 ) -> DomainResult<rider::Model> {
     let r = of_user(db, platform_id, user_id).await?;
-    if r.status != "verified" {
+    if r.status != RiderStatus::Verified {
         return Err(DeliveryRefusal::RiderNotVerified.into());
     }
     Ok(r)
@@ -195,7 +196,11 @@ pub async fn review(
             "say why the rider is rejected",
         ));
     }
-    let to = if approve { "verified" } else { "rejected" };
+    let to = if approve {
+        RiderStatus::Verified
+    } else {
+        RiderStatus::Rejected
+    };
     let done = rider::Entity::update_many()
         .col_expr(rider::Column::Status, Expr::value(to))
         .col_expr(rider::Column::ReviewReason, Expr::value(reason.clone()))
@@ -203,11 +208,11 @@ pub async fn review(
         .col_expr(rider::Column::ReviewedAt, Expr::value(Some(now)))
         .col_expr(rider::Column::UpdatedAt, Expr::value(now))
         .filter(rider::Column::Id.eq(r.id))
-        .filter(rider::Column::Status.eq("pending"))
+        .filter(rider::Column::Status.eq(RiderStatus::Pending))
         .exec(db)
         .await?;
     if done.rows_affected != 1 {
-        return Err(DomainError::ApplicationDecided(r.status));
+        return Err(DomainError::ApplicationDecided(r.status.to_string()));
     }
     if approve {
         users::grant_role(db, platform_id, r.user_id, Role::Rider, now).await?;

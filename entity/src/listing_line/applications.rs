@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
+use crate::merchant::MerchantStatus;
+use crate::merchant_application::ApplicationStatus;
 use crate::platform_end::users;
 use crate::validate::{phone as check_phone, text};
 use crate::{Role, merchant, merchant_application as app, store, store_staff};
@@ -106,7 +108,7 @@ pub async fn apply(
         lat: Set(input.location.lat),
         lng: Set(input.location.lng),
         delivery_modes: Set(check_modes("delivery_modes", &input.delivery_modes)?),
-        status: Set("pending".into()),
+        status: Set(ApplicationStatus::Pending),
         reason: Set(None),
         decided_by: Set(None),
         decided_at: Set(None),
@@ -148,8 +150,11 @@ pub async fn decide(
         .await?
         .ok_or(DomainError::NotFound("application"))?;
     let (status, reason) = match &decision {
-        Decision::Approve => ("approved", None),
-        Decision::Reject(r) => ("rejected", Some(text("reason", r, 1, 200)?)),
+        Decision::Approve => (ApplicationStatus::Approved, None),
+        Decision::Reject(r) => (
+            ApplicationStatus::Rejected,
+            Some(text("reason", r, 1, 200)?),
+        ),
     };
     let claimed = app::Entity::update_many()
         .col_expr(app::Column::Status, Expr::value(status))
@@ -157,11 +162,13 @@ pub async fn decide(
         .col_expr(app::Column::DecidedBy, Expr::value(Some(operator_id)))
         .col_expr(app::Column::DecidedAt, Expr::value(Some(now)))
         .filter(app::Column::Id.eq(application.id))
-        .filter(app::Column::Status.eq("pending"))
+        .filter(app::Column::Status.eq(ApplicationStatus::Pending))
         .exec(db)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(DomainError::ApplicationDecided(application.status));
+        return Err(DomainError::ApplicationDecided(
+            application.status.to_string(),
+        ));
     }
     if let Decision::Approve = decision {
         let merchant = merchant::ActiveModel {
@@ -169,7 +176,7 @@ pub async fn decide(
             owner_user_id: Set(application.user_id),
             name: Set(application.business_name.clone()),
             category: Set(application.category.clone()),
-            status: Set("approved".into()),
+            status: Set(MerchantStatus::Approved),
             licence_no: Set(application.licence_no.clone()),
             contact_phone: Set(application.contact_phone.clone()),
             food_permit_no: Set(application.food_permit_no.clone()),

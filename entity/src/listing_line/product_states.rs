@@ -1,50 +1,7 @@
 //! The listing line (产品上架对接线) as a state machine: a product is drafted,
 //! submitted for review, listed or rejected by an operator, and delisted.
 
-use serde::{Deserialize, Serialize};
-
-/// Where a product stands on the listing line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProductStatus {
-    /// Being prepared by the merchant; never shown to residents.
-    Draft,
-    /// Waiting for an operator's review.
-    PendingReview,
-    /// Approved and on the menu.
-    Listed,
-    /// Refused by an operator, with a reason.
-    Rejected,
-    /// Taken off the menu by the merchant or an operator.
-    Delisted,
-}
-
-impl ProductStatus {
-    /// Every status.
-    pub const ALL: [ProductStatus; 5] = [
-        ProductStatus::Draft,
-        ProductStatus::PendingReview,
-        ProductStatus::Listed,
-        ProductStatus::Rejected,
-        ProductStatus::Delisted,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductStatus::Draft => "draft",
-            ProductStatus::PendingReview => "pending_review",
-            ProductStatus::Listed => "listed",
-            ProductStatus::Rejected => "rejected",
-            ProductStatus::Delisted => "delisted",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
+pub use crate::product::ProductStatus;
 
 /// What can happen to a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +86,7 @@ mod tests {
             (S::Delisted, E::Submit, S::PendingReview),
             (S::Delisted, E::EditContent, S::Delisted),
         ];
-        for from in S::ALL {
+        for &from in S::ALL {
             for event in E::ALL {
                 let expected = allowed
                     .iter()
@@ -146,7 +103,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in S::ALL {
+        for &s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
         assert_eq!(S::parse("live"), None);

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::error::{DomainError, DomainResult};
+use crate::listing_decision::ListingDecision;
 use crate::listing_line::product_states::{ListingEvent, transition};
-use crate::supply_end::menu::{content, skus, status, write_versioned};
+use crate::supply_end::menu::{content, skus, write_versioned};
 use crate::validate::text;
 use crate::{listing_decision, product};
 
@@ -27,7 +28,7 @@ pub async fn apply_listing_event(
     actor: Actor,
     now: DateTime<Utc>,
 ) -> DomainResult<product::Model> {
-    let from = status(&current)?;
+    let from = current.status;
     let to = transition(from, event)?;
     let reason = match (event, reason) {
         (ListingEvent::Reject, Some(r)) => Some(text("reason", &r, 1, 200)?),
@@ -40,7 +41,7 @@ pub async fn apply_listing_event(
         ));
     }
     let mut m: product::ActiveModel = current.clone().into();
-    m.status = Set(to.as_str().into());
+    m.status = Set(to);
     match event {
         ListingEvent::Approve => {
             let approved = content(&current);
@@ -61,16 +62,16 @@ pub async fn apply_listing_event(
     }
     let updated = write_versioned(db, &current, m, current.version, now).await?;
     let decision = match event {
-        ListingEvent::Submit => "submitted",
-        ListingEvent::Approve => "approved",
-        ListingEvent::Reject => "rejected",
-        ListingEvent::Delist => "delisted",
-        ListingEvent::EditContent => "edited",
+        ListingEvent::Submit => ListingDecision::Submitted,
+        ListingEvent::Approve => ListingDecision::Approved,
+        ListingEvent::Reject => ListingDecision::Rejected,
+        ListingEvent::Delist => ListingDecision::Delisted,
+        ListingEvent::EditContent => ListingDecision::Edited,
     };
     listing_decision::ActiveModel {
         platform_id: Set(current.platform_id),
         product_id: Set(current.id),
-        decision: Set(decision.into()),
+        decision: Set(decision),
         reason: Set(reason),
         actor_user_id: Set(actor.user_id),
         created_at: Set(now),

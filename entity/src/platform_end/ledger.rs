@@ -21,70 +21,19 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::delivery_job::DeliveryJobStatus;
 use crate::error::{DomainError, DomainResult};
+pub use crate::ledger_account::AccountKind;
+use crate::order::DeliveryKind;
+use crate::refund::RefundKind;
+use crate::refund::RefundStatus;
+use crate::trip_package::PackageStatus;
 use crate::{
     commission_rule, delivery_job, ledger_account, ledger_entry, ledger_posting, merchant, order,
     payment, refund, store,
 };
 
-/// The kinds of ledger accounts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountKind {
-    /// Money WeChat Pay holds for the platform (asset).
-    Clearing,
-    /// Paid orders not yet delivered (liability).
-    Escrow,
-    /// Owed to a merchant (liability, per merchant).
-    MerchantPayable,
-    /// Owed to a rider (liability, per rider).
-    RiderPayable,
-    /// Owed to a carrier (liability, per carrier).
-    CarrierPayable,
-    /// The platform's commission and delivery margin (income).
-    PlatformRevenue,
-    /// Money returned after delivery (expense).
-    Refunds,
-    /// Cold-chain and other compensation (expense).
-    CompensationExpense,
-    /// Payouts sent and not yet confirmed (liability).
-    PayoutsInTransit,
-}
-
 impl AccountKind {
-    /// Every kind.
-    pub const ALL: [AccountKind; 9] = [
-        AccountKind::Clearing,
-        AccountKind::Escrow,
-        AccountKind::MerchantPayable,
-        AccountKind::RiderPayable,
-        AccountKind::CarrierPayable,
-        AccountKind::PlatformRevenue,
-        AccountKind::Refunds,
-        AccountKind::CompensationExpense,
-        AccountKind::PayoutsInTransit,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountKind::Clearing => "clearing",
-            AccountKind::Escrow => "escrow",
-            AccountKind::MerchantPayable => "merchant_payable",
-            AccountKind::RiderPayable => "rider_payable",
-            AccountKind::CarrierPayable => "carrier_payable",
-            AccountKind::PlatformRevenue => "platform_revenue",
-            AccountKind::Refunds => "refunds",
-            AccountKind::CompensationExpense => "compensation_expense",
-            AccountKind::PayoutsInTransit => "payouts_in_transit",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Assets and expenses grow with debits; the rest with credits.
     pub fn debit_normal(self) -> bool {
         matches!(
@@ -192,7 +141,7 @@ pub async fn account(
     };
     let res = ledger_account::Entity::insert(ledger_account::ActiveModel {
         platform_id: Set(platform_id),
-        kind: Set(kind.as_str().into()),
+        kind: Set(kind),
         owner_id: Set(owner_id),
         name: Set(name),
         created_at: Set(now),
@@ -387,7 +336,7 @@ pub async fn book_delivery(
     let rule = commission_rule(db, o.platform_id, &m.category, o.created_at).await?;
     let job = delivery_job::Entity::find()
         .filter(delivery_job::Column::OrderId.eq(o.id))
-        .filter(delivery_job::Column::Status.eq("delivered"))
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Delivered))
         .one(db)
         .await?;
     // The courier: the city rider's fee, or the village carrier's share of
@@ -397,16 +346,19 @@ pub async fn book_delivery(
             j.rider_id.map(|r| (AccountKind::RiderPayable, r)),
             j.rider_fee_fen,
         ),
-        None if o.delivery_kind == "village" => match village_carrier(db, o.id).await? {
-            Some(carrier) => {
-                let rules = crate::to_door_line::fee_rules::fee_rules_of(db, o.fee_rule_id).await?;
-                (
-                    Some((AccountKind::CarrierPayable, carrier)),
-                    carrier_share(o.delivery_fee_fen, rules.carrier_share_bp),
-                )
+        None if o.delivery_kind == DeliveryKind::Village => {
+            match village_carrier(db, o.id).await? {
+                Some(carrier) => {
+                    let rules =
+                        crate::to_door_line::fee_rules::fee_rules_of(db, o.fee_rule_id).await?;
+                    (
+                        Some((AccountKind::CarrierPayable, carrier)),
+                        carrier_share(o.delivery_fee_fen, rules.carrier_share_bp),
+                    )
+                }
+                None => (None, 0),
             }
-            None => (None, 0),
-        },
+        }
         None => (None, 0),
     };
     let courier_fee = if courier.is_some() { courier_fee } else { 0 };
@@ -442,7 +394,10 @@ pub async fn book_delivery(
 async fn village_carrier(db: &impl ConnectionTrait, order_id: i64) -> DomainResult<Option<i64>> {
     let Some(p) = crate::trip_package::Entity::find()
         .filter(crate::trip_package::Column::OrderId.eq(order_id))
-        .filter(crate::trip_package::Column::Status.is_in(["at_agent_point", "collected"]))
+        .filter(
+            crate::trip_package::Column::Status
+                .is_in([PackageStatus::AtAgentPoint, PackageStatus::Collected]),
+        )
         .one(db)
         .await?
     else {
@@ -474,7 +429,7 @@ pub async fn book_refund(
         .is_some();
     // A compensation is the platform's expense whenever it happens; the
     // order's escrow and split stay whole.
-    let from = if r.kind == "compensation" {
+    let from = if r.kind == RefundKind::Compensation {
         AccountKind::CompensationExpense
     } else if delivered {
         AccountKind::Refunds
@@ -491,8 +446,8 @@ pub async fn book_refund(
         // leaves escrow, and the compensations are absorbed by it.
         let compensated: i64 = refund::Entity::find()
             .filter(refund::Column::OrderId.eq(r.order_id))
-            .filter(refund::Column::Kind.eq("compensation"))
-            .filter(refund::Column::Status.ne("failed"))
+            .filter(refund::Column::Kind.eq(RefundKind::Compensation))
+            .filter(refund::Column::Status.ne(RefundStatus::Failed))
             .all(db)
             .await?
             .iter()
@@ -584,17 +539,16 @@ pub async fn balances(
     .await?;
     Ok(accounts
         .into_iter()
-        .filter_map(|a| {
-            let kind = AccountKind::parse(&a.kind)?;
+        .map(|a| {
             let (d, c) = sums.get(&a.id).copied().unwrap_or_default();
-            Some(AccountBalance {
+            AccountBalance {
                 account_id: a.id,
-                kind,
+                kind: a.kind,
                 owner_id: a.owner_id,
                 debits_fen: d,
                 credits_fen: c,
-                balance_fen: kind.balance(d - c),
-            })
+                balance_fen: a.kind.balance(d - c),
+            }
         })
         .collect())
 }
@@ -681,6 +635,7 @@ pub async fn payee_account(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::order::OrderStatus;
 
     #[test]
     fn postings_must_balance() {
@@ -725,8 +680,8 @@ mod tests {
             store_id: 1,
             address_id: 1,
             address_snapshot: "{}".into(),
-            delivery_kind: "city".into(),
-            status: "delivered".into(),
+            delivery_kind: DeliveryKind::City,
+            status: OrderStatus::Delivered,
             items_total_fen: items,
             packing_fee_fen: packing,
             delivery_fee_fen: delivery,

@@ -11,6 +11,8 @@ use sea_orm::{
 };
 
 use crate::error::{DomainError, DomainResult};
+use crate::payment::PayProvider;
+use crate::payout::{PayeeKind, PayoutStatus};
 use crate::platform_end::ledger::{AccountKind, Leg, Source};
 use crate::platform_end::{ledger, settlement};
 use crate::{ledger_account, payout, platform};
@@ -26,8 +28,8 @@ pub const MAX_FEN: i64 = 200_000;
 /// A payee: the account kind and its owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payee {
-    /// `merchant`, `rider` or `carrier`.
-    pub kind: &'static str,
+    /// Merchant, rider or carrier.
+    pub kind: PayeeKind,
     /// Merchant, rider or carrier id.
     pub owner_id: i64,
 }
@@ -35,9 +37,9 @@ pub struct Payee {
 impl Payee {
     fn account(self) -> AccountKind {
         match self.kind {
-            "rider" => AccountKind::RiderPayable,
-            "carrier" => AccountKind::CarrierPayable,
-            _ => AccountKind::MerchantPayable,
+            PayeeKind::Rider => AccountKind::RiderPayable,
+            PayeeKind::Carrier => AccountKind::CarrierPayable,
+            PayeeKind::Merchant => AccountKind::MerchantPayable,
         }
     }
 }
@@ -70,7 +72,7 @@ pub async fn available(
         .filter(payout::Column::PayeeKind.eq(payee.kind))
         .filter(payout::Column::OwnerId.eq(payee.owner_id))
         .filter(payout::Column::CreatedAt.gte(day_end))
-        .filter(payout::Column::Status.is_not_in(["failed", "rejected"]))
+        .filter(payout::Column::Status.is_not_in([PayoutStatus::Failed, PayoutStatus::Rejected]))
         .all(db)
         .await?
         .iter()
@@ -96,7 +98,7 @@ pub async fn request(
     payee: Payee,
     user_id: i64,
     amount_fen: i64,
-    provider: &str,
+    provider: PayProvider,
     idempotency_key: Option<&str>,
     out_batch_no: &str,
     now: DateTime<Utc>,
@@ -138,18 +140,18 @@ pub async fn request(
         .await?
         .ok_or(DomainError::NotFound("platform"))?;
     let status = if amount_fen > p.payout_review_fen {
-        "review"
+        PayoutStatus::Review
     } else {
-        "approved"
+        PayoutStatus::Approved
     };
     let row = payout::ActiveModel {
         platform_id: Set(platform_id),
-        payee_kind: Set(payee.kind.into()),
+        payee_kind: Set(payee.kind),
         owner_id: Set(payee.owner_id),
         user_id: Set(user_id),
         amount_fen: Set(amount_fen),
-        status: Set(status.into()),
-        provider: Set(provider.into()),
+        status: Set(status),
+        provider: Set(provider),
         out_batch_no: Set(out_batch_no.into()),
         batch_id: Set(None),
         fail_reason: Set(None),
@@ -174,7 +176,7 @@ pub async fn request(
         now,
     )
     .await?;
-    if status == "approved" {
+    if status == PayoutStatus::Approved {
         enqueue_send(db, &row, now).await?;
     }
     Ok((row, true))
@@ -198,8 +200,8 @@ async fn enqueue_send(
 async fn move_status(
     db: &impl ConnectionTrait,
     id: i64,
-    from: &[&str],
-    to: &str,
+    from: &[PayoutStatus],
+    to: PayoutStatus,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let res = payout::Entity::update_many()
@@ -237,9 +239,13 @@ pub async fn review(
     now: DateTime<Utc>,
 ) -> DomainResult<payout::Model> {
     let p = get(db, platform_id, id).await?;
-    let to = if approve { "approved" } else { "rejected" };
-    if !move_status(db, p.id, &["review"], to, now).await? {
-        return Err(DomainError::PayoutState(p.status));
+    let to = if approve {
+        PayoutStatus::Approved
+    } else {
+        PayoutStatus::Rejected
+    };
+    if !move_status(db, p.id, &[PayoutStatus::Review], to, now).await? {
+        return Err(DomainError::PayoutState(p.status.to_string()));
     }
     payout::Entity::update_many()
         .col_expr(payout::Column::ReviewedBy, Expr::value(Some(operator_id)))
@@ -262,11 +268,7 @@ async fn give_back(
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let payee = Payee {
-        kind: match p.payee_kind.as_str() {
-            "rider" => "rider",
-            "carrier" => "carrier",
-            _ => "merchant",
-        },
+        kind: p.payee_kind,
         owner_id: p.owner_id,
     };
     ledger::post(
@@ -292,7 +294,7 @@ pub async fn mark_sent(
     batch_id: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    if move_status(db, id, &["approved"], "sent", now).await? {
+    if move_status(db, id, &[PayoutStatus::Approved], PayoutStatus::Sent, now).await? {
         payout::Entity::update_many()
             .col_expr(
                 payout::Column::BatchId,
@@ -315,7 +317,15 @@ pub async fn mark_paid(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("payout"))?;
-    if !move_status(db, id, &["approved", "sent"], "paid", now).await? {
+    if !move_status(
+        db,
+        id,
+        &[PayoutStatus::Approved, PayoutStatus::Sent],
+        PayoutStatus::Paid,
+        now,
+    )
+    .await?
+    {
         return Ok(false);
     }
     ledger::post(
@@ -345,7 +355,15 @@ pub async fn mark_failed(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("payout"))?;
-    if !move_status(db, id, &["approved", "sent"], "failed", now).await? {
+    if !move_status(
+        db,
+        id,
+        &[PayoutStatus::Approved, PayoutStatus::Sent],
+        PayoutStatus::Failed,
+        now,
+    )
+    .await?
+    {
         return Ok(false);
     }
     payout::Entity::update_many()

@@ -15,6 +15,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
+use crate::payment::PayProvider;
 use crate::{ledger_posting, payment, platform, reconciliation_report, refund};
 
 /// Payment or refund.
@@ -229,7 +230,7 @@ pub async fn ledger_lines(
         .all(db)
         .await?;
     let wechat_payments: BTreeMap<i64, payment::Model> = payment::Entity::find()
-        .filter(payment::Column::Provider.eq("wechat"))
+        .filter(payment::Column::Provider.eq(PayProvider::Wechat))
         .filter(
             payment::Column::Id.is_in(
                 ids("payment")

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
+use crate::order::DeliveryKind;
 use crate::validate::{phone, text};
 use crate::{agent_point, community, departure, route, route_stop, village};
 
@@ -467,8 +468,8 @@ pub enum Place {
 /// An address's place as the platform serves it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classified {
-    /// `city` or `village`.
-    pub kind: &'static str,
+    /// City or village.
+    pub kind: DeliveryKind,
     /// The community containing a city address (the nearest if several do).
     pub community_id: Option<i64>,
     /// The agent point of a village address.
@@ -498,7 +499,7 @@ pub async fn classify(
                 })
                 .min_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, id)| Classified {
-                    kind: "city",
+                    kind: DeliveryKind::City,
                     community_id: Some(id),
                     agent_point_id: None,
                     location: *point,
@@ -520,7 +521,7 @@ pub async fn classify(
                     )
                 })?;
             Ok(Classified {
-                kind: "village",
+                kind: DeliveryKind::Village,
                 community_id: None,
                 agent_point_id: Some(point.id),
                 location: Coordinates::new(point.lat, point.lng)

@@ -15,6 +15,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use crate::calendar::{day_bounds, last_closed_day};
 use crate::error::{DomainError, DomainResult};
 use crate::platform_end::ledger::AccountKind;
+use crate::settlement_run::RunStatus;
 use crate::{ledger_account, ledger_entry, platform, settlement_run, statement};
 
 /// Payee account kinds that get statements.
@@ -58,16 +59,14 @@ pub async fn run(
     let r = run_row(db, platform_id, date, now).await?;
     let accounts = ledger_account::Entity::find()
         .filter(ledger_account::Column::PlatformId.eq(platform_id))
-        .filter(ledger_account::Column::Kind.is_in(PAYEES.iter().map(|k| k.as_str())))
+        .filter(ledger_account::Column::Kind.is_in(PAYEES))
         .order_by_asc(ledger_account::Column::Id)
         .all(db)
         .await?;
     let mut written = 0;
     let mut total = 0;
     for a in accounts {
-        let Some(kind) = AccountKind::parse(&a.kind) else {
-            continue;
-        };
+        let kind = a.kind;
         // The latest earlier statement is a checkpoint: the opening balance
         // is its closing plus what was booked after its day, so a run reads
         // only recent entries, however long the history.
@@ -113,7 +112,7 @@ pub async fn run(
             run_id: Set(r.id),
             business_date: Set(date),
             account_id: Set(a.id),
-            kind: Set(a.kind.clone()),
+            kind: Set(a.kind),
             owner_id: Set(a.owner_id),
             opening_fen: Set(opening),
             debits_fen: Set(debits),
@@ -141,14 +140,14 @@ pub async fn run(
         }
     }
     settlement_run::Entity::update_many()
-        .col_expr(settlement_run::Column::Status, Expr::value("done"))
+        .col_expr(settlement_run::Column::Status, Expr::value(RunStatus::Done))
         .col_expr(
             settlement_run::Column::Statements,
             Expr::value(total as i32),
         )
         .col_expr(settlement_run::Column::FinishedAt, Expr::value(Some(now)))
         .filter(settlement_run::Column::Id.eq(r.id))
-        .filter(settlement_run::Column::Status.eq("running"))
+        .filter(settlement_run::Column::Status.eq(RunStatus::Running))
         .exec(db)
         .await?;
     Ok(RunReport {
@@ -167,7 +166,7 @@ async fn run_row(
     let res = settlement_run::Entity::insert(settlement_run::ActiveModel {
         platform_id: Set(platform_id),
         business_date: Set(date),
-        status: Set("running".into()),
+        status: Set(RunStatus::Running),
         statements: Set(0),
         created_at: Set(now),
         finished_at: Set(None),

@@ -19,7 +19,13 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::calendar::day_bounds;
+use crate::daily_reach::ReachKind;
+use crate::delivery_job::DeliveryJobStatus;
 use crate::error::DomainResult;
+use crate::order::DeliveryKind;
+use crate::order::OrderStatus;
+use crate::product::ProductStatus;
+use crate::trip::TripStatus;
 use crate::{
     address, agent_point, cold_settlement, daily_reach, daily_stat, delivery_job, merchant, order,
     order_event, platform, product, rider, supplier, trip,
@@ -76,12 +82,12 @@ pub struct Reach {
 }
 
 impl Reach {
-    fn kinds(&self) -> [(&'static str, &BTreeSet<i64>); 4] {
+    fn kinds(&self) -> [(ReachKind, &BTreeSet<i64>); 4] {
         [
-            ("resident", &self.residents),
-            ("community", &self.communities),
-            ("village", &self.villages),
-            ("rider", &self.riders),
+            (ReachKind::Resident, &self.residents),
+            (ReachKind::Community, &self.communities),
+            (ReachKind::Village, &self.villages),
+            (ReachKind::Rider, &self.riders),
         ]
     }
 
@@ -107,8 +113,8 @@ async fn count_span(
         .select_only()
         .column(order_event::Column::OrderId)
         .filter(order_event::Column::PlatformId.eq(platform_id))
-        .filter(order_event::Column::ToStatus.eq("delivered"))
-        .filter(order_event::Column::FromStatus.ne("delivered"))
+        .filter(order_event::Column::ToStatus.eq(OrderStatus::Delivered))
+        .filter(order_event::Column::FromStatus.ne(OrderStatus::Delivered))
         .filter(order_event::Column::CreatedAt.gte(start))
         .filter(order_event::Column::CreatedAt.lt(end))
         .into_tuple()
@@ -149,7 +155,7 @@ async fn count_span(
         f.gmv_fen += o.payable_fen;
         reach.residents.insert(o.user_id);
         let a = addresses.get(&o.address_id);
-        if o.delivery_kind == "village" {
+        if o.delivery_kind == DeliveryKind::Village {
             f.village_orders += 1;
             if let Some(v) = a
                 .and_then(|a| a.agent_point_id)
@@ -166,7 +172,7 @@ async fn count_span(
     }
     f.trips = trip::Entity::find()
         .filter(trip::Column::PlatformId.eq(platform_id))
-        .filter(trip::Column::Status.eq("completed"))
+        .filter(trip::Column::Status.eq(TripStatus::Completed))
         .filter(trip::Column::CompletedAt.gte(start))
         .filter(trip::Column::CompletedAt.lt(end))
         .all(db)
@@ -201,7 +207,7 @@ async fn count_span(
         .collect();
     for j in delivery_job::Entity::find()
         .filter(delivery_job::Column::PlatformId.eq(platform_id))
-        .filter(delivery_job::Column::Status.eq("delivered"))
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Delivered))
         .filter(delivery_job::Column::DeliveredAt.gte(start))
         .filter(delivery_job::Column::DeliveredAt.lt(end))
         .all(db)
@@ -241,7 +247,7 @@ pub async fn rollup_day(
             .map(|id| daily_reach::ActiveModel {
                 platform_id: Set(p.id),
                 day: Set(day),
-                kind: Set(kind.into()),
+                kind: Set(kind),
                 ref_id: Set(*id),
                 ..Default::default()
             })
@@ -397,7 +403,7 @@ async fn standing(
         .await? as i64;
     s.products_listed = product::Entity::find()
         .filter(product::Column::PlatformId.is_in(ids.clone()))
-        .filter(product::Column::Status.eq("listed"))
+        .filter(product::Column::Status.eq(ProductStatus::Listed))
         .filter(product::Column::CreatedAt.lt(end))
         .count(db)
         .await? as i64;
@@ -504,9 +510,14 @@ pub async fn stats(
     }
     let backend = db.get_database_backend();
     let mut distinct = [0i64; 4];
-    for (k, kind) in ["resident", "community", "village", "rider"]
-        .iter()
-        .enumerate()
+    for (k, kind) in [
+        ReachKind::Resident,
+        ReachKind::Community,
+        ReachKind::Village,
+        ReachKind::Rider,
+    ]
+    .iter()
+    .enumerate()
     {
         // Distinct ids in the rollups, per platform (ids are per platform).
         for p in &ids {

@@ -17,14 +17,14 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::utc_bounds;
+use crate::delivery_job::DeliveryJobStatus;
 use crate::error::{DomainError, DomainResult};
+use crate::order::OrderStatus;
+use crate::supplier::SupplierKind;
 use crate::{
     delivery_job, merchant, order_item, product, product_ingredient, purchase, rider, store,
     store_staff, supplier, validate, village, wage,
 };
-
-/// Supplier kinds.
-pub const KINDS: [&str; 3] = ["household", "cooperative", "other"];
 
 /// A supplier as an operator registers it.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -50,19 +50,23 @@ pub struct NewSupplier {
 
 /// Checks a new supplier; returns its ID number checked, if given.
 pub fn check(n: &NewSupplier) -> DomainResult<Option<String>> {
-    if !KINDS.contains(&n.kind.as_str()) {
+    let Some(kind) = SupplierKind::parse(&n.kind) else {
         return Err(DomainError::invalid(
             "kind",
             "household, cooperative or other",
         ));
-    }
-    if n.registered_poor && n.kind != "household" {
+    };
+    if n.registered_poor && kind != SupplierKind::Household {
         return Err(DomainError::invalid(
             "registered_poor",
             "only a household is a registered poor household",
         ));
     }
-    let max = if n.kind == "household" { 20 } else { 5_000 };
+    let max = if kind == SupplierKind::Household {
+        20
+    } else {
+        5_000
+    };
     if !(1..=max).contains(&n.member_count) {
         return Err(DomainError::invalid("member_count", format!("1 to {max}")));
     }
@@ -105,7 +109,8 @@ pub async fn add_supplier(
     }
     Ok(supplier::ActiveModel {
         platform_id: Set(platform_id),
-        kind: Set(n.kind.clone()),
+        kind: Set(SupplierKind::parse(&n.kind)
+            .ok_or_else(|| DomainError::invalid("kind", "household, cooperative or other"))?),
         registered_poor: Set(n.registered_poor),
         name: Set(n.name.trim().to_owned()),
         village_id: Set(n.village_id),
@@ -193,7 +198,7 @@ fn view(s: supplier::Model, villages: &BTreeMap<i64, String>, viewer: Viewer) ->
     let op = viewer == Viewer::Operator;
     SupplierView {
         id: s.id,
-        kind: s.kind,
+        kind: s.kind.to_string(),
         registered_poor: s.registered_poor,
         name: op.then_some(s.name),
         village_name: s.village_id.and_then(|v| villages.get(&v).cloned()),
@@ -355,7 +360,7 @@ async fn registered_household(
     id: i64,
 ) -> DomainResult<supplier::Model> {
     let s = supplier_of(db, platform_id, id).await?;
-    if s.kind != "household" || !s.registered_poor {
+    if s.kind != SupplierKind::Household || !s.registered_poor {
         return Err(DomainError::invalid(
             "household_id",
             "not a registered poor household",
@@ -585,7 +590,7 @@ async fn income(
             earned.insert(p.supplier_id);
         } else if suppliers
             .get(&p.supplier_id)
-            .is_some_and(|s| s.kind == "cooperative")
+            .is_some_and(|s| s.kind == SupplierKind::Cooperative)
         {
             cooperatives_fen += p.amount_fen;
         }
@@ -689,7 +694,7 @@ pub async fn household_report(
     let mut rider_earnings_fen = 0;
     if !riders.is_empty() {
         for j in delivery_job::Entity::find()
-            .filter(delivery_job::Column::Status.eq("delivered"))
+            .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Delivered))
             .filter(delivery_job::Column::RiderId.is_in(riders.keys().copied().collect::<Vec<_>>()))
             .filter(delivery_job::Column::DeliveredAt.gte(start))
             .filter(delivery_job::Column::DeliveredAt.lt(end))
@@ -788,13 +793,13 @@ async fn product_linkage(
     // Sales of those products in orders delivered in the period.
     let delivered: Vec<i64> = crate::order_event::Entity::find()
         .filter(crate::order_event::Column::PlatformId.is_in(platform_ids.to_vec()))
-        .filter(crate::order_event::Column::ToStatus.eq("delivered"))
+        .filter(crate::order_event::Column::ToStatus.eq(OrderStatus::Delivered))
         .filter(crate::order_event::Column::CreatedAt.gte(start))
         .filter(crate::order_event::Column::CreatedAt.lt(end))
         .all(db)
         .await?
         .into_iter()
-        .filter(|e| e.from_status.as_deref() != Some("delivered"))
+        .filter(|e| e.from_status != Some(OrderStatus::Delivered))
         .map(|e| e.order_id)
         .collect();
     let mut sales: BTreeMap<i64, (i64, i64)> = BTreeMap::new();

@@ -216,12 +216,6 @@ pub fn content(p: &product::Model) -> Content {
     }
 }
 
-/// The status of a product row.
-pub fn status(p: &product::Model) -> DomainResult<ProductStatus> {
-    ProductStatus::parse(&p.status)
-        .ok_or_else(|| DomainError::invalid("status", format!("unknown status {}", p.status)))
-}
-
 /// Creates a draft product in the store.
 pub async fn create_product(
     db: &impl ConnectionTrait,
@@ -237,7 +231,7 @@ pub async fn create_product(
         platform_id: Set(platform_id),
         store_id: Set(store_id),
         category_id: Set(input.category_id),
-        status: Set(ProductStatus::Draft.as_str().into()),
+        status: Set(ProductStatus::Draft),
         name: Set(text("name", &input.name, 1, 32)?),
         description: Set(text("description", &input.description, 0, 500)?),
         images: Set(check_images(&input.images)?),
@@ -342,8 +336,8 @@ pub async fn update_product(
         m.origin = Set(text("origin", v, 0, 64)?);
     }
     if after != before {
-        let next = transition(status(&current)?, ListingEvent::EditContent)?;
-        m.status = Set(next.as_str().into());
+        let next = transition(current.status, ListingEvent::EditContent)?;
+        m.status = Set(next);
         m.name = Set(after.name);
         m.description = Set(after.description);
         m.images = Set(check_images(&after.images)?);
@@ -462,5 +456,5 @@ pub async fn skus(db: &impl ConnectionTrait, product_id: i64) -> DomainResult<Ve
 /// Whether residents see the product: it has approved content (set on
 /// approval, kept while a revision is reviewed, cleared on delisting).
 pub fn visible(p: &product::Model) -> bool {
-    p.live.is_some() && p.status != ProductStatus::Delisted.as_str()
+    p.live.is_some() && p.status != ProductStatus::Delisted
 }

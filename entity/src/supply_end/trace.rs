@@ -289,7 +289,7 @@ pub async fn trace(
         };
         sources.push(TraceSource {
             ingredient: src.ingredient,
-            supplier_kind: sup.kind,
+            supplier_kind: sup.kind.to_string(),
             registered_poor: sup.registered_poor,
             village,
         });
@@ -316,7 +316,7 @@ pub async fn trace(
                     )
                     .await?,
                     order_no: o.order_no,
-                    status: o.status,
+                    status: o.status.to_string(),
                 });
             }
         }

@@ -13,7 +13,7 @@ pub struct Model {
     pub platform_id: i64,
     pub day: chrono::NaiveDate,
     /// `resident`, `community`, `village` or `rider`.
-    pub kind: String,
+    pub kind: ReachKind,
     pub ref_id: i64,
 }
 
@@ -21,3 +21,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// What a day's deliveries reached.
+    pub enum ReachKind {
+        /// A resident.
+        Resident = "resident",
+        /// A city community.
+        Community = "community",
+        /// A village.
+        Village = "village",
+        /// A rider.
+        Rider = "rider",
+    }
+}

@@ -27,7 +27,7 @@ pub struct Model {
     pub fee_rule_id: i64,
     /// `open`, `offered`, `assigned`, `picked_up`, `delivered`, `locked`
     /// or `cancelled`.
-    pub status: String,
+    pub status: DeliveryJobStatus,
     pub rider_id: Option<i64>,
     /// The code the resident tells the rider at the door.
     #[serde(skip)]
@@ -46,3 +46,23 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a city delivery job stands.
+    pub enum DeliveryJobStatus {
+        /// In the pool, for grabs or the next dispatch round.
+        Open = "open",
+        /// Offered to one rider by dispatch.
+        Offered = "offered",
+        /// A rider has it.
+        Assigned = "assigned",
+        /// Picked up at the store.
+        PickedUp = "picked_up",
+        /// Handed over at the door.
+        Delivered = "delivered",
+        /// Too many wrong codes: an operator resolves it.
+        Locked = "locked",
+        /// The order ended without delivery.
+        Cancelled = "cancelled",
+    }
+}

@@ -13,7 +13,7 @@ pub struct Model {
     pub job_id: i64,
     pub rider_id: i64,
     /// `pending`, `accepted`, `declined` or `expired`.
-    pub status: String,
+    pub status: OfferStatus,
     /// The matching cost the round gave this pair, in seconds.
     pub cost_secs: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -25,3 +25,21 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// An automatic offer's answer.
+    pub enum OfferStatus {
+        /// Waiting for the rider.
+        Pending = "pending",
+        /// Taken.
+        Accepted = "accepted",
+        /// Refused by the rider.
+        Declined = "declined",
+        /// Not answered in time.
+        Expired = "expired",
+        /// Accepted, then given back by the rider before pickup.
+        GivenUp = "given_up",
+        /// Withdrawn: the job went to someone else first.
+        Withdrawn = "withdrawn",
+    }
+}

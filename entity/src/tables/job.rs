@@ -15,7 +15,7 @@ pub struct Model {
     /// Enqueueing the same key twice yields one job.
     #[sea_orm(unique)]
     pub dedupe_key: Option<String>,
-    pub state: String,
+    pub state: JobState,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: DateTimeUtc,
@@ -31,3 +31,17 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a background job stands.
+    pub enum JobState {
+        /// Waiting for its time or a worker.
+        Queued = "queued",
+        /// Claimed by a worker under a lease.
+        Running = "running",
+        /// Finished.
+        Done = "done",
+        /// Failed for good.
+        Failed = "failed",
+    }
+}

@@ -11,7 +11,7 @@ pub struct Model {
     pub id: i64,
     pub platform_id: i64,
     /// See [`crate::platform_end::ledger::AccountKind`].
-    pub kind: String,
+    pub kind: AccountKind,
     /// The merchant, rider or carrier; 0 for the platform's own accounts.
     pub owner_id: i64,
     pub name: String,
@@ -22,3 +22,29 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// The kinds of ledger accounts.
+    #[derive(utoipa::ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AccountKind {
+        /// Money WeChat Pay holds for the platform (asset).
+        Clearing = "clearing",
+        /// Paid orders not yet delivered (liability).
+        Escrow = "escrow",
+        /// Owed to a merchant (liability, per merchant).
+        MerchantPayable = "merchant_payable",
+        /// Owed to a rider (liability, per rider).
+        RiderPayable = "rider_payable",
+        /// Owed to a carrier (liability, per carrier).
+        CarrierPayable = "carrier_payable",
+        /// The platform's commission and delivery margin (income).
+        PlatformRevenue = "platform_revenue",
+        /// Money returned after delivery (expense).
+        Refunds = "refunds",
+        /// Cold-chain and other compensation (expense).
+        CompensationExpense = "compensation_expense",
+        /// Payouts sent and not yet confirmed (liability).
+        PayoutsInTransit = "payouts_in_transit",
+    }
+}

@@ -12,7 +12,7 @@ pub struct Model {
     pub platform_id: i64,
     pub product_id: i64,
     /// `submitted`, `approved`, `rejected` or `delisted`.
-    pub decision: String,
+    pub decision: ListingDecision,
     pub reason: Option<String>,
     pub actor_user_id: i64,
     pub created_at: DateTimeUtc,
@@ -22,3 +22,19 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// A recorded step of a product on the listing line.
+    pub enum ListingDecision {
+        /// The merchant asked for review.
+        Submitted = "submitted",
+        /// An operator approved.
+        Approved = "approved",
+        /// An operator refused.
+        Rejected = "rejected",
+        /// Taken off the menu.
+        Delisted = "delisted",
+        /// The kitchen edited what residents see.
+        Edited = "edited",
+    }
+}

@@ -15,7 +15,7 @@ pub struct Model {
     /// e.g. `snacks`, `produce`, `meat`, `groceries`.
     pub category: String,
     /// `approved` or `suspended`.
-    pub status: String,
+    pub status: MerchantStatus,
     pub licence_no: String,
     pub contact_phone: String,
     pub created_at: DateTimeUtc,
@@ -28,3 +28,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Whether a merchant may sell.
+    pub enum MerchantStatus {
+        /// Selling.
+        Approved = "approved",
+        /// Stopped by the platform.
+        Suspended = "suspended",
+    }
+}

@@ -24,7 +24,8 @@ pub struct Model {
     /// `city`, `village` or `both`.
     pub delivery_modes: String,
     /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ApplicationStatus,
     pub reason: Option<String>,
     pub decided_by: Option<i64>,
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -36,3 +37,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a merchant application stands.
+    pub enum ApplicationStatus {
+        /// Waiting for an operator.
+        Pending = "pending",
+        /// Approved: the merchant and store exist.
+        Approved = "approved",
+        /// Refused, with a reason.
+        Rejected = "rejected",
+    }
+}

@@ -20,11 +20,13 @@ pub struct Model {
     /// JSON of the address as it was when the order was placed.
     pub address_snapshot: String,
     /// `city` or `village`.
-    pub delivery_kind: String,
+    #[schema(value_type = String)]
+    pub delivery_kind: DeliveryKind,
     // The text below is published in the OpenAPI document as it was written
     // before the layout moved the type; keep it byte for byte.
     /// See [`crate::order_state::OrderStatus`].
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: OrderStatus,
     pub items_total_fen: i64,
     pub packing_fee_fen: i64,
     pub delivery_fee_fen: i64,
@@ -53,3 +55,46 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where an order stands on the to-door line (see
+    /// [`crate::to_door_line::order_states`] for the moves).
+    pub enum OrderStatus {
+        /// Created, waiting for payment.
+        PendingPayment = "pending_payment",
+        /// Paid, waiting for the kitchen.
+        Paid = "paid",
+        /// The kitchen is preparing it.
+        Accepted = "accepted",
+        /// Ready for the rider or the village trip.
+        Ready = "ready",
+        /// A rider has it assigned (city).
+        RiderAssigned = "rider_assigned",
+        /// The rider picked it up (city).
+        PickedUp = "picked_up",
+        /// On a village trip.
+        OnTrip = "on_trip",
+        /// Waiting at the village agent point.
+        AtAgentPoint = "at_agent_point",
+        /// Handed to the resident (door or agent point).
+        Delivered = "delivered",
+        /// Confirmed by the resident or closed after a while.
+        Completed = "completed",
+        /// Cancelled before payment.
+        Cancelled = "cancelled",
+        /// Money is on its way back.
+        Refunding = "refunding",
+        /// Money is back with the resident.
+        Refunded = "refunded",
+    }
+}
+
+stored_enum! {
+    /// City or village delivery: an order's, and an address's.
+    pub enum DeliveryKind {
+        /// Rider to the door.
+        City = "city",
+        /// Scheduled trip to an agent point.
+        Village = "village",
+    }
+}

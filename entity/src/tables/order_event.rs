@@ -12,11 +12,14 @@ pub struct Model {
     pub id: i64,
     pub platform_id: i64,
     pub order_id: i64,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    #[schema(value_type = Option<String>)]
+    pub from_status: Option<super::order::OrderStatus>,
+    #[schema(value_type = String)]
+    pub to_status: super::order::OrderStatus,
     pub event: String,
     /// `resident`, `merchant`, `operator`, `system` or `payment`.
-    pub actor_kind: String,
+    #[schema(value_type = String)]
+    pub actor_kind: ActorKind,
     pub actor_user_id: Option<i64>,
     pub reason: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -26,3 +29,23 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Who moved an order.
+    pub enum ActorKind {
+        /// The resident.
+        Resident = "resident",
+        /// The kitchen's staff.
+        Merchant = "merchant",
+        /// A city rider.
+        Rider = "rider",
+        /// An agent point's keeper.
+        Keeper = "keeper",
+        /// A county operator.
+        Operator = "operator",
+        /// The platform itself (timeouts, jobs).
+        System = "system",
+        /// A payment provider's confirmation.
+        Payment = "payment",
+    }
+}

@@ -13,12 +13,14 @@ pub struct Model {
     pub platform_id: i64,
     pub order_id: i64,
     /// `demo` or `wechat`.
-    pub provider: String,
+    #[schema(value_type = String)]
+    pub provider: PayProvider,
     #[sea_orm(unique)]
     pub out_trade_no: String,
     pub amount_fen: i64,
     /// `created`, `paid` or `closed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: PaymentStatus,
     pub prepay_id: Option<String>,
     pub transaction_id: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -29,3 +31,25 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a payment stands.
+    pub enum PaymentStatus {
+        /// Started, not paid.
+        Created = "created",
+        /// Confirmed by the provider.
+        Paid = "paid",
+        /// The order ended before payment.
+        Closed = "closed",
+    }
+}
+
+stored_enum! {
+    /// Who moves the money.
+    pub enum PayProvider {
+        /// The demo provider (demo mode only).
+        Demo = "demo",
+        /// WeChat Pay.
+        Wechat = "wechat",
+    }
+}

@@ -12,15 +12,18 @@ pub struct Model {
     pub id: i64,
     pub platform_id: i64,
     /// `merchant`, `rider` or `carrier`.
-    pub payee_kind: String,
+    #[schema(value_type = String)]
+    pub payee_kind: PayeeKind,
     pub owner_id: i64,
     /// The WeChat user who receives the money.
     pub user_id: i64,
     pub amount_fen: i64,
     /// `review`, `approved`, `sent`, `paid`, `failed` or `rejected`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: PayoutStatus,
     /// `demo` or `wechat`.
-    pub provider: String,
+    #[schema(value_type = String)]
+    pub provider: super::payment::PayProvider,
     #[sea_orm(unique)]
     pub out_batch_no: String,
     pub batch_id: Option<String>,
@@ -36,3 +39,33 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Who is paid out.
+    pub enum PayeeKind {
+        /// A merchant.
+        Merchant = "merchant",
+        /// A rider.
+        Rider = "rider",
+        /// A carrier.
+        Carrier = "carrier",
+    }
+}
+
+stored_enum! {
+    /// Where a payout stands.
+    pub enum PayoutStatus {
+        /// Waiting for an operator (large amounts).
+        Review = "review",
+        /// Approved, not sent yet.
+        Approved = "approved",
+        /// Sent to the provider.
+        Sent = "sent",
+        /// Confirmed paid.
+        Paid = "paid",
+        /// Failed: the money is back on the account.
+        Failed = "failed",
+        /// Refused by an operator: the money is back on the account.
+        Rejected = "rejected",
+    }
+}

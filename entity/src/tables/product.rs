@@ -14,7 +14,8 @@ pub struct Model {
     pub store_id: i64,
     pub category_id: Option<i64>,
     /// See [`crate::listing_line::product_states::ProductStatus`].
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: ProductStatus,
     pub name: String,
     pub description: String,
     /// JSON array of image URLs.
@@ -40,3 +41,19 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a product stands on the listing line.
+    pub enum ProductStatus {
+        /// Being prepared by the merchant; never shown to residents.
+        Draft = "draft",
+        /// Waiting for an operator's review.
+        PendingReview = "pending_review",
+        /// Approved and on the menu.
+        Listed = "listed",
+        /// Refused by an operator, with a reason.
+        Rejected = "rejected",
+        /// Taken off the menu by the merchant or an operator.
+        Delisted = "delisted",
+    }
+}

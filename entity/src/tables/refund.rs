@@ -18,15 +18,39 @@ pub struct Model {
     pub amount_fen: i64,
     pub reason: String,
     /// `requested`, `succeeded` or `failed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: RefundStatus,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// `full` (the order is refunded) or `compensation` (part of it, e.g.
     /// for a breached cold chain; the order keeps its status).
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: RefundKind,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a refund stands.
+    pub enum RefundStatus {
+        /// Stored and queued for the provider.
+        Requested = "requested",
+        /// The money is back with the resident.
+        Succeeded = "succeeded",
+        /// The provider refused it.
+        Failed = "failed",
+    }
+}
+
+stored_enum! {
+    /// What a refund gives back.
+    pub enum RefundKind {
+        /// The order is refunded.
+        Full = "full",
+        /// Part of it (e.g. a breached cold chain); the order keeps its status.
+        Compensation = "compensation",
+    }
+}

@@ -28,7 +28,7 @@ pub struct Model {
     /// The registered household the rider comes from.
     pub household_id: Option<i64>,
     /// `pending`, `verified` or `rejected`.
-    pub status: String,
+    pub status: RiderStatus,
     pub review_reason: Option<String>,
     pub reviewed_by: Option<i64>,
     pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -49,3 +49,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a rider's registration stands.
+    pub enum RiderStatus {
+        /// Waiting for review.
+        Pending = "pending",
+        /// May deliver.
+        Verified = "verified",
+        /// Refused, with a reason.
+        Rejected = "rejected",
+    }
+}

@@ -13,7 +13,7 @@ pub struct Model {
     /// The local day settled.
     pub business_date: chrono::NaiveDate,
     /// `running` or `done`.
-    pub status: String,
+    pub status: RunStatus,
     /// Statements written.
     pub statements: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -24,3 +24,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a settlement run stands.
+    pub enum RunStatus {
+        /// Writing statements.
+        Running = "running",
+        /// Every statement written.
+        Done = "done",
+    }
+}

@@ -13,7 +13,7 @@ pub struct Model {
     pub id: i64,
     pub platform_id: i64,
     /// `household`, `cooperative` or `other`.
-    pub kind: String,
+    pub kind: SupplierKind,
     /// A registered poor household (建档立卡贫困户).
     pub registered_poor: bool,
     /// The household head's or the cooperative's name (operators only).
@@ -33,3 +33,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Who supplies a kitchen.
+    pub enum SupplierKind {
+        /// A household (registered poor or not).
+        Household = "household",
+        /// A cooperative.
+        Cooperative = "cooperative",
+        /// Anyone else (a mill, a farm).
+        Other = "other",
+    }
+}

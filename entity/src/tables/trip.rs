@@ -19,7 +19,7 @@ pub struct Model {
     pub vehicle_id: i64,
     pub carrier_id: i64,
     /// `planned`, `departed` or `completed`.
-    pub status: String,
+    pub status: TripStatus,
     pub load_g: i64,
     pub load_ml: i64,
     pub chilled_ml: i64,
@@ -39,3 +39,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where a village trip stands.
+    pub enum TripStatus {
+        /// Planned at the cut-off.
+        Planned = "planned",
+        /// On the road.
+        Departed = "departed",
+        /// Back, every stop done.
+        Completed = "completed",
+    }
+}

@@ -23,7 +23,7 @@ pub struct Model {
     #[serde(skip)]
     pub pickup_code: String,
     /// `planned`, `loaded`, `left_behind`, `at_agent_point` or `collected`.
-    pub status: String,
+    pub status: PackageStatus,
     pub reason: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -35,3 +35,21 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// Where an order's package on a trip stands.
+    pub enum PackageStatus {
+        /// Planned onto the trip.
+        Planned = "planned",
+        /// Handed over by the kitchen.
+        Loaded = "loaded",
+        /// Not loaded at departure.
+        LeftBehind = "left_behind",
+        /// Handed to the keeper.
+        AtAgentPoint = "at_agent_point",
+        /// Collected by the resident.
+        Collected = "collected",
+        /// Sent back uncollected.
+        Returned = "returned",
+    }
+}

@@ -14,7 +14,7 @@ pub struct Model {
     /// 1, 2, … in visiting order.
     pub seq: i32,
     /// `pickup` or `drop`.
-    pub kind: String,
+    pub kind: StopKind,
     /// Store (pickup) or agent point (drop).
     pub place_id: i64,
     pub lat: f64,
@@ -28,3 +28,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+stored_enum! {
+    /// What a trip does at a stop.
+    pub enum StopKind {
+        /// Collects orders at a store.
+        Pickup = "pickup",
+        /// Hands orders over at an agent point.
+        Drop = "drop",
+    }
+}

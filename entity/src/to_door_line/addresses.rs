@@ -68,7 +68,7 @@ pub async fn create(
     Ok(address::ActiveModel {
         platform_id: Set(platform_id),
         user_id: Set(user_id),
-        kind: Set(classified.kind.into()),
+        kind: Set(classified.kind),
         label: Set(label),
         contact_name: Set(contact_name),
         contact_phone: Set(contact_phone),

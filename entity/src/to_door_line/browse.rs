@@ -9,6 +9,9 @@ use serde::Serialize;
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
+use crate::merchant::MerchantStatus;
+use crate::order::DeliveryKind;
+use crate::product::ProductStatus;
 use crate::supply_end::hours::WeeklyHours;
 use crate::supply_end::menu::{Content, visible};
 use crate::{
@@ -99,7 +102,7 @@ pub async fn stores_for_address(
         .await?;
     let merchants: HashMap<i64, merchant::Model> = merchant::Entity::find()
         .filter(merchant::Column::PlatformId.eq(addr.platform_id))
-        .filter(merchant::Column::Status.eq("approved"))
+        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
         .all(db)
         .await?
         .into_iter()
@@ -112,8 +115,8 @@ pub async fn stores_for_address(
         ));
     };
     let here = Coordinates::new(lat, lng).map_err(|e| DomainError::invalid("address_id", e))?;
-    let village_stores: Option<HashSet<i64>> = match (addr.kind.as_str(), addr.agent_point_id) {
-        ("village", Some(point)) => Some(stores_serving_point(db, point).await?),
+    let village_stores: Option<HashSet<i64>> = match (addr.kind, addr.agent_point_id) {
+        (DeliveryKind::Village, Some(point)) => Some(stores_serving_point(db, point).await?),
         _ => None,
     };
     let mut cards = Vec::new();
@@ -256,7 +259,7 @@ pub async fn menu(
         .await?
         .ok_or(DomainError::NotFound("store"))?;
     let merchant_ok = merchant::Entity::find_by_id(s.merchant_id)
-        .filter(merchant::Column::Status.eq("approved"))
+        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
         .one(db)
         .await?
         .is_some();
@@ -374,7 +377,7 @@ pub async fn search(
     );
     let rows = product::Entity::find()
         .filter(product::Column::PlatformId.eq(platform_id))
-        .filter(product::Column::Status.ne("delisted"))
+        .filter(product::Column::Status.ne(ProductStatus::Delisted))
         .filter(
             sea_orm::sea_query::Expr::col(product::Column::LiveName)
                 .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use crate::calendar::local_day;
 use crate::error::{DomainError, DomainResult};
 use crate::order;
+use crate::order_event::ActorKind;
 use crate::platform_end::platforms::platform_of;
 use crate::supply_end::trace::assign_batches;
 use crate::to_door_line::order_states::OrderEvent;
@@ -49,7 +50,7 @@ pub async fn step(
         .await?
         .ok_or(DomainError::NotFound("order"))?;
     let actor = OrderActor {
-        kind: "merchant",
+        kind: ActorKind::Merchant,
         user_id: Some(staff_user_id),
     };
     match step {

@@ -1,82 +1,7 @@
 //! The order state machine: one transition function for every move of an
 //! order along the to-door line.
 
-use serde::{Deserialize, Serialize};
-
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Created, waiting for payment.
-    PendingPayment,
-    /// Paid, waiting for the kitchen.
-    Paid,
-    /// The kitchen is preparing it.
-    Accepted,
-    /// Ready for the rider or the village trip.
-    Ready,
-    /// A rider has it assigned (city).
-    RiderAssigned,
-    /// The rider picked it up (city).
-    PickedUp,
-    /// On a village trip.
-    OnTrip,
-    /// Waiting at the village agent point.
-    AtAgentPoint,
-    /// Handed to the resident (door or agent point).
-    Delivered,
-    /// Confirmed by the resident or closed after a while.
-    Completed,
-    /// Cancelled before payment.
-    Cancelled,
-    /// Money is on its way back.
-    Refunding,
-    /// Money is back with the resident.
-    Refunded,
-}
-
-impl OrderStatus {
-    /// Every status.
-    pub const ALL: [OrderStatus; 13] = [
-        OrderStatus::PendingPayment,
-        OrderStatus::Paid,
-        OrderStatus::Accepted,
-        OrderStatus::Ready,
-        OrderStatus::RiderAssigned,
-        OrderStatus::PickedUp,
-        OrderStatus::OnTrip,
-        OrderStatus::AtAgentPoint,
-        OrderStatus::Delivered,
-        OrderStatus::Completed,
-        OrderStatus::Cancelled,
-        OrderStatus::Refunding,
-        OrderStatus::Refunded,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::PendingPayment => "pending_payment",
-            OrderStatus::Paid => "paid",
-            OrderStatus::Accepted => "accepted",
-            OrderStatus::Ready => "ready",
-            OrderStatus::RiderAssigned => "rider_assigned",
-            OrderStatus::PickedUp => "picked_up",
-            OrderStatus::OnTrip => "on_trip",
-            OrderStatus::AtAgentPoint => "at_agent_point",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Completed => "completed",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::Refunding => "refunding",
-            OrderStatus::Refunded => "refunded",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
+pub use crate::order::{DeliveryKind, OrderStatus};
 
 /// Something that happens to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -162,15 +87,6 @@ impl OrderEvent {
             OrderEvent::ReturnUncollected => "return_uncollected",
         }
     }
-}
-
-/// City or village delivery: some steps exist for one only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryKind {
-    /// Rider to the door.
-    City,
-    /// Scheduled trip to an agent point.
-    Village,
 }
 
 /// A move the state machine does not allow.
@@ -269,7 +185,7 @@ mod tests {
     #[test]
     fn every_pair_is_decided() {
         let mut allowed_count = 0;
-        for from in S::ALL {
+        for &from in S::ALL {
             for event in E::ALL {
                 for kind in [City, Village] {
                     let want = ALLOWED
@@ -299,7 +215,7 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for s in S::ALL {
+        for &s in S::ALL {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
     }

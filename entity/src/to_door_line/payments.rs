@@ -7,28 +7,31 @@ use sea_orm::{
 };
 
 use crate::error::{DomainError, DomainResult};
+use crate::payment::PayProvider;
+use crate::payment::PaymentStatus;
+use crate::refund::RefundStatus;
 use crate::to_door_line::order_states::{OrderEvent, OrderStatus};
 use crate::to_door_line::refunds::request_full_refund;
-use crate::to_door_line::transitions::{OrderActor, apply, status_of};
+use crate::to_door_line::transitions::{OrderActor, apply};
 use crate::{order, payment, refund};
 
 /// Starts (or reuses) a payment of the order with `provider`.
 pub async fn start_payment(
     db: &impl ConnectionTrait,
     o: &order::Model,
-    provider: &str,
+    provider: PayProvider,
     now: DateTime<Utc>,
 ) -> DomainResult<payment::Model> {
-    if status_of(o)? != OrderStatus::PendingPayment {
+    if o.status != OrderStatus::PendingPayment {
         return Err(crate::to_door_line::order_states::InvalidOrderTransition {
-            from: status_of(o)?,
+            from: o.status,
             event: OrderEvent::PaymentConfirmed,
         }
         .into());
     }
     let existing = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq("created"))
+        .filter(payment::Column::Status.eq(PaymentStatus::Created))
         .filter(payment::Column::Provider.eq(provider))
         .one(db)
         .await?;
@@ -38,10 +41,10 @@ pub async fn start_payment(
     Ok(payment::ActiveModel {
         platform_id: Set(o.platform_id),
         order_id: Set(o.id),
-        provider: Set(provider.into()),
+        provider: Set(provider),
         out_trade_no: Set(format!("{}P1", o.order_no)),
         amount_fen: Set(o.payable_fen),
-        status: Set("created".into()),
+        status: Set(PaymentStatus::Created),
         prepay_id: Set(None),
         transaction_id: Set(None),
         created_at: Set(now),
@@ -85,14 +88,14 @@ pub async fn confirm_payment(
         });
     }
     let claimed = payment::Entity::update_many()
-        .col_expr(payment::Column::Status, Expr::value("paid"))
+        .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Paid))
         .col_expr(
             payment::Column::TransactionId,
             Expr::value(Some(transaction_id.to_owned())),
         )
         .col_expr(payment::Column::PaidAt, Expr::value(Some(now)))
         .filter(payment::Column::Id.eq(pay.id))
-        .filter(payment::Column::Status.is_in(["created", "closed"]))
+        .filter(payment::Column::Status.is_in([PaymentStatus::Created, PaymentStatus::Closed]))
         .exec(db)
         .await?;
     if claimed.rows_affected != 1 {
@@ -103,7 +106,7 @@ pub async fn confirm_payment(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("order"))?;
-    if status_of(&o)? != OrderStatus::PendingPayment {
+    if o.status != OrderStatus::PendingPayment {
         // Paid too late: keep the books straight and give the money back.
         let refund =
             request_full_refund(db, &o, "paid after the order was closed".into(), now).await?;
@@ -128,10 +131,10 @@ pub async fn complete_refund(
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let done = refund::Entity::update_many()
-        .col_expr(refund::Column::Status, Expr::value("succeeded"))
+        .col_expr(refund::Column::Status, Expr::value(RefundStatus::Succeeded))
         .col_expr(refund::Column::CompletedAt, Expr::value(Some(now)))
         .filter(refund::Column::Id.eq(refund_id))
-        .filter(refund::Column::Status.eq("requested"))
+        .filter(refund::Column::Status.eq(RefundStatus::Requested))
         .exec(db)
         .await?;
     if done.rows_affected != 1 {
@@ -146,7 +149,7 @@ pub async fn complete_refund(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("order"))?;
-    if status_of(&o)? == OrderStatus::Refunding {
+    if o.status == OrderStatus::Refunding {
         apply(
             db,
             o,

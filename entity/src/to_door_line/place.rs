@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::error::{DomainError, DomainResult};
+use crate::order_event::ActorKind;
 use crate::to_door_line::order_states::OrderStatus;
 use crate::to_door_line::quote::{QuoteRequest, quote_for};
 use crate::to_door_line::transitions::{OrderActor, record};
@@ -66,8 +67,8 @@ pub async fn place(
         address_id: Set(q.address_id),
         address_snapshot: Set(serde_json::to_string(&addr)
             .map_err(|e| DomainError::invalid("address_id", e.to_string()))?),
-        delivery_kind: Set(q.delivery_kind.clone()),
-        status: Set(OrderStatus::PendingPayment.as_str().into()),
+        delivery_kind: Set(q.delivery_kind),
+        status: Set(OrderStatus::PendingPayment),
         items_total_fen: Set(q.items_total_fen),
         packing_fee_fen: Set(q.packing_fee_fen),
         delivery_fee_fen: Set(q.delivery_fee_fen),
@@ -112,7 +113,7 @@ pub async fn place(
         OrderStatus::PendingPayment,
         "created",
         OrderActor {
-            kind: "resident",
+            kind: ActorKind::Resident,
             user_id: Some(user_id),
         },
         None,

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
+use crate::merchant::MerchantStatus;
+use crate::order::DeliveryKind;
 use crate::supply_end::menu::{Content, visible};
 use crate::to_door_line::addresses;
 use crate::to_door_line::browse::{OpenStatus, local_time, open_status};
@@ -85,7 +87,8 @@ pub struct Quote {
     /// The address.
     pub address_id: i64,
     /// `city` or `village`.
-    pub delivery_kind: String,
+    #[schema(value_type = String)]
+    pub delivery_kind: DeliveryKind,
     /// Priced lines.
     pub lines: Vec<QuoteLine>,
     /// Sum of the lines.
@@ -159,7 +162,7 @@ pub(crate) async fn quote_for(
         .await?
         .ok_or(DomainError::NotFound("store"))?;
     let m = merchant::Entity::find_by_id(s.merchant_id)
-        .filter(merchant::Column::Status.eq("approved"))
+        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("store"))?;
@@ -229,8 +232,8 @@ pub(crate) async fn quote_for(
         });
     }
 
-    let (kind, delivery_fee, surcharge, plan) = match addr.kind.as_str() {
-        "village" => {
+    let (kind, delivery_fee, surcharge, plan) = match addr.kind {
+        DeliveryKind::Village => {
             let point = addr
                 .agent_point_id
                 .ok_or(DomainError::NotFound("address"))?;
@@ -263,7 +266,7 @@ pub(crate) async fn quote_for(
             };
             let surcharge = rules.surcharge(lines.iter().map(|l| l.cold_chain.as_str()));
             (
-                "village",
+                DeliveryKind::Village,
                 rules.village_fee(sched.route_id),
                 surcharge,
                 plan,
@@ -294,7 +297,7 @@ pub(crate) async fn quote_for(
                 distance_m: distance,
                 eta: city_eta(now, s.prep_minutes, distance),
             };
-            ("city", fee, 0, plan)
+            (DeliveryKind::City, fee, 0, plan)
         }
     };
     let payable = checked_add(
@@ -304,7 +307,7 @@ pub(crate) async fn quote_for(
     let quote = Quote {
         store_id: s.id,
         address_id: addr.id,
-        delivery_kind: kind.into(),
+        delivery_kind: kind,
         lines,
         items_total_fen: items_total,
         packing_fee_fen: s.packing_fee_fen,

@@ -7,6 +7,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 
 use crate::error::{DomainError, DomainResult};
 use crate::outbox::{self, NewJob};
+use crate::payment::PaymentStatus;
+use crate::refund::RefundStatus;
 use crate::{order, payment, refund};
 
 /// The job kind that executes a refund with its payment provider.
@@ -34,7 +36,7 @@ pub(crate) async fn request(
 pub async fn refunded_so_far(db: &impl ConnectionTrait, payment_id: i64) -> DomainResult<i64> {
     Ok(refund::Entity::find()
         .filter(refund::Column::PaymentId.eq(payment_id))
-        .filter(refund::Column::Status.ne("failed"))
+        .filter(refund::Column::Status.ne(RefundStatus::Failed))
         .all(db)
         .await?
         .iter()
@@ -51,7 +53,7 @@ pub async fn request_full_refund(
 ) -> DomainResult<refund::Model> {
     let paid = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq("paid"))
+        .filter(payment::Column::Status.eq(PaymentStatus::Paid))
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("payment"))?;
@@ -72,7 +74,7 @@ pub async fn request_full_refund(
         out_refund_no: Set(out_refund_no),
         amount_fen: Set(paid.amount_fen - compensated),
         reason: Set(reason.chars().take(200).collect()),
-        status: Set("requested".into()),
+        status: Set(RefundStatus::Requested),
         created_at: Set(now),
         completed_at: Set(None),
         ..Default::default()

@@ -29,7 +29,7 @@ pub async fn timed_out(
         let unpaid_before = now - Duration::seconds(i64::from(p.payment_timeout_secs));
         for o in order::Entity::find()
             .filter(order::Column::PlatformId.eq(p.id))
-            .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+            .filter(order::Column::Status.eq(OrderStatus::PendingPayment))
             .filter(order::Column::CreatedAt.lt(unpaid_before))
             .limit(limit)
             .all(db)
@@ -40,7 +40,7 @@ pub async fn timed_out(
         let unaccepted_before = now - Duration::seconds(i64::from(p.acceptance_timeout_secs));
         for o in order::Entity::find()
             .filter(order::Column::PlatformId.eq(p.id))
-            .filter(order::Column::Status.eq(OrderStatus::Paid.as_str()))
+            .filter(order::Column::Status.eq(OrderStatus::Paid))
             .filter(order::Column::PaidAt.lt(unaccepted_before))
             .limit(limit)
             .all(db)

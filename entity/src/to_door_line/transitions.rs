@@ -7,7 +7,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::DomainResult;
+use crate::order_event::ActorKind;
+use crate::payment::PaymentStatus;
 use crate::to_door_line::notices::{notify_resident, queue_notice};
 use crate::to_door_line::order_states::{DeliveryKind, OrderEvent, OrderStatus, transition};
 use crate::to_door_line::refunds::request_full_refund;
@@ -16,8 +18,8 @@ use crate::{order, order_event, order_item, payment, sku};
 /// Who moves an order.
 #[derive(Debug, Clone, Copy)]
 pub struct OrderActor {
-    /// `resident`, `merchant`, `operator`, `system` or `payment`.
-    pub kind: &'static str,
+    /// Who, by role.
+    pub kind: ActorKind,
     /// The acting user, if a person.
     pub user_id: Option<i64>,
 }
@@ -25,12 +27,12 @@ pub struct OrderActor {
 impl OrderActor {
     /// The platform itself (timeouts, jobs).
     pub const SYSTEM: OrderActor = OrderActor {
-        kind: "system",
+        kind: ActorKind::System,
         user_id: None,
     };
     /// A payment provider's confirmation.
     pub const PAYMENT: OrderActor = OrderActor {
-        kind: "payment",
+        kind: ActorKind::Payment,
         user_id: None,
     };
 }
@@ -49,10 +51,10 @@ pub(crate) async fn record(
     order_event::ActiveModel {
         platform_id: Set(o.platform_id),
         order_id: Set(o.id),
-        from_status: Set(from.map(|s| s.as_str().to_owned())),
-        to_status: Set(to.as_str().into()),
+        from_status: Set(from),
+        to_status: Set(to),
         event: Set(event.into()),
-        actor_kind: Set(actor.kind.into()),
+        actor_kind: Set(actor.kind),
         actor_user_id: Set(actor.user_id),
         reason: Set(reason),
         created_at: Set(now),
@@ -73,22 +75,8 @@ pub async fn note(
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let at = status_of(o)?;
+    let at = o.status;
     record(db, o, Some(at), at, event, actor, reason, now).await
-}
-
-/// The order's status.
-pub fn status_of(o: &order::Model) -> DomainResult<OrderStatus> {
-    OrderStatus::parse(&o.status)
-        .ok_or_else(|| DomainError::invalid("status", format!("unknown status {}", o.status)))
-}
-
-fn kind_of(o: &order::Model) -> DeliveryKind {
-    if o.delivery_kind == "village" {
-        DeliveryKind::Village
-    } else {
-        DeliveryKind::City
-    }
 }
 
 /// Moves an order by `event`, with its side effects (a refund owed is
@@ -104,8 +92,8 @@ pub async fn apply(
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> DomainResult<order::Model> {
-    let from = status_of(&o)?;
-    let to = transition(from, event, kind_of(&o))?;
+    let from = o.status;
+    let to = transition(from, event, o.delivery_kind)?;
     let mut update = order::Entity::update_many()
         .col_expr(order::Column::Status, Expr::value(to.as_str()))
         .col_expr(order::Column::UpdatedAt, Expr::value(now));
@@ -131,7 +119,7 @@ pub async fn apply(
         let now_status = order::Entity::find_by_id(o.id)
             .one(db)
             .await?
-            .and_then(|x| OrderStatus::parse(&x.status))
+            .map(|x| x.status)
             .unwrap_or(from);
         return Err(crate::to_door_line::order_states::InvalidOrderTransition {
             from: now_status,
@@ -154,15 +142,15 @@ pub async fn apply(
     }
     if to == OrderStatus::Cancelled {
         payment::Entity::update_many()
-            .col_expr(payment::Column::Status, Expr::value("closed"))
+            .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Closed))
             .filter(payment::Column::OrderId.eq(o.id))
-            .filter(payment::Column::Status.eq("created"))
+            .filter(payment::Column::Status.eq(PaymentStatus::Created))
             .exec(db)
             .await?;
     }
     record(db, &o, Some(from), to, event.as_str(), actor, reason, now).await?;
     notify_resident(db, &o, to, now).await?;
-    if kind_of(&o) == DeliveryKind::City {
+    if o.delivery_kind == DeliveryKind::City {
         match event {
             OrderEvent::MerchantAccept => {
                 crate::to_door_line::city::jobs::create_job(db, &o, now).await?;
@@ -179,7 +167,7 @@ pub async fn apply(
     // The guarded update above is the only writer of these columns, so the
     // new row is known without reading it back.
     let mut fresh = o;
-    fresh.status = to.as_str().into();
+    fresh.status = to;
     fresh.updated_at = now;
     match event {
         OrderEvent::PaymentConfirmed => fresh.paid_at = Some(now),
@@ -201,8 +189,8 @@ pub async fn roll_over(
     reason: String,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let from = status_of(o)?;
-    let to = transition(from, OrderEvent::RollOver, kind_of(o))?;
+    let from = o.status;
+    let to = transition(from, OrderEvent::RollOver, o.delivery_kind)?;
     let moved = order::Entity::update_many()
         .col_expr(order::Column::DeliveryPlan, Expr::value(new_plan_json))
         .col_expr(order::Column::UpdatedAt, Expr::value(now))

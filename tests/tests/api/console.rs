@@ -8,6 +8,9 @@
 
 use std::path::PathBuf;
 
+use entity::merchant_application::ApplicationStatus;
+use entity::order::OrderStatus;
+use entity::product::ProductStatus;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tests::webdriver::{Driver, Session};
@@ -199,13 +202,13 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(decided.status, "approved");
+    assert_eq!(decided.status, ApplicationStatus::Approved);
     let listed = entity::product::Entity::find_by_id(product)
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(listed.status, "listed");
+    assert_eq!(listed.status, ProductStatus::Listed);
 
     // The books and the exports.
     op.goto(&format!("{}/console/ledger", app.address)).await;
@@ -282,7 +285,7 @@ async fn the_console_works_for_operators_and_kitchens_in_a_browser() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(o.status, "ready");
+    assert_eq!(o.status, OrderStatus::Ready);
     // The operator's dispatch monitor shows the new job; assigning it by
     // hand gives it to the rider on duty.
     let job = entity::delivery_job::Entity::find()

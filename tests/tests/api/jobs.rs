@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Duration;
 use entity::job;
+use entity::job::JobState;
 use sea_orm::EntityTrait;
 use serde_json::json;
 use tests::app::ClockExt;
@@ -237,14 +238,14 @@ async fn a_panicking_handler_is_a_failed_attempt_not_a_dead_worker(backend: Back
     let report = w.run_pending().await.unwrap();
     assert_eq!(report.failed, 1);
     let j = load(&app, id).await;
-    assert_eq!(j.state, "queued");
+    assert_eq!(j.state, JobState::Queued);
     assert_eq!(j.last_error.as_deref(), Some("handler panicked"));
     // The worker still works.
     let id2 = enqueue(&app, None).await.unwrap();
     let ok = worker_with(&app, Scripted::default());
     app.clock.advance(Duration::seconds(10));
     assert_eq!(ok.run_pending().await.unwrap().completed, 2);
-    assert_eq!(load(&app, id2).await.state, "done");
+    assert_eq!(load(&app, id2).await.state, JobState::Done);
 }
 
 async fn a_job_that_kills_its_worker_on_the_last_attempt_fails(backend: Backend) {

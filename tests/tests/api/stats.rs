@@ -6,6 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use entity::delivery_job::DeliveryJobStatus;
+use entity::order::{DeliveryKind, OrderStatus};
+use entity::order_event::ActorKind;
+use entity::rider::RiderStatus;
+use entity::supplier::SupplierKind;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 use tests::app::{ClockExt, second_platform_operator};
@@ -68,7 +73,7 @@ async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64)
     // A registered household for one of the riders.
     let household = entity::supplier::ActiveModel {
         platform_id: Set(1),
-        kind: Set("household".into()),
+        kind: Set(SupplierKind::Household),
         registered_poor: Set(true),
         name: Set("赵家".into()),
         village_id: Set(None),
@@ -114,7 +119,7 @@ async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64)
                 health_cert_expires: Set(NaiveDate::from_ymd_opt(2027, 6, 30).unwrap()),
                 poor_household: Set(p == 1 && i == 0),
                 household_id: Set((p == 1 && i == 0).then_some(household.id)),
-                status: Set("verified".into()),
+                status: Set(RiderStatus::Verified),
                 on_duty: Set(false),
                 active_jobs: Set(0),
                 give_ups: Set(0),
@@ -156,7 +161,11 @@ async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64)
                 let a = entity::address::ActiveModel {
                     platform_id: Set(p),
                     user_id: Set(user),
-                    kind: Set(if village_kind { "village" } else { "city" }.into()),
+                    kind: Set(if village_kind {
+                        DeliveryKind::Village
+                    } else {
+                        DeliveryKind::City
+                    }),
                     label: Set(String::new()),
                     contact_name: Set("居民".into()),
                     contact_phone: Set("13900000002".into()),
@@ -182,8 +191,16 @@ async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64)
                     store_id: Set(1),
                     address_id: Set(a.id),
                     address_snapshot: Set("{}".into()),
-                    delivery_kind: Set(if village_kind { "village" } else { "city" }.into()),
-                    status: Set(if delivered { "delivered" } else { "accepted" }.into()),
+                    delivery_kind: Set(if village_kind {
+                        DeliveryKind::Village
+                    } else {
+                        DeliveryKind::City
+                    }),
+                    status: Set(if delivered {
+                        OrderStatus::Delivered
+                    } else {
+                        OrderStatus::Accepted
+                    }),
                     items_total_fen: Set(payable),
                     packing_fee_fen: Set(0),
                     delivery_fee_fen: Set(0),
@@ -203,22 +220,22 @@ async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64)
                 let (from, to) = if delivered {
                     (
                         if village_kind {
-                            "at_agent_point"
+                            OrderStatus::AtAgentPoint
                         } else {
-                            "picked_up"
+                            OrderStatus::PickedUp
                         },
-                        "delivered",
+                        OrderStatus::Delivered,
                     )
                 } else {
-                    ("paid", "accepted")
+                    (OrderStatus::Paid, OrderStatus::Accepted)
                 };
                 entity::order_event::ActiveModel {
                     platform_id: Set(p),
                     order_id: Set(o.id),
-                    from_status: Set(Some(from.into())),
-                    to_status: Set(to.into()),
+                    from_status: Set(Some(from)),
+                    to_status: Set(to),
                     event: Set("deliver".into()),
-                    actor_kind: Set("system".into()),
+                    actor_kind: Set(ActorKind::System),
                     actor_user_id: Set(None),
                     reason: Set(None),
                     created_at: Set(at),
@@ -249,7 +266,7 @@ async fn generate(app: &TestApp, platforms: &[i64], first: NaiveDate, days: i64)
                         cold_chain: Set("ambient".into()),
                         rider_fee_fen: Set(rider_fee),
                         fee_rule_id: Set(fee_rule),
-                        status: Set("delivered".into()),
+                        status: Set(DeliveryJobStatus::Delivered),
                         rider_id: Set(Some(r)),
                         code: Set("1234".into()),
                         code_failures: Set(0),

@@ -11,6 +11,9 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::delivery_end::riders;
+use entity::delivery_job::DeliveryJobStatus;
+use entity::dispatch_offer::OfferStatus;
+use entity::rider::RiderStatus;
 use entity::to_door_line::city::dispatch;
 use entity::to_door_line::city::jobs::{ROAD_FACTOR, speed_mps};
 use entity::{delivery_job, dispatch_offer, platform, rider};
@@ -175,7 +178,10 @@ pub async fn run_round(ctx: &JobContext, now: DateTime<Utc>) -> Result<RoundRepo
         let alerted = delivery_job::Entity::update_many()
             .col_expr(delivery_job::Column::AlertedAt, Expr::value(Some(now)))
             .filter(delivery_job::Column::PlatformId.eq(p.id))
-            .filter(delivery_job::Column::Status.is_in(["open", "offered"]))
+            .filter(
+                delivery_job::Column::Status
+                    .is_in([DeliveryJobStatus::Open, DeliveryJobStatus::Offered]),
+            )
             .filter(delivery_job::Column::CreatedAt.lte(alert_before))
             .filter(delivery_job::Column::AlertedAt.is_null())
             .exec(&txn)
@@ -204,7 +210,7 @@ async fn offer_round(
     let db = &ctx.db;
     let mut jobs_q = delivery_job::Entity::find()
         .filter(delivery_job::Column::PlatformId.eq(p.id))
-        .filter(delivery_job::Column::Status.eq("open"));
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Open));
     if p.dispatch_mode == "hybrid" {
         let pooled_until = now - Duration::seconds(i64::from(p.hybrid_wait_secs));
         jobs_q = jobs_q.filter(delivery_job::Column::CreatedAt.lte(pooled_until));
@@ -216,7 +222,7 @@ async fn offer_round(
     let fresh_after = now - Duration::minutes(POSITION_MAX_AGE_MIN);
     let busy: HashSet<i64> = dispatch_offer::Entity::find()
         .filter(dispatch_offer::Column::PlatformId.eq(p.id))
-        .filter(dispatch_offer::Column::Status.eq("pending"))
+        .filter(dispatch_offer::Column::Status.eq(OfferStatus::Pending))
         .all(db)
         .await?
         .into_iter()
@@ -224,7 +230,7 @@ async fn offer_round(
         .collect();
     let free: Vec<rider::Model> = rider::Entity::find()
         .filter(rider::Column::PlatformId.eq(p.id))
-        .filter(rider::Column::Status.eq("verified"))
+        .filter(rider::Column::Status.eq(RiderStatus::Verified))
         .filter(rider::Column::OnDuty.eq(true))
         .filter(rider::Column::ActiveJobs.lt(p.rider_max_jobs))
         .filter(rider::Column::LocatedAt.gte(fresh_after))
@@ -239,7 +245,7 @@ async fn offer_round(
     let mut carrying: HashMap<i64, Vec<Carried>> = HashMap::new();
     for j in delivery_job::Entity::find()
         .filter(delivery_job::Column::RiderId.is_in(free.iter().map(|r| r.id)))
-        .filter(delivery_job::Column::Status.eq("assigned"))
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Assigned))
         .all(db)
         .await?
     {

@@ -1,6 +1,7 @@
 //! The `jobs` table: enqueue, claim under a lease, complete, fail.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::job::JobState;
 use entity::job::{self, Entity as Jobs};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
@@ -24,10 +25,10 @@ fn claimable(which: Claimable, now: DateTime<Utc>) -> Cond {
     use sea_orm::sea_query::ExprTrait;
     match which {
         Claimable::Due => Cond::all()
-            .add(Expr::col(job::Column::State).eq("queued"))
+            .add(Expr::col(job::Column::State).eq(JobState::Queued))
             .add(Expr::col(job::Column::RunAt).lte(now)),
         Claimable::Expired => Cond::all()
-            .add(Expr::col(job::Column::State).eq("running"))
+            .add(Expr::col(job::Column::State).eq(JobState::Running))
             .add(Expr::col(job::Column::LockedUntil).lt(now))
             .add(Expr::col(job::Column::Attempts).lt(Expr::col(job::Column::MaxAttempts))),
     }
@@ -39,7 +40,7 @@ fn claimable(which: Claimable, now: DateTime<Utc>) -> Cond {
 pub async fn sweep_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     use sea_orm::sea_query::ExprTrait;
     let res = Jobs::update_many()
-        .col_expr(job::Column::State, Expr::value("failed"))
+        .col_expr(job::Column::State, Expr::value(JobState::Failed))
         .col_expr(
             job::Column::LastError,
             Expr::value("lease expired on the last attempt (worker died or hung)"),
@@ -49,7 +50,7 @@ pub async fn sweep_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
-        .filter(job::Column::State.eq("running"))
+        .filter(job::Column::State.eq(JobState::Running))
         .filter(job::Column::LockedUntil.lt(now))
         .filter(Expr::col(job::Column::Attempts).gte(Expr::col(job::Column::MaxAttempts)))
         .exec(db)
@@ -119,7 +120,7 @@ fn claim_statement(
         .to_owned();
     Query::update()
         .table(Jobs)
-        .value(job::Column::State, "running")
+        .value(job::Column::State, JobState::Running)
         .value(
             job::Column::Attempts,
             Expr::col(job::Column::Attempts).add(1),
@@ -147,7 +148,7 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let res = Jobs::update_many()
-        .col_expr(job::Column::State, Expr::value("done"))
+        .col_expr(job::Column::State, Expr::value(JobState::Done))
         .col_expr(
             job::Column::LockedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -155,7 +156,7 @@ pub async fn complete(
         .col_expr(job::Column::LastError, Expr::value(Option::<String>::None))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
         .filter(job::Column::Id.eq(job.id))
-        .filter(job::Column::State.eq("running"))
+        .filter(job::Column::State.eq(JobState::Running))
         .filter(job::Column::LockedBy.eq(worker_id))
         .exec(db)
         .await?;
@@ -180,30 +181,30 @@ pub async fn fail(
     now: DateTime<Utc>,
 ) -> Result<&'static str, DbErr> {
     let state = if permanent || job.attempts >= job.max_attempts {
-        "failed"
+        JobState::Failed
     } else {
-        "queued"
+        JobState::Queued
     };
     let mut model: job::ActiveModel = job.clone().into();
-    model.state = Set(state.to_owned());
+    model.state = Set(state);
     model.locked_until = Set(None);
     model.last_error = Set(Some(error.chars().take(2_000).collect()));
     model.updated_at = Set(now);
-    if state == "queued" {
+    if state == JobState::Queued {
         model.run_at = Set(now + backoff(job.attempts));
     }
     // Only the lease holder may record the outcome.
     let res = Jobs::update_many()
         .set(model)
         .filter(job::Column::Id.eq(job.id))
-        .filter(job::Column::State.eq("running"))
+        .filter(job::Column::State.eq(JobState::Running))
         .filter(job::Column::LockedBy.eq(worker_id))
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
         return Ok("lost");
     }
-    Ok(state)
+    Ok(state.as_str())
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
 //! The review queues: merchant applications, products and riders.
 
+use entity::merchant_application::ApplicationStatus;
+use entity::product::ProductStatus;
+use entity::rider::RiderStatus;
+
 use crate::console::*;
 
 /// An application in the review queue.
@@ -40,7 +44,7 @@ pub(super) async fn reviews(
         let pid = who.principal.platform_id;
         let applications = merchant_application::Entity::find()
             .filter(merchant_application::Column::PlatformId.eq(pid))
-            .filter(merchant_application::Column::Status.eq("pending"))
+            .filter(merchant_application::Column::Status.eq(ApplicationStatus::Pending))
             .order_by_asc(merchant_application::Column::Id)
             .all(&state.db)
             .await?
@@ -63,7 +67,7 @@ pub(super) async fn reviews(
             .collect();
         let products = product::Entity::find()
             .filter(product::Column::PlatformId.eq(pid))
-            .filter(product::Column::Status.eq("pending_review"))
+            .filter(product::Column::Status.eq(ProductStatus::PendingReview))
             .order_by_asc(product::Column::UpdatedAt)
             .all(&state.db)
             .await?
@@ -76,7 +80,7 @@ pub(super) async fn reviews(
             .collect();
         let riders = entity::rider::Entity::find()
             .filter(entity::rider::Column::PlatformId.eq(pid))
-            .filter(entity::rider::Column::Status.eq("pending"))
+            .filter(entity::rider::Column::Status.eq(RiderStatus::Pending))
             .order_by_asc(entity::rider::Column::Id)
             .all(&state.db)
             .await?

@@ -1,5 +1,8 @@
 //! The kitchen's account: balance, statements and withdrawals.
 
+use entity::payment::PayProvider;
+use entity::payout::PayeeKind;
+
 use crate::console::*;
 
 #[derive(Template)]
@@ -29,7 +32,7 @@ pub(super) async fn account(
             entity::platform_end::ledger::payee_account(&state.db, pid, kind, s.merchant_id, 0)
                 .await?;
         let payee = entity::platform_end::payouts::Payee {
-            kind: "merchant",
+            kind: PayeeKind::Merchant,
             owner_id: s.merchant_id,
         };
         let available = entity::platform_end::payouts::available(&state.db, pid, payee).await?;
@@ -53,7 +56,13 @@ pub(super) async fn account(
         let payouts = entity::platform_end::payouts::of_payee(&state.db, pid, payee)
             .await?
             .into_iter()
-            .map(|p| (p.out_batch_no, crate::csv::yuan(p.amount_fen), p.status))
+            .map(|p| {
+                (
+                    p.out_batch_no,
+                    crate::csv::yuan(p.amount_fen),
+                    p.status.to_string(),
+                )
+            })
             .collect();
         let owner = crate::routes::supply_end::store::owned_merchant(&state.db, &who.principal)
             .await
@@ -95,12 +104,12 @@ pub(super) async fn withdraw(
         let amount = parse_yuan(&form.amount)
             .ok_or_else(|| ApiError::field("amount", "yuan, e.g. 120.50"))?;
         let provider = if state.wechatpay.is_some() {
-            "wechat"
+            PayProvider::Wechat
         } else {
-            "demo"
+            PayProvider::Demo
         };
         let payee = entity::platform_end::payouts::Payee {
-            kind: "merchant",
+            kind: PayeeKind::Merchant,
             owner_id: m.id,
         };
         let txn = entity::tx::begin_write(&state.db).await?;

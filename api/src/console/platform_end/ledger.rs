@@ -55,7 +55,7 @@ pub(super) async fn ledger(
             .map(|r| {
                 (
                     r.business_date.to_string(),
-                    r.status,
+                    r.status.to_string(),
                     r.statements.to_string(),
                 )
             })

@@ -60,7 +60,7 @@ pub(super) async fn menu(
                 images: serde_json::from_str(&p.images).unwrap_or_default(),
                 id: p.id,
                 name: p.name,
-                status: p.status,
+                status: p.status.to_string(),
                 reason: p.reject_reason.unwrap_or_default(),
                 version: p.version,
                 skus,

@@ -1,5 +1,7 @@
 //! The kitchen's live order board: accept, reject with a reason, ready.
 
+use entity::order::DeliveryKind;
+use entity::order::OrderStatus;
 use entity::to_door_line::kitchen::KitchenStep;
 
 use crate::console::*;
@@ -43,7 +45,12 @@ pub(super) async fn board_html(
     let offset = Duration::minutes(i64::from(p.utc_offset_minutes));
     let orders = order::Entity::find()
         .filter(order::Column::StoreId.eq(s.id))
-        .filter(order::Column::Status.is_in(["paid", "accepted", "rider_assigned", "ready"]))
+        .filter(order::Column::Status.is_in([
+            OrderStatus::Paid,
+            OrderStatus::Accepted,
+            OrderStatus::RiderAssigned,
+            OrderStatus::Ready,
+        ]))
         .order_by_asc(order::Column::Id)
         .limit(200)
         .all(&state.db)
@@ -68,9 +75,9 @@ pub(super) async fn board_html(
     ];
     let total = orders.len();
     for o in orders {
-        let col = match o.status.as_str() {
-            "paid" => 0,
-            "ready" => 2,
+        let col = match o.status {
+            OrderStatus::Paid => 0,
+            OrderStatus::Ready => 2,
             _ => 1,
         };
         columns[col].2.push(Card {
@@ -78,7 +85,7 @@ pub(super) async fn board_html(
             items: lines.remove(&o.id).unwrap_or_default().join("，"),
             time: (o.created_at + offset).format("%H:%M").to_string(),
             amount: crate::csv::yuan(o.payable_fen),
-            kind: if o.delivery_kind == "village" {
+            kind: if o.delivery_kind == DeliveryKind::Village {
                 "到村"
             } else {
                 "城区"
@@ -86,7 +93,7 @@ pub(super) async fn board_html(
             .into(),
             note: o.note,
             order_no: o.order_no,
-            status: o.status,
+            status: o.status.to_string(),
         });
     }
     Board {

@@ -135,7 +135,7 @@ pub(super) async fn trips(
                     departs.format("%H:%M"),
                     v.trip.seq
                 ),
-                status: v.trip.status.clone(),
+                status: v.trip.status.to_string(),
                 stops,
                 packages,
                 batches,

@@ -2,6 +2,7 @@
 
 use actix_web::{get, post, web};
 use entity::delivery_end::riders;
+use entity::rider::RiderStatus;
 use entity::{Role, rider};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
@@ -27,7 +28,7 @@ pub async fn queue(
     Ok(web::Json(
         rider::Entity::find()
             .filter(rider::Column::PlatformId.eq(who.platform_id))
-            .filter(rider::Column::Status.eq("pending"))
+            .filter(rider::Column::Status.eq(RiderStatus::Pending))
             .order_by_asc(rider::Column::Id)
             .all(&state.db)
             .await?,

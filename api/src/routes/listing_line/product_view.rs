@@ -52,7 +52,7 @@ pub async fn product_view(db: &impl ConnectionTrait, p: product::Model) -> ApiRe
         id: p.id,
         store_id: p.store_id,
         category_id: p.category_id,
-        status: p.status,
+        status: p.status.to_string(),
         unit: p.unit,
         weight_g: p.weight_g,
         origin: p.origin,

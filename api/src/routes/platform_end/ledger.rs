@@ -227,7 +227,7 @@ pub async fn revenue(
     let (_, end) = entity::calendar::day_bounds(q.to, p.utc_offset_minutes);
     let Some(account) = la::Entity::find()
         .filter(la::Column::PlatformId.eq(who.platform_id))
-        .filter(la::Column::Kind.eq(AccountKind::PlatformRevenue.as_str()))
+        .filter(la::Column::Kind.eq(AccountKind::PlatformRevenue))
         .one(&state.db)
         .await?
     else {

@@ -3,6 +3,8 @@
 //! here.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use entity::payment::PayProvider;
+use entity::payout::PayeeKind;
 use entity::platform_end::payouts;
 use entity::platform_end::payouts::Payee;
 use entity::{Role, payout};
@@ -39,7 +41,7 @@ pub struct Payouts {
 async fn merchant_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
     let m = crate::routes::supply_end::store::owned_merchant(&state.db, who).await?;
     Ok(Payee {
-        kind: "merchant",
+        kind: PayeeKind::Merchant,
         owner_id: m.id,
     })
 }
@@ -47,7 +49,7 @@ async fn merchant_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
 async fn rider_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
     let r = entity::delivery_end::riders::of_user(&state.db, who.platform_id, who.user_id).await?;
     Ok(Payee {
-        kind: "rider",
+        kind: PayeeKind::Rider,
         owner_id: r.id,
     })
 }
@@ -61,9 +63,9 @@ async fn ask(
 ) -> ApiResult<HttpResponse> {
     let key = idempotency_key(req)?;
     let provider = if state.wechatpay.is_some() {
-        "wechat"
+        PayProvider::Wechat
     } else {
-        "demo"
+        PayProvider::Demo
     };
     let txn = entity::tx::begin_write(&state.db).await?;
     let res = payouts::request(
@@ -156,7 +158,7 @@ pub async fn rider_list(
 
 async fn carrier_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
     Ok(Payee {
-        kind: "carrier",
+        kind: PayeeKind::Carrier,
         owner_id: crate::routes::platform_end::accounts::managed_carrier(state, who).await?,
     })
 }

@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use entity::order::OrderStatus;
 use entity::{order, order_event};
 use futures_util::stream;
 use sea_orm::{
@@ -25,7 +26,11 @@ use crate::routes::supply_end::store::my_store;
 use crate::state::AppState;
 
 /// Statuses the kitchen is alerted about.
-const ALERTS: [&str; 3] = ["paid", "cancelled", "refunding"];
+const ALERTS: [OrderStatus; 3] = [
+    OrderStatus::Paid,
+    OrderStatus::Cancelled,
+    OrderStatus::Refunding,
+];
 
 /// The data of one stream event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,7 +101,7 @@ fn frame(e: &order_event::Model, o: &order::Model) -> String {
     let alert = OrderAlert {
         order_id: o.id,
         order_no: o.order_no.clone(),
-        status: e.to_status.clone(),
+        status: e.to_status.to_string(),
         payable_fen: o.payable_fen,
         at: e.created_at,
     };

@@ -1,5 +1,6 @@
 //! How an order is shown: lines, money, plan and timeline.
 
+use entity::order::{DeliveryKind, OrderStatus};
 use entity::to_door_line::pricing::DeliveryPlan;
 use entity::{order, order_event, order_item};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -16,11 +17,13 @@ pub struct OrderView {
     /// Public order number.
     pub order_no: String,
     /// Status, e.g. `pending_payment`, `paid`, `accepted`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: OrderStatus,
     /// The store.
     pub store_id: i64,
     /// `city` or `village`.
-    pub delivery_kind: String,
+    #[schema(value_type = String)]
+    pub delivery_kind: DeliveryKind,
     /// Lines with names and prices as ordered.
     pub items: Vec<order_item::Model>,
     /// Sum of the lines.

@@ -2,11 +2,15 @@
 //! payment provider's confirmation.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use entity::delivery_job::DeliveryJobStatus;
 use entity::order;
+use entity::order::DeliveryKind;
+use entity::order_event::ActorKind;
 use entity::to_door_line::order_states::OrderEvent;
 use entity::to_door_line::quote::{Quote, QuoteRequest};
 use entity::to_door_line::transitions;
 use entity::to_door_line::transitions::OrderActor;
+use entity::trip_package::PackageStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -225,15 +229,19 @@ pub async fn get_one(
         .filter(entity::delivery_job::Column::OrderId.eq(view.id))
         .one(&state.db)
         .await?
-        .filter(|j| j.status != "delivered")
+        .filter(|j| j.status != DeliveryJobStatus::Delivered)
         .map(|j| j.code);
     view.pickup_code = entity::trip_package::Entity::find()
         .filter(entity::trip_package::Column::OrderId.eq(view.id))
-        .filter(entity::trip_package::Column::Status.is_in(["planned", "loaded", "at_agent_point"]))
+        .filter(entity::trip_package::Column::Status.is_in([
+            PackageStatus::Planned,
+            PackageStatus::Loaded,
+            PackageStatus::AtAgentPoint,
+        ]))
         .one(&state.db)
         .await?
         .map(|p| p.pickup_code);
-    if view.delivery_kind == "village" {
+    if view.delivery_kind == DeliveryKind::Village {
         view.cold_chain =
             entity::to_door_line::village::batch_settlement::record_of_order(&state.db, view.id)
                 .await?;
@@ -288,7 +296,7 @@ pub async fn cancel(
     let o = my_order(&txn, &who, *id).await?;
     let now = state.clock.now();
     let actor = OrderActor {
-        kind: "resident",
+        kind: ActorKind::Resident,
         user_id: Some(who.user_id),
     };
     let o = transitions::apply(&txn, o, OrderEvent::ResidentCancel, actor, reason, now).await?;

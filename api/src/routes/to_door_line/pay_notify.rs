@@ -10,6 +10,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use entity::error::DomainError;
+use entity::refund::RefundStatus;
 use entity::to_door_line::payments;
 use worker::wechatpay::{NotificationHeaders, PayError};
 
@@ -142,9 +143,9 @@ pub async fn refund_notify(
         // CLOSED or ABNORMAL: the money did not go back; an operator follows up.
         tracing::error!(out_refund_no = %r.out_refund_no, status = %result.refund_status, "refund failed at WeChat Pay");
         refund::Entity::update_many()
-            .col_expr(refund::Column::Status, Expr::value("failed"))
+            .col_expr(refund::Column::Status, Expr::value(RefundStatus::Failed))
             .filter(refund::Column::Id.eq(r.id))
-            .filter(refund::Column::Status.eq("requested"))
+            .filter(refund::Column::Status.eq(RefundStatus::Requested))
             .exec(&txn)
             .await?;
     }

@@ -3,6 +3,7 @@
 
 use actix_web::{post, web};
 use entity::payment;
+use entity::payment::PayProvider;
 use entity::to_door_line::payments;
 use entity::to_door_line::payments::PaymentOutcome;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -54,7 +55,7 @@ async fn pay_with_wechat(
         })?;
     let txn = entity::tx::begin_write(&state.db).await?;
     let o = my_order(&txn, who, id).await?;
-    let p = payments::start_payment(&txn, &o, "wechat", now).await?;
+    let p = payments::start_payment(&txn, &o, PayProvider::Wechat, now).await?;
     txn.commit().await?;
     let prepay_id = match &p.prepay_id {
         Some(id) => id.clone(),
@@ -103,7 +104,7 @@ async fn pay_with_wechat(
         .request_payment(&prepay_id, now.timestamp())
         .map_err(ApiError::internal)?;
     Ok(PayResponse {
-        provider: "wechat",
+        provider: PayProvider::Wechat.as_str(),
         out_trade_no: p.out_trade_no,
         amount_fen: p.amount_fen,
         request_payment: Some(params),
@@ -135,10 +136,10 @@ pub async fn pay(
     }
     let txn = entity::tx::begin_write(&state.db).await?;
     let o = my_order(&txn, &who, *id).await?;
-    let p = payments::start_payment(&txn, &o, "demo", state.clock.now()).await?;
+    let p = payments::start_payment(&txn, &o, PayProvider::Demo, state.clock.now()).await?;
     txn.commit().await?;
     Ok(web::Json(PayResponse {
-        provider: "demo",
+        provider: PayProvider::Demo.as_str(),
         confirm_path: Some(format!("/api/v1/pay/demo/{}/confirm", p.out_trade_no)),
         request_payment: None,
         out_trade_no: p.out_trade_no,
@@ -165,7 +166,7 @@ pub async fn demo_confirm(
     let txn = entity::tx::begin_write(&state.db).await?;
     let p = payment::Entity::find()
         .filter(payment::Column::OutTradeNo.eq(no.as_str()))
-        .filter(payment::Column::Provider.eq("demo"))
+        .filter(payment::Column::Provider.eq(PayProvider::Demo))
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("payment"))?;

@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use entity::order::OrderStatus;
 use entity::to_door_line::city::tracking;
 use entity::to_door_line::city::tracking::Tracking;
 use entity::{order, order_event};
@@ -37,7 +38,12 @@ pub struct StatusChange {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-const FINAL: [&str; 4] = ["delivered", "completed", "cancelled", "refunded"];
+const FINAL: [OrderStatus; 4] = [
+    OrderStatus::Delivered,
+    OrderStatus::Completed,
+    OrderStatus::Cancelled,
+    OrderStatus::Refunded,
+];
 
 struct Cursor {
     state: web::Data<AppState>,
@@ -62,7 +68,7 @@ async fn poll(c: &mut Cursor) -> Result<String, sea_orm::DbErr> {
         .await?;
     for e in events {
         let data = serde_json::to_string(&StatusChange {
-            status: e.to_status.clone(),
+            status: e.to_status.to_string(),
             event: e.event.clone(),
             at: e.created_at,
         })
@@ -72,7 +78,7 @@ async fn poll(c: &mut Cursor) -> Result<String, sea_orm::DbErr> {
             e.id, e.to_status
         ));
         c.last = e.id;
-        c.done |= FINAL.contains(&e.to_status.as_str());
+        c.done |= FINAL.contains(&e.to_status);
     }
     let order = if c.done {
         None

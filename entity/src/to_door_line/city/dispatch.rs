@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
+use crate::delivery_job::DeliveryJobStatus;
+use crate::dispatch_offer::OfferStatus;
 use crate::error::{DeliveryRefusal, DomainResult};
+use crate::order_event::ActorKind;
 use crate::platform_end::platforms::platform_of;
 use crate::to_door_line::city::jobs::{job, order_of, rider_job};
 use crate::to_door_line::order_states::OrderEvent;
@@ -42,15 +45,15 @@ pub async fn assign(
     if !matches!(by, AssignedBy::Operator(_)) && !r.on_duty {
         return Err(DeliveryRefusal::NotOnDuty.into());
     }
-    let from: &[&str] = match by {
+    let from: &[DeliveryJobStatus] = match by {
         AssignedBy::Grab => {
             if p.dispatch_mode == "auto" {
                 return Err(DeliveryRefusal::GrabNotAllowed.into());
             }
-            &["open"]
+            &[DeliveryJobStatus::Open]
         }
-        AssignedBy::Offer => &["offered"],
-        AssignedBy::Operator(_) => &["open", "offered"],
+        AssignedBy::Offer => &[DeliveryJobStatus::Offered],
+        AssignedBy::Operator(_) => &[DeliveryJobStatus::Open, DeliveryJobStatus::Offered],
     };
     let room = rider::Entity::update_many()
         .col_expr(
@@ -65,7 +68,10 @@ pub async fn assign(
         return Err(DeliveryRefusal::RiderAtCapacity(p.rider_max_jobs).into());
     }
     let taken = delivery_job::Entity::update_many()
-        .col_expr(delivery_job::Column::Status, Expr::value("assigned"))
+        .col_expr(
+            delivery_job::Column::Status,
+            Expr::value(DeliveryJobStatus::Assigned),
+        )
         .col_expr(delivery_job::Column::RiderId, Expr::value(Some(r.id)))
         .col_expr(delivery_job::Column::AssignedAt, Expr::value(Some(now)))
         .col_expr(delivery_job::Column::UpdatedAt, Expr::value(now))
@@ -74,31 +80,36 @@ pub async fn assign(
         .exec(db)
         .await?;
     if taken.rows_affected != 1 {
-        return Err(match j.status.as_str() {
-            "open" | "offered" | "assigned" | "picked_up" | "delivered" => {
-                DeliveryRefusal::JobTaken
-            }
-            other => DeliveryRefusal::JobState(other.into()),
+        return Err(match j.status {
+            DeliveryJobStatus::Open
+            | DeliveryJobStatus::Offered
+            | DeliveryJobStatus::Assigned
+            | DeliveryJobStatus::PickedUp
+            | DeliveryJobStatus::Delivered => DeliveryRefusal::JobTaken,
+            other => DeliveryRefusal::JobState(other.to_string()),
         }
         .into());
     }
     // Offers of the job still pending for others are void now.
     dispatch_offer::Entity::update_many()
-        .col_expr(dispatch_offer::Column::Status, Expr::value("withdrawn"))
+        .col_expr(
+            dispatch_offer::Column::Status,
+            Expr::value(OfferStatus::Withdrawn),
+        )
         .col_expr(dispatch_offer::Column::DecidedAt, Expr::value(Some(now)))
         .filter(dispatch_offer::Column::JobId.eq(j.id))
-        .filter(dispatch_offer::Column::Status.eq("pending"))
+        .filter(dispatch_offer::Column::Status.eq(OfferStatus::Pending))
         .filter(dispatch_offer::Column::RiderId.ne(r.id))
         .exec(db)
         .await?;
     let o = order_of(db, &j).await?;
     let actor = match by {
         AssignedBy::Operator(id) => OrderActor {
-            kind: "operator",
+            kind: ActorKind::Operator,
             user_id: Some(id),
         },
         _ => OrderActor {
-            kind: "rider",
+            kind: ActorKind::Rider,
             user_id: Some(r.user_id),
         },
     };
@@ -114,13 +125,17 @@ pub async fn answer_offer(
     accept: bool,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<delivery_job::Model>> {
-    let to = if accept { "accepted" } else { "declined" };
+    let to = if accept {
+        OfferStatus::Accepted
+    } else {
+        OfferStatus::Declined
+    };
     let answered = dispatch_offer::Entity::update_many()
         .col_expr(dispatch_offer::Column::Status, Expr::value(to))
         .col_expr(dispatch_offer::Column::DecidedAt, Expr::value(Some(now)))
         .filter(dispatch_offer::Column::JobId.eq(job_id))
         .filter(dispatch_offer::Column::RiderId.eq(r.id))
-        .filter(dispatch_offer::Column::Status.eq("pending"))
+        .filter(dispatch_offer::Column::Status.eq(OfferStatus::Pending))
         .filter(dispatch_offer::Column::ExpiresAt.gt(now))
         .exec(db)
         .await?;
@@ -130,18 +145,21 @@ pub async fn answer_offer(
     if accept {
         return Ok(Some(assign(db, r, job_id, AssignedBy::Offer, now).await?));
     }
-    reopen(db, job_id, &["offered"], now).await?;
+    reopen(db, job_id, &[DeliveryJobStatus::Offered], now).await?;
     Ok(None)
 }
 
 async fn reopen(
     db: &impl ConnectionTrait,
     job_id: i64,
-    from: &[&str],
+    from: &[DeliveryJobStatus],
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     delivery_job::Entity::update_many()
-        .col_expr(delivery_job::Column::Status, Expr::value("open"))
+        .col_expr(
+            delivery_job::Column::Status,
+            Expr::value(DeliveryJobStatus::Open),
+        )
         .col_expr(
             delivery_job::Column::RiderId,
             Expr::value(Option::<i64>::None),
@@ -162,20 +180,23 @@ async fn reopen(
 /// next round (without those riders). Returns how many.
 pub async fn expire_offers(db: &impl ConnectionTrait, now: DateTime<Utc>) -> DomainResult<usize> {
     let stale = dispatch_offer::Entity::find()
-        .filter(dispatch_offer::Column::Status.eq("pending"))
+        .filter(dispatch_offer::Column::Status.eq(OfferStatus::Pending))
         .filter(dispatch_offer::Column::ExpiresAt.lte(now))
         .all(db)
         .await?;
     for o in &stale {
         let done = dispatch_offer::Entity::update_many()
-            .col_expr(dispatch_offer::Column::Status, Expr::value("expired"))
+            .col_expr(
+                dispatch_offer::Column::Status,
+                Expr::value(OfferStatus::Expired),
+            )
             .col_expr(dispatch_offer::Column::DecidedAt, Expr::value(Some(now)))
             .filter(dispatch_offer::Column::Id.eq(o.id))
-            .filter(dispatch_offer::Column::Status.eq("pending"))
+            .filter(dispatch_offer::Column::Status.eq(OfferStatus::Pending))
             .exec(db)
             .await?;
         if done.rows_affected == 1 {
-            reopen(db, o.job_id, &["offered"], now).await?;
+            reopen(db, o.job_id, &[DeliveryJobStatus::Offered], now).await?;
         }
     }
     Ok(stale.len())
@@ -193,10 +214,13 @@ pub async fn make_offer(
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
     let moved = delivery_job::Entity::update_many()
-        .col_expr(delivery_job::Column::Status, Expr::value("offered"))
+        .col_expr(
+            delivery_job::Column::Status,
+            Expr::value(DeliveryJobStatus::Offered),
+        )
         .col_expr(delivery_job::Column::UpdatedAt, Expr::value(now))
         .filter(delivery_job::Column::Id.eq(job_id))
-        .filter(delivery_job::Column::Status.eq("open"))
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Open))
         .exec(db)
         .await?;
     if moved.rows_affected != 1 {
@@ -206,7 +230,7 @@ pub async fn make_offer(
         platform_id: Set(platform_id),
         job_id: Set(job_id),
         rider_id: Set(rider_id),
-        status: Set("pending".into()),
+        status: Set(OfferStatus::Pending),
         cost_secs: Set(cost_secs),
         created_at: Set(now),
         expires_at: Set(expires_at),
@@ -226,7 +250,7 @@ pub async fn make_offer(
     match res {
         Ok(n) if n > 0 => Ok(true),
         Ok(_) | Err(sea_orm::DbErr::RecordNotInserted) => {
-            reopen(db, job_id, &["offered"], now).await?;
+            reopen(db, job_id, &[DeliveryJobStatus::Offered], now).await?;
             Ok(false)
         }
         Err(e) => Err(e.into()),
@@ -242,10 +266,10 @@ pub async fn give_up(
     now: DateTime<Utc>,
 ) -> DomainResult<delivery_job::Model> {
     let j = rider_job(db, r, job_id).await?;
-    if j.status != "assigned" {
-        return Err(DeliveryRefusal::JobState(j.status).into());
+    if j.status != DeliveryJobStatus::Assigned {
+        return Err(DeliveryRefusal::JobState(j.status.to_string()).into());
     }
-    reopen(db, j.id, &["assigned"], now).await?;
+    reopen(db, j.id, &[DeliveryJobStatus::Assigned], now).await?;
     rider::Entity::update_many()
         .col_expr(
             rider::Column::ActiveJobs,
@@ -264,7 +288,7 @@ pub async fn give_up(
         platform_id: Set(r.platform_id),
         job_id: Set(j.id),
         rider_id: Set(r.id),
-        status: Set("given_up".into()),
+        status: Set(OfferStatus::GivenUp),
         cost_secs: Set(0),
         created_at: Set(now),
         expires_at: Set(now),
@@ -287,7 +311,7 @@ pub async fn give_up(
     let o = order_of(db, &j).await?;
     let ready = o.ready_at.is_some();
     let actor = OrderActor {
-        kind: "rider",
+        kind: ActorKind::Rider,
         user_id: Some(r.user_id),
     };
     let o = transitions::apply(
@@ -321,7 +345,7 @@ pub async fn offers_to(
 ) -> DomainResult<Vec<dispatch_offer::Model>> {
     Ok(dispatch_offer::Entity::find()
         .filter(dispatch_offer::Column::RiderId.eq(r.id))
-        .filter(dispatch_offer::Column::Status.eq("pending"))
+        .filter(dispatch_offer::Column::Status.eq(OfferStatus::Pending))
         .filter(dispatch_offer::Column::ExpiresAt.gt(now))
         .order_by_asc(dispatch_offer::Column::Id)
         .all(db)

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use crate::delivery_job::DeliveryJobStatus;
 use crate::error::DomainResult;
 use crate::{delivery_job, rider};
 
@@ -46,7 +47,7 @@ pub async fn earnings(
     let (_, end) = crate::calendar::day_bounds(to, utc_offset_minutes);
     let jobs = delivery_job::Entity::find()
         .filter(delivery_job::Column::RiderId.eq(r.id))
-        .filter(delivery_job::Column::Status.eq("delivered"))
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Delivered))
         .filter(delivery_job::Column::DeliveredAt.gte(start))
         .filter(delivery_job::Column::DeliveredAt.lt(end))
         .order_by_asc(delivery_job::Column::DeliveredAt)

@@ -6,8 +6,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use crate::delivery_job::DeliveryJobStatus;
 use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::haversine_m;
+use crate::order_event::ActorKind;
 use crate::platform_end::platforms::platform_of;
 use crate::to_door_line::city::jobs::{MAX_CODE_FAILURES, job, order_of, rider_job};
 use crate::to_door_line::order_states::OrderEvent;
@@ -25,8 +27,8 @@ pub async fn pickup(
     now: DateTime<Utc>,
 ) -> DomainResult<delivery_job::Model> {
     let j = rider_job(db, r, job_id).await?;
-    if j.status != "assigned" {
-        return Err(DeliveryRefusal::JobState(j.status).into());
+    if j.status != DeliveryJobStatus::Assigned {
+        return Err(DeliveryRefusal::JobState(j.status.to_string()).into());
     }
     let p = platform_of(db, r.platform_id).await?;
     crate::geo::Coordinates::new(at.0, at.1).map_err(|e| DomainError::invalid("lat", e))?;
@@ -43,18 +45,21 @@ pub async fn pickup(
         return Err(DeliveryRefusal::OrderNotReady.into());
     }
     let moved = delivery_job::Entity::update_many()
-        .col_expr(delivery_job::Column::Status, Expr::value("picked_up"))
+        .col_expr(
+            delivery_job::Column::Status,
+            Expr::value(DeliveryJobStatus::PickedUp),
+        )
         .col_expr(delivery_job::Column::PickedUpAt, Expr::value(Some(now)))
         .col_expr(delivery_job::Column::UpdatedAt, Expr::value(now))
         .filter(delivery_job::Column::Id.eq(j.id))
-        .filter(delivery_job::Column::Status.eq("assigned"))
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Assigned))
         .exec(db)
         .await?;
     if moved.rows_affected != 1 {
         return Err(DeliveryRefusal::JobState("no longer assigned".into()).into());
     }
     let actor = OrderActor {
-        kind: "rider",
+        kind: ActorKind::Rider,
         user_id: Some(r.user_id),
     };
     transitions::apply(db, o, OrderEvent::PickUp, actor, None, now).await?;
@@ -82,11 +87,11 @@ pub async fn deliver(
     now: DateTime<Utc>,
 ) -> DomainResult<Delivered> {
     let j = rider_job(db, r, job_id).await?;
-    if j.status == "locked" {
+    if j.status == DeliveryJobStatus::Locked {
         return Err(DeliveryRefusal::JobLocked.into());
     }
-    if j.status != "picked_up" {
-        return Err(DeliveryRefusal::JobState(j.status).into());
+    if j.status != DeliveryJobStatus::PickedUp {
+        return Err(DeliveryRefusal::JobState(j.status.to_string()).into());
     }
     if !same_code(code.trim(), &j.code) {
         let failures = j.code_failures + 1;
@@ -95,11 +100,15 @@ pub async fn deliver(
             .col_expr(delivery_job::Column::CodeFailures, Expr::value(failures))
             .col_expr(
                 delivery_job::Column::Status,
-                Expr::value(if locked { "locked" } else { "picked_up" }),
+                Expr::value(if locked {
+                    DeliveryJobStatus::Locked
+                } else {
+                    DeliveryJobStatus::PickedUp
+                }),
             )
             .col_expr(delivery_job::Column::UpdatedAt, Expr::value(now))
             .filter(delivery_job::Column::Id.eq(j.id))
-            .filter(delivery_job::Column::Status.eq("picked_up"))
+            .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::PickedUp))
             .exec(db)
             .await?;
         return Ok(if locked {
@@ -111,7 +120,7 @@ pub async fn deliver(
     finish(db, &j, r.id, now).await?;
     let o = order_of(db, &j).await?;
     let actor = OrderActor {
-        kind: "rider",
+        kind: ActorKind::Rider,
         user_id: Some(r.user_id),
     };
     transitions::apply(db, o, OrderEvent::Deliver, actor, None, now).await?;
@@ -125,11 +134,17 @@ async fn finish(
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
     let moved = delivery_job::Entity::update_many()
-        .col_expr(delivery_job::Column::Status, Expr::value("delivered"))
+        .col_expr(
+            delivery_job::Column::Status,
+            Expr::value(DeliveryJobStatus::Delivered),
+        )
         .col_expr(delivery_job::Column::DeliveredAt, Expr::value(Some(now)))
         .col_expr(delivery_job::Column::UpdatedAt, Expr::value(now))
         .filter(delivery_job::Column::Id.eq(j.id))
-        .filter(delivery_job::Column::Status.is_in(["picked_up", "locked"]))
+        .filter(
+            delivery_job::Column::Status
+                .is_in([DeliveryJobStatus::PickedUp, DeliveryJobStatus::Locked]),
+        )
         .exec(db)
         .await?;
     if moved.rows_affected != 1 {
@@ -167,15 +182,15 @@ pub async fn resolve_locked(
     now: DateTime<Utc>,
 ) -> DomainResult<delivery_job::Model> {
     let j = job(db, platform_id, job_id).await?;
-    if j.status != "locked" {
-        return Err(DeliveryRefusal::JobState(j.status).into());
+    if j.status != DeliveryJobStatus::Locked {
+        return Err(DeliveryRefusal::JobState(j.status.to_string()).into());
     }
     let rider_id = j.rider_id.ok_or(DomainError::NotFound("rider"))?;
     if delivered {
         finish(db, &j, rider_id, now).await?;
         let o = order_of(db, &j).await?;
         let actor = OrderActor {
-            kind: "operator",
+            kind: ActorKind::Operator,
             user_id: Some(operator_id),
         };
         transitions::apply(
@@ -189,11 +204,14 @@ pub async fn resolve_locked(
         .await?;
     } else {
         delivery_job::Entity::update_many()
-            .col_expr(delivery_job::Column::Status, Expr::value("picked_up"))
+            .col_expr(
+                delivery_job::Column::Status,
+                Expr::value(DeliveryJobStatus::PickedUp),
+            )
             .col_expr(delivery_job::Column::CodeFailures, Expr::value(0))
             .col_expr(delivery_job::Column::UpdatedAt, Expr::value(now))
             .filter(delivery_job::Column::Id.eq(j.id))
-            .filter(delivery_job::Column::Status.eq("locked"))
+            .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Locked))
             .exec(db)
             .await?;
     }

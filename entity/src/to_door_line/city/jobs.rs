@@ -6,6 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
 
+use crate::delivery_job::DeliveryJobStatus;
 use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::haversine_m;
 use crate::platform_end::platforms::platform_of;
@@ -83,7 +84,7 @@ pub async fn create_job(
         cold_chain: Set(cold.into()),
         rider_fee_fen: Set(rules.rider.fee(distance, cold, night)),
         fee_rule_id: Set(fee_rule_id),
-        status: Set("open".into()),
+        status: Set(DeliveryJobStatus::Open),
         rider_id: Set(None),
         code: Set(crate::ids::digits(4)),
         code_failures: Set(0),
@@ -179,7 +180,7 @@ pub async fn pool(db: &impl ConnectionTrait, r: &rider::Model) -> DomainResult<V
     };
     let mut out: Vec<PoolJob> = delivery_job::Entity::find()
         .filter(delivery_job::Column::PlatformId.eq(r.platform_id))
-        .filter(delivery_job::Column::Status.eq("open"))
+        .filter(delivery_job::Column::Status.eq(DeliveryJobStatus::Open))
         .all(db)
         .await?
         .into_iter()

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use crate::delivery_job::DeliveryJobStatus;
 use crate::error::{DeliveryRefusal, DomainResult};
 use crate::geo::haversine_m;
 use crate::to_door_line::city::jobs::{ROAD_FACTOR, speed_mps};
@@ -35,7 +36,7 @@ pub async fn tracking(
     o: &order::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Tracking> {
-    if o.status != OrderStatus::PickedUp.as_str() {
+    if o.status != OrderStatus::PickedUp {
         return Err(DeliveryRefusal::NotTrackable.into());
     }
     let j = delivery_job::Entity::find()
@@ -54,7 +55,7 @@ pub async fn tracking(
     let remaining = haversine_m(lat, lng, j.drop_lat, j.drop_lng);
     let secs = remaining * ROAD_FACTOR / speed_mps(&r.vehicle);
     Ok(Tracking {
-        status: o.status.clone(),
+        status: o.status.to_string(),
         lat,
         lng,
         located_at: at,
@@ -70,7 +71,11 @@ pub async fn active_jobs(
 ) -> DomainResult<Vec<delivery_job::Model>> {
     Ok(delivery_job::Entity::find()
         .filter(delivery_job::Column::RiderId.eq(r.id))
-        .filter(delivery_job::Column::Status.is_in(["assigned", "picked_up", "locked"]))
+        .filter(delivery_job::Column::Status.is_in([
+            DeliveryJobStatus::Assigned,
+            DeliveryJobStatus::PickedUp,
+            DeliveryJobStatus::Locked,
+        ]))
         .order_by_asc(delivery_job::Column::Id)
         .all(db)
         .await?)

@@ -21,10 +21,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery_end::cold_chain::{ClassRule, Reading, Verdict, judge};
 use crate::error::{DomainError, DomainResult};
+use crate::payment::PaymentStatus;
 use crate::platform_end::ledger;
 use crate::platform_end::ledger::{AccountKind, Leg, Source};
+use crate::refund::RefundKind;
+use crate::refund::RefundStatus;
 use crate::to_door_line::transitions::OrderActor;
 use crate::to_door_line::{refunds, transitions};
+use crate::trip::TripStatus;
+use crate::trip_package::PackageStatus;
 use crate::{
     cold_batch, cold_chain_policy, cold_settlement, order, order_item, payment, refund,
     temperature_reading, trip, trip_package, trip_stop,
@@ -252,7 +257,7 @@ async fn refundable(
 ) -> DomainResult<Option<(payment::Model, i64)>> {
     let Some(pay) = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(order_id))
-        .filter(payment::Column::Status.eq("paid"))
+        .filter(payment::Column::Status.eq(PaymentStatus::Paid))
         .one(db)
         .await?
     else {
@@ -270,8 +275,8 @@ pub async fn settle_trip(
     t: &trip::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Settled> {
-    if t.status != "completed" {
-        return Err(DomainError::TripState(t.status.clone()));
+    if t.status != TripStatus::Completed {
+        return Err(DomainError::TripState(t.status.to_string()));
     }
     let departed = t.departed_at.unwrap_or(t.departs_at);
     let end = t.completed_at.unwrap_or(now);
@@ -286,7 +291,11 @@ pub async fn settle_trip(
     // When each travelling order left the van.
     let dropped_at = |order_id: i64| -> Option<DateTime<Utc>> {
         let p = packages.iter().find(|p| {
-            p.order_id == order_id && matches!(p.status.as_str(), "at_agent_point" | "collected")
+            p.order_id == order_id
+                && matches!(
+                    p.status,
+                    PackageStatus::AtAgentPoint | PackageStatus::Collected
+                )
         })?;
         let s = stops.iter().find(|s| s.seq == p.drop_seq)?;
         Some(s.handed_over_at.or(s.arrived_at).unwrap_or(end).min(end))
@@ -491,8 +500,8 @@ async fn compensate(
         out_refund_no: Set(c.out_refund_no.clone()),
         amount_fen: Set(amount),
         reason: Set(format!("{class_zh}温控未达标补偿")),
-        status: Set("requested".into()),
-        kind: Set("compensation".into()),
+        status: Set(RefundStatus::Requested),
+        kind: Set(RefundKind::Compensation),
         created_at: Set(now),
         completed_at: Set(None),
         ..Default::default()
@@ -525,7 +534,7 @@ pub async fn due_trips(
 ) -> DomainResult<Vec<trip::Model>> {
     use sea_orm::QuerySelect;
     Ok(trip::Entity::find()
-        .filter(trip::Column::Status.eq("completed"))
+        .filter(trip::Column::Status.eq(TripStatus::Completed))
         .filter(trip::Column::ColdSettledAt.is_null())
         .filter(trip::Column::CompletedAt.lte(before))
         .order_by_asc(trip::Column::CompletedAt)
@@ -561,7 +570,11 @@ pub async fn record_of_order(
 ) -> DomainResult<Vec<ColdRecord>> {
     let Some(p) = trip_package::Entity::find()
         .filter(trip_package::Column::OrderId.eq(order_id))
-        .filter(trip_package::Column::Status.is_in(["loaded", "at_agent_point", "collected"]))
+        .filter(trip_package::Column::Status.is_in([
+            PackageStatus::Loaded,
+            PackageStatus::AtAgentPoint,
+            PackageStatus::Collected,
+        ]))
         .one(db)
         .await?
     else {

@@ -15,9 +15,13 @@ use sea_orm::{
 };
 
 use crate::error::{DomainError, DomainResult};
+use crate::order::DeliveryKind;
 use crate::to_door_line::order_states::OrderStatus;
 use crate::to_door_line::pricing::DeliveryPlan;
 use crate::to_door_line::village::trips::roll_to_next;
+use crate::trip::TripStatus;
+use crate::trip_package::PackageStatus;
+pub use crate::trip_stop::StopKind;
 use crate::{
     agent_point, cold_batch, departure, departure_plan, order, order_item, platform, route,
     route_stop, sku, store, trip, trip_package, trip_stop, vehicle,
@@ -145,11 +149,8 @@ pub async fn inputs(db: &impl ConnectionTrait, c: &Claimed) -> DomainResult<Inpu
     let d = &c.departure;
     let orders: Vec<order::Model> = order::Entity::find()
         .filter(order::Column::PlatformId.eq(d.platform_id))
-        .filter(order::Column::DeliveryKind.eq("village"))
-        .filter(
-            order::Column::Status
-                .is_in([OrderStatus::Accepted.as_str(), OrderStatus::Ready.as_str()]),
-        )
+        .filter(order::Column::DeliveryKind.eq(DeliveryKind::Village))
+        .filter(order::Column::Status.is_in([OrderStatus::Accepted, OrderStatus::Ready]))
         .all(db)
         .await?
         .into_iter()
@@ -199,7 +200,7 @@ pub async fn inputs(db: &impl ConnectionTrait, c: &Claimed) -> DomainResult<Inpu
         .filter(trip::Column::PlatformId.eq(d.platform_id))
         .filter(trip::Column::DepartsAt.gt(c.departs_at - around))
         .filter(trip::Column::DepartsAt.lt(c.departs_at + around))
-        .filter(trip::Column::Status.ne("completed"))
+        .filter(trip::Column::Status.ne(TripStatus::Completed))
         .all(db)
         .await?
         .into_iter()
@@ -260,15 +261,6 @@ async fn order_loads(
     Ok(out)
 }
 
-/// Whether a stop collects at a store or hands over at an agent point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopKind {
-    /// Collect orders at a store.
-    Pickup,
-    /// Hand orders over at an agent point.
-    Drop,
-}
-
 /// A planned stop.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StopPlan {
@@ -323,7 +315,7 @@ pub async fn save(
             seq: Set(i as i32 + 1),
             vehicle_id: Set(t.vehicle_id),
             carrier_id: Set(vehicle.map_or(0, |v| v.carrier_id)),
-            status: Set("planned".into()),
+            status: Set(TripStatus::Planned),
             load_g: Set(t.load.ambient_g),
             load_ml: Set(t.load.ambient_ml),
             chilled_ml: Set(t.load.chilled_ml),
@@ -343,9 +335,9 @@ pub async fn save(
         let mut rows = Vec::with_capacity(t.stops.len());
         for (k, s) in t.stops.iter().enumerate() {
             let seq = k as i32 + 1;
-            let (kind, places) = match s.kind {
-                StopKind::Pickup => ("pickup", &inputs.stores),
-                StopKind::Drop => ("drop", &inputs.points),
+            let places = match s.kind {
+                StopKind::Pickup => &inputs.stores,
+                StopKind::Drop => &inputs.points,
             };
             for o in &s.orders {
                 match s.kind {
@@ -361,7 +353,7 @@ pub async fn save(
                 platform_id: Set(d.platform_id),
                 trip_id: Set(row.id),
                 seq: Set(seq),
-                kind: Set(kind.into()),
+                kind: Set(s.kind),
                 place_id: Set(s.place_id),
                 lat: Set(lat),
                 lng: Set(lng),
@@ -386,7 +378,7 @@ pub async fn save(
                 drop_seq: Set(drop_of.get(o).copied().unwrap_or(0)),
                 handover_code: Set(crate::ids::digits(6)),
                 pickup_code: Set(crate::ids::digits(6)),
-                status: Set("planned".into()),
+                status: Set(PackageStatus::Planned),
                 reason: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),

@@ -10,10 +10,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::haversine_m;
+use crate::order_event::ActorKind;
 use crate::to_door_line::order_states::{OrderEvent, OrderStatus};
 use crate::to_door_line::pricing::{DeliveryPlan, Schedule, next_departure};
 use crate::to_door_line::transitions::OrderActor;
 use crate::to_door_line::{notices, transitions};
+use crate::trip::TripStatus;
+use crate::trip_package::PackageStatus;
+use crate::trip_stop::StopKind;
 use crate::{
     agent_keeper, cold_batch, departure, order, platform, temperature_reading, trip, trip_package,
     trip_stop,
@@ -118,8 +122,8 @@ async fn packages(
 async fn set_package(
     db: &impl ConnectionTrait,
     id: i64,
-    from: &str,
-    to: &str,
+    from: PackageStatus,
+    to: PackageStatus,
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
@@ -159,8 +163,8 @@ pub async fn arrive(
         }
         .into());
     }
-    if s.kind == "drop" && t.status != "departed" {
-        return Err(DomainError::TripState(t.status.clone()));
+    if s.kind == StopKind::Drop && t.status != TripStatus::Departed {
+        return Err(DomainError::TripState(t.status.to_string()));
     }
     trip_stop::Entity::update_many()
         .col_expr(trip_stop::Column::ArrivedAt, Expr::value(Some(now)))
@@ -182,7 +186,7 @@ pub async fn pickup_handover(
     now: DateTime<Utc>,
 ) -> DomainResult<usize> {
     let s = stop(db, t.id, seq).await?;
-    if s.kind != "pickup" || s.place_id != store_id {
+    if s.kind != StopKind::Pickup || s.place_id != store_id {
         return Err(DomainError::NotFound("stop"));
     }
     if s.arrived_at.is_none() {
@@ -190,16 +194,25 @@ pub async fn pickup_handover(
     }
     let mut loaded = 0;
     for p in packages(db, t.id).await? {
-        if p.pickup_seq != seq || p.status != "planned" {
+        if p.pickup_seq != seq || p.status != PackageStatus::Planned {
             continue;
         }
         let o = order_of(db, p.order_id).await?;
-        if o.status != OrderStatus::Ready.as_str() {
+        if o.status != OrderStatus::Ready {
             continue;
         }
-        if set_package(db, p.id, "planned", "loaded", None, now).await? {
+        if set_package(
+            db,
+            p.id,
+            PackageStatus::Planned,
+            PackageStatus::Loaded,
+            None,
+            now,
+        )
+        .await?
+        {
             let actor = OrderActor {
-                kind: "merchant",
+                kind: ActorKind::Merchant,
                 user_id: None,
             };
             transitions::apply(db, o, OrderEvent::LoadOnTrip, actor, None, now).await?;
@@ -222,13 +235,15 @@ pub async fn depart(
     left_behind: &[(i64, String)],
     now: DateTime<Utc>,
 ) -> DomainResult<trip::Model> {
-    if t.status != "planned" {
-        return Err(DomainError::TripState(t.status.clone()));
+    if t.status != TripStatus::Planned {
+        return Err(DomainError::TripState(t.status.to_string()));
     }
     let all = packages(db, t.id).await?;
     let unaccounted: Vec<i64> = all
         .iter()
-        .filter(|p| p.status == "planned" && !left_behind.iter().any(|(o, _)| *o == p.order_id))
+        .filter(|p| {
+            p.status == PackageStatus::Planned && !left_behind.iter().any(|(o, _)| *o == p.order_id)
+        })
         .map(|p| p.order_id)
         .collect();
     if !unaccounted.is_empty() {
@@ -241,7 +256,7 @@ pub async fn depart(
         let reason = crate::validate::text("left_behind.reason", reason, 2, 100)?;
         let p = all
             .iter()
-            .find(|p| p.order_id == *order_id && p.status == "planned")
+            .find(|p| p.order_id == *order_id && p.status == PackageStatus::Planned)
             .ok_or_else(|| {
                 DomainError::invalid(
                     "left_behind",
@@ -251,8 +266,8 @@ pub async fn depart(
         set_package(
             db,
             p.id,
-            "planned",
-            "left_behind",
+            PackageStatus::Planned,
+            PackageStatus::LeftBehind,
             Some(reason.clone()),
             now,
         )
@@ -261,10 +276,10 @@ pub async fn depart(
         roll_to_next(db, &o, format!("left behind: {reason}"), now).await?;
     }
     let moved = trip::Entity::update_many()
-        .col_expr(trip::Column::Status, Expr::value("departed"))
+        .col_expr(trip::Column::Status, Expr::value(TripStatus::Departed))
         .col_expr(trip::Column::DepartedAt, Expr::value(Some(now)))
         .filter(trip::Column::Id.eq(t.id))
-        .filter(trip::Column::Status.eq("planned"))
+        .filter(trip::Column::Status.eq(TripStatus::Planned))
         .exec(db)
         .await?;
     if moved.rows_affected != 1 {
@@ -303,7 +318,7 @@ pub async fn drop_handover(
     now: DateTime<Utc>,
 ) -> DomainResult<usize> {
     let s = stop(db, t.id, seq).await?;
-    if s.kind != "drop" || s.place_id != point_id {
+    if s.kind != StopKind::Drop || s.place_id != point_id {
         return Err(DomainError::NotFound("stop"));
     }
     if s.arrived_at.is_none() {
@@ -311,16 +326,25 @@ pub async fn drop_handover(
     }
     let mut taken = 0;
     for p in packages(db, t.id).await? {
-        if p.drop_seq != seq || p.status != "loaded" {
+        if p.drop_seq != seq || p.status != PackageStatus::Loaded {
             continue;
         }
         if !codes.iter().any(|c| c.trim() == p.handover_code) {
             continue;
         }
-        if set_package(db, p.id, "loaded", "at_agent_point", None, now).await? {
+        if set_package(
+            db,
+            p.id,
+            PackageStatus::Loaded,
+            PackageStatus::AtAgentPoint,
+            None,
+            now,
+        )
+        .await?
+        {
             let o = order_of(db, p.order_id).await?;
             let actor = OrderActor {
-                kind: "keeper",
+                kind: ActorKind::Keeper,
                 user_id: None,
             };
             transitions::apply(db, o, OrderEvent::ArriveAtAgentPoint, actor, None, now).await?;
@@ -336,7 +360,7 @@ pub async fn drop_handover(
     let left = packages(db, t.id)
         .await?
         .iter()
-        .any(|p| p.drop_seq == seq && p.status == "loaded");
+        .any(|p| p.drop_seq == seq && p.status == PackageStatus::Loaded);
     if !left {
         trip_stop::Entity::update_many()
             .col_expr(trip_stop::Column::HandedOverAt, Expr::value(Some(now)))
@@ -358,7 +382,7 @@ pub async fn collect(
 ) -> DomainResult<order::Model> {
     let p = trip_package::Entity::find()
         .filter(trip_package::Column::OrderId.eq(order_id))
-        .filter(trip_package::Column::Status.eq("at_agent_point"))
+        .filter(trip_package::Column::Status.eq(PackageStatus::AtAgentPoint))
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("package"))?;
@@ -369,10 +393,18 @@ pub async fn collect(
     if code.trim() != p.pickup_code {
         return Err(DeliveryRefusal::CodeWrong(0).into());
     }
-    set_package(db, p.id, "at_agent_point", "collected", None, now).await?;
+    set_package(
+        db,
+        p.id,
+        PackageStatus::AtAgentPoint,
+        PackageStatus::Collected,
+        None,
+        now,
+    )
+    .await?;
     let o = order_of(db, order_id).await?;
     let actor = OrderActor {
-        kind: "keeper",
+        kind: ActorKind::Keeper,
         user_id: Some(keeper_user),
     };
     let o = transitions::apply(db, o, OrderEvent::Deliver, actor, None, now).await?;
@@ -385,21 +417,21 @@ pub async fn complete(
     t: &trip::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<trip::Model> {
-    if t.status != "departed" {
-        return Err(DomainError::TripState(t.status.clone()));
+    if t.status != TripStatus::Departed {
+        return Err(DomainError::TripState(t.status.to_string()));
     }
     let waiting = packages(db, t.id)
         .await?
         .iter()
-        .any(|p| p.status == "loaded");
+        .any(|p| p.status == PackageStatus::Loaded);
     if waiting {
         return Err(DomainError::TripState("packages are still on board".into()));
     }
     trip::Entity::update_many()
-        .col_expr(trip::Column::Status, Expr::value("completed"))
+        .col_expr(trip::Column::Status, Expr::value(TripStatus::Completed))
         .col_expr(trip::Column::CompletedAt, Expr::value(Some(now)))
         .filter(trip::Column::Id.eq(t.id))
-        .filter(trip::Column::Status.eq("departed"))
+        .filter(trip::Column::Status.eq(TripStatus::Departed))
         .exec(db)
         .await?;
     trip::Entity::find_by_id(t.id)
@@ -537,7 +569,7 @@ pub async fn flag_uncollected(
         let before = now - Duration::days(i64::from(p.collect_within_days.max(1)));
         let waiting = trip_package::Entity::find()
             .filter(trip_package::Column::PlatformId.eq(p.id))
-            .filter(trip_package::Column::Status.eq("at_agent_point"))
+            .filter(trip_package::Column::Status.eq(PackageStatus::AtAgentPoint))
             .filter(trip_package::Column::OverdueAt.is_null())
             .filter(trip_package::Column::UpdatedAt.lt(before))
             .all(db)
@@ -564,7 +596,8 @@ pub async fn flag_uncollected(
             )
             .await?;
             let dedupe = format!("notify:{}:collect_reminder", o.id);
-            notices::queue_notice(db, &o, "collect_reminder", &o.status, dedupe, now).await?;
+            notices::queue_notice(db, &o, "collect_reminder", o.status.as_str(), dedupe, now)
+                .await?;
             flagged += 1;
         }
     }
@@ -596,7 +629,7 @@ pub async fn uncollected(
     let mut out = Vec::new();
     for p in trip_package::Entity::find()
         .filter(trip_package::Column::PlatformId.eq(platform_id))
-        .filter(trip_package::Column::Status.eq("at_agent_point"))
+        .filter(trip_package::Column::Status.eq(PackageStatus::AtAgentPoint))
         .filter(trip_package::Column::OverdueAt.is_not_null())
         .all(db)
         .await?
@@ -628,7 +661,7 @@ pub async fn return_uncollected(
     let p = trip_package::Entity::find()
         .filter(trip_package::Column::PlatformId.eq(platform_id))
         .filter(trip_package::Column::OrderId.eq(order_id))
-        .filter(trip_package::Column::Status.eq("at_agent_point"))
+        .filter(trip_package::Column::Status.eq(PackageStatus::AtAgentPoint))
         .filter(trip_package::Column::OverdueAt.is_not_null())
         .one(db)
         .await?
@@ -636,8 +669,8 @@ pub async fn return_uncollected(
     if !set_package(
         db,
         p.id,
-        "at_agent_point",
-        "returned",
+        PackageStatus::AtAgentPoint,
+        PackageStatus::Returned,
         Some(reason.clone()),
         now,
     )
@@ -647,7 +680,7 @@ pub async fn return_uncollected(
     }
     let o = order_of(db, order_id).await?;
     let actor = OrderActor {
-        kind: "operator",
+        kind: ActorKind::Operator,
         user_id: Some(operator),
     };
     transitions::apply(

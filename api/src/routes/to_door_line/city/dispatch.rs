@@ -3,7 +3,9 @@
 
 use actix_web::{get, post, put, web};
 use chrono::{DateTime, Utc};
+use entity::delivery_job::DeliveryJobStatus;
 use entity::platform_end::platforms;
+use entity::rider::RiderStatus;
 use entity::to_door_line::city::dispatch::AssignedBy;
 use entity::to_door_line::city::{dispatch, handoff, jobs};
 use entity::{Role, delivery_job, error, rider};
@@ -84,11 +86,11 @@ pub(crate) async fn monitor_of(state: &AppState, platform_id: i64) -> ApiResult<
     let jobs = delivery_job::Entity::find()
         .filter(delivery_job::Column::PlatformId.eq(platform_id))
         .filter(delivery_job::Column::Status.is_in([
-            "open",
-            "offered",
-            "assigned",
-            "picked_up",
-            "locked",
+            DeliveryJobStatus::Open,
+            DeliveryJobStatus::Offered,
+            DeliveryJobStatus::Assigned,
+            DeliveryJobStatus::PickedUp,
+            DeliveryJobStatus::Locked,
         ]))
         .order_by_asc(delivery_job::Column::Id)
         .all(&state.db)
@@ -98,9 +100,13 @@ pub(crate) async fn monitor_of(state: &AppState, platform_id: i64) -> ApiResult<
             id: j.id,
             order_id: j.order_id,
             store_id: j.store_id,
-            alert: j.alerted_at.is_some() && matches!(j.status.as_str(), "open" | "offered")
-                || j.status == "locked",
-            status: j.status,
+            alert: j.alerted_at.is_some()
+                && matches!(
+                    j.status,
+                    DeliveryJobStatus::Open | DeliveryJobStatus::Offered
+                )
+                || j.status == DeliveryJobStatus::Locked,
+            status: j.status.to_string(),
             rider_id: j.rider_id,
             age_secs: (now - j.created_at).num_seconds(),
             ready_by: j.ready_by,
@@ -170,7 +176,7 @@ pub(crate) async fn assign_job(
             .await?
             .filter(|r| r.platform_id == who.platform_id)
             .ok_or(entity::error::DomainError::NotFound("rider"))?;
-        if r.status != "verified" {
+        if r.status != RiderStatus::Verified {
             return Err(error::DeliveryRefusal::RiderNotVerified.into());
         }
         dispatch::assign(

@@ -4,6 +4,7 @@
 
 use actix_web::{get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::trip_stop::StopKind;
 use entity::{Role, driver, trip, trip_package, trip_stop};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
@@ -317,7 +318,7 @@ pub async fn labels(
         .await?;
     let pickup: Vec<i32> = stops
         .iter()
-        .filter(|x| x.kind == "pickup" && x.place_id == s.id)
+        .filter(|x| x.kind == StopKind::Pickup && x.place_id == s.id)
         .map(|x| x.seq)
         .collect();
     let point_of = |seq: i32| {
