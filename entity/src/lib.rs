@@ -10,7 +10,8 @@
 //! - [`to_door_line`]: browse, quote, place, pay, order states and
 //!   transitions, with [`to_door_line::city`] and [`to_door_line::village`];
 //! - shared leaves: [`error`], [`calendar`], [`geo`], [`validate`], [`tx`],
-//!   [`outbox`].
+//!   [`outbox`], [`scope`] (loading by id, platform-scoped), [`clock`], [`ids`];
+//! - [`runtime`]: settings, the database connection, logging.
 //!
 //! Domain operations are functions over `&impl ConnectionTrait` with the time
 //! passed in, so the caller picks the transaction and a test picks the clock.
@@ -27,6 +28,7 @@ pub mod listing_line;
 pub mod outbox;
 pub mod platform_end;
 pub mod runtime;
+pub mod scope;
 pub mod supply_end;
 pub mod tables;
 pub mod to_door_line;

@@ -70,11 +70,7 @@ pub async fn carrier_of(
     platform_id: i64,
     id: i64,
 ) -> DomainResult<carrier::Model> {
-    carrier::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|c| c.platform_id == platform_id)
-        .ok_or(DomainError::NotFound("carrier"))
+    crate::scope::on_platform::<carrier::Entity>(db, platform_id, id, "carrier").await
 }
 
 /// A new van.
@@ -206,11 +202,7 @@ async fn user_of(
     platform_id: i64,
     id: i64,
 ) -> DomainResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|u| u.platform_id == platform_id)
-        .ok_or(DomainError::NotFound("user"))
+    crate::scope::on_platform::<user::Entity>(db, platform_id, id, "user").await
 }
 
 /// Makes a user a driver of a carrier and grants the `driver` role; a user
@@ -265,11 +257,13 @@ pub async fn add_keeper(
     new: &NewKeeper,
     now: DateTime<Utc>,
 ) -> DomainResult<agent_keeper::Model> {
-    let point = agent_point::Entity::find_by_id(agent_point_id)
-        .one(db)
-        .await?
-        .filter(|p| p.platform_id == platform_id)
-        .ok_or(DomainError::NotFound("agent point"))?;
+    let point = crate::scope::on_platform::<agent_point::Entity>(
+        db,
+        platform_id,
+        agent_point_id,
+        "agent point",
+    )
+    .await?;
     let u = user_of(db, platform_id, new.user_id).await?;
     if agent_keeper::Entity::find()
         .filter(agent_keeper::Column::PlatformId.eq(platform_id))

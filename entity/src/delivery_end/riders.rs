@@ -185,11 +185,7 @@ pub async fn review(
     reason: Option<String>,
     now: DateTime<Utc>,
 ) -> DomainResult<rider::Model> {
-    let r = rider::Entity::find_by_id(rider_id)
-        .filter(rider::Column::PlatformId.eq(platform_id))
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("rider"))?;
+    let r = crate::scope::on_platform::<rider::Entity>(db, platform_id, rider_id, "rider").await?;
     if !approve && reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
         return Err(DomainError::invalid(
             "reason",
@@ -217,10 +213,7 @@ pub async fn review(
     if approve {
         users::grant_role(db, platform_id, r.user_id, Role::Rider, now).await?;
     }
-    rider::Entity::find_by_id(r.id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("rider"))
+    crate::scope::get::<rider::Entity>(db, r.id, "rider").await
 }
 
 /// Goes on or off duty. On duty needs a verified rider with a valid health

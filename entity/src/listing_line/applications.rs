@@ -144,11 +144,9 @@ pub async fn decide(
     decision: Decision,
     now: DateTime<Utc>,
 ) -> DomainResult<app::Model> {
-    let application = app::Entity::find_by_id(application_id)
-        .filter(app::Column::PlatformId.eq(platform_id))
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("application"))?;
+    let application =
+        crate::scope::on_platform::<app::Entity>(db, platform_id, application_id, "application")
+            .await?;
     let (status, reason) = match &decision {
         Decision::Approve => (ApplicationStatus::Approved, None),
         Decision::Reject(r) => (
@@ -229,10 +227,7 @@ pub async fn decide(
             .exec(db)
             .await?;
     }
-    app::Entity::find_by_id(application.id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("application"))
+    crate::scope::get::<app::Entity>(db, application.id, "application").await
 }
 
 /// Every day 07:00–20:00, until the merchant sets real hours.
@@ -285,10 +280,7 @@ pub async fn store_of_staff(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("store"))?;
-    store::Entity::find_by_id(link.store_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("store"))
+    crate::scope::get::<store::Entity>(db, link.store_id, "store").await
 }
 
 #[cfg(test)]

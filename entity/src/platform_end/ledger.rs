@@ -325,14 +325,8 @@ pub async fn book_delivery(
     o: &order::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let s = store::Entity::find_by_id(o.store_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("store"))?;
-    let m = merchant::Entity::find_by_id(s.merchant_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("merchant"))?;
+    let s = crate::scope::get::<store::Entity>(db, o.store_id, "store").await?;
+    let m = crate::scope::get::<merchant::Entity>(db, s.merchant_id, "merchant").await?;
     let rule = commission_rule(db, o.platform_id, &m.category, o.created_at).await?;
     let job = delivery_job::Entity::find()
         .filter(delivery_job::Column::OrderId.eq(o.id))

@@ -61,10 +61,8 @@ pub async fn available(
         return Ok(0);
     };
     // Payouts booked after the settled day are not in its closing balance.
-    let offset = platform::Entity::find_by_id(platform_id)
-        .one(db)
+    let offset = crate::scope::get::<platform::Entity>(db, platform_id, "platform")
         .await?
-        .ok_or(DomainError::NotFound("platform"))?
         .utc_offset_minutes;
     let (_, day_end) = crate::calendar::day_bounds(last.business_date, offset);
     let since: i64 = payout::Entity::find()
@@ -135,10 +133,7 @@ pub async fn request(
             asked_fen: amount_fen,
         });
     }
-    let p = platform::Entity::find_by_id(platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
     let status = if amount_fen > p.payout_review_fen {
         PayoutStatus::Review
     } else {
@@ -220,11 +215,7 @@ pub async fn get(
     platform_id: i64,
     id: i64,
 ) -> DomainResult<payout::Model> {
-    payout::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|p| p.platform_id == platform_id)
-        .ok_or(DomainError::NotFound("payout"))
+    crate::scope::on_platform::<payout::Entity>(db, platform_id, id, "payout").await
 }
 
 /// An operator approves (it is sent) or rejects (the money returns) a
@@ -313,10 +304,7 @@ pub async fn mark_paid(
     id: i64,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let p = payout::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("payout"))?;
+    let p = crate::scope::get::<payout::Entity>(db, id, "payout").await?;
     if !move_status(
         db,
         id,
@@ -351,10 +339,7 @@ pub async fn mark_failed(
     reason: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<bool> {
-    let p = payout::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("payout"))?;
+    let p = crate::scope::get::<payout::Entity>(db, id, "payout").await?;
     if !move_status(
         db,
         id,

@@ -1,14 +1,11 @@
 //! The county platforms: loading one by id.
 
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::DomainResult;
 use crate::platform;
 
 /// The platform of a rider.
 pub async fn platform_of(db: &impl ConnectionTrait, id: i64) -> DomainResult<platform::Model> {
-    platform::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))
+    crate::scope::get::<platform::Entity>(db, id, "platform").await
 }

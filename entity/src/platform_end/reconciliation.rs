@@ -206,10 +206,7 @@ pub async fn ledger_lines(
     platform_id: i64,
     date: NaiveDate,
 ) -> DomainResult<Vec<Line>> {
-    let p = platform::Entity::find_by_id(platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
     let (start, end) = crate::calendar::day_bounds(date, p.utc_offset_minutes);
     let postings = ledger_posting::Entity::find()
         .filter(ledger_posting::Column::PlatformId.eq(platform_id))

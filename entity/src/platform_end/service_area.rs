@@ -15,19 +15,6 @@ use crate::order::DeliveryKind;
 use crate::validate::{phone, text};
 use crate::{agent_point, community, departure, route, route_stop, village};
 
-/// Loads an object by id only if it belongs to `platform_id`.
-macro_rules! scoped {
-    ($entity:path, $db:expr, $platform:expr, $id:expr, $what:literal) => {{
-        use $entity as E;
-        E::Entity::find_by_id($id)
-            .filter(E::Column::PlatformId.eq($platform))
-            .one($db)
-            .await?
-            .ok_or(DomainError::NotFound($what))
-    }};
-}
-pub(crate) use scoped;
-
 /// A community's fields.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct CommunityInput {
@@ -62,8 +49,14 @@ pub async fn save_community(
     let name = input.check()?;
     let mut model = match id {
         Some(id) => {
-            let m: community::ActiveModel =
-                scoped!(crate::community, db, platform_id, id, "community")?.into();
+            let m: community::ActiveModel = crate::scope::on_platform::<crate::community::Entity>(
+                db,
+                platform_id,
+                id,
+                "community",
+            )
+            .await?
+            .into();
             m
         }
         None => community::ActiveModel {
@@ -101,7 +94,11 @@ pub async fn save_village(
     let name = text("name", &input.name, 1, 32)?;
     let township = text("township", &input.township, 1, 32)?;
     let mut model = match id {
-        Some(id) => scoped!(crate::village, db, platform_id, id, "village")?.into(),
+        Some(id) => {
+            crate::scope::on_platform::<crate::village::Entity>(db, platform_id, id, "village")
+                .await?
+                .into()
+        }
         None => village::ActiveModel {
             platform_id: Set(platform_id),
             created_at: Set(now),
@@ -148,13 +145,26 @@ pub async fn save_agent_point(
     input: &AgentPointInput,
     now: DateTime<Utc>,
 ) -> DomainResult<agent_point::Model> {
-    scoped!(crate::village, db, platform_id, input.village_id, "village")?;
+    crate::scope::on_platform::<crate::village::Entity>(
+        db,
+        platform_id,
+        input.village_id,
+        "village",
+    )
+    .await?;
     let name = text("name", &input.name, 1, 32)?;
     let keeper = text("keeper_name", &input.keeper_name, 1, 32)?;
     let phone = phone("phone", &input.phone)?;
     let hours = check_hours_range(&input.opening_hours)?;
     let mut model = match id {
-        Some(id) => scoped!(crate::agent_point, db, platform_id, id, "agent point")?.into(),
+        Some(id) => crate::scope::on_platform::<crate::agent_point::Entity>(
+            db,
+            platform_id,
+            id,
+            "agent point",
+        )
+        .await?
+        .into(),
         None => agent_point::ActiveModel {
             platform_id: Set(platform_id),
             created_at: Set(now),
@@ -225,10 +235,18 @@ pub async fn save_route(
                 format!("agent point {stop} is listed twice"),
             ));
         }
-        scoped!(crate::agent_point, db, platform_id, *stop, "agent point")?;
+        crate::scope::on_platform::<crate::agent_point::Entity>(
+            db,
+            platform_id,
+            *stop,
+            "agent point",
+        )
+        .await?;
     }
     let mut model = match id {
-        Some(id) => scoped!(crate::route, db, platform_id, id, "route")?.into(),
+        Some(id) => crate::scope::on_platform::<crate::route::Entity>(db, platform_id, id, "route")
+            .await?
+            .into(),
         None => route::ActiveModel {
             platform_id: Set(platform_id),
             created_at: Set(now),
@@ -333,7 +351,7 @@ pub async fn save_departure(
     input: &DepartureInput,
     now: DateTime<Utc>,
 ) -> DomainResult<departure::Model> {
-    scoped!(crate::route, db, platform_id, route_id, "route")?;
+    crate::scope::on_platform::<crate::route::Entity>(db, platform_id, route_id, "route").await?;
     let mask = weekday_mask(&input.weekdays)?;
     NaiveTime::parse_from_str(&input.depart_at, "%H:%M")
         .map_err(|_| DomainError::invalid("depart_at", "must be HH:MM"))?;
@@ -342,7 +360,13 @@ pub async fn save_departure(
     }
     let mut model = match id {
         Some(id) => {
-            let d = scoped!(crate::departure, db, platform_id, id, "departure")?;
+            let d = crate::scope::on_platform::<crate::departure::Entity>(
+                db,
+                platform_id,
+                id,
+                "departure",
+            )
+            .await?;
             if d.route_id != route_id {
                 return Err(DomainError::NotFound("departure"));
             }
@@ -405,28 +429,36 @@ pub async fn delete(
 ) -> DomainResult<()> {
     match what {
         AreaObject::Community => {
-            scoped!(crate::community, db, platform_id, id, "community")?;
+            crate::scope::on_platform::<crate::community::Entity>(db, platform_id, id, "community")
+                .await?;
             community::Entity::delete_by_id(id)
                 .exec(db)
                 .await
                 .map_err(in_use("community"))?;
         }
         AreaObject::Village => {
-            scoped!(crate::village, db, platform_id, id, "village")?;
+            crate::scope::on_platform::<crate::village::Entity>(db, platform_id, id, "village")
+                .await?;
             village::Entity::delete_by_id(id)
                 .exec(db)
                 .await
                 .map_err(in_use("village"))?;
         }
         AreaObject::AgentPoint => {
-            scoped!(crate::agent_point, db, platform_id, id, "agent point")?;
+            crate::scope::on_platform::<crate::agent_point::Entity>(
+                db,
+                platform_id,
+                id,
+                "agent point",
+            )
+            .await?;
             agent_point::Entity::delete_by_id(id)
                 .exec(db)
                 .await
                 .map_err(in_use("agent point"))?;
         }
         AreaObject::Route => {
-            scoped!(crate::route, db, platform_id, id, "route")?;
+            crate::scope::on_platform::<crate::route::Entity>(db, platform_id, id, "route").await?;
             route_stop::Entity::delete_many()
                 .filter(route_stop::Column::RouteId.eq(id))
                 .exec(db)
@@ -446,7 +478,8 @@ pub async fn delete(
                 .map_err(in_use("route"))?;
         }
         AreaObject::Departure => {
-            scoped!(crate::departure, db, platform_id, id, "departure")?;
+            crate::scope::on_platform::<crate::departure::Entity>(db, platform_id, id, "departure")
+                .await?;
             departure::Entity::delete_by_id(id)
                 .exec(db)
                 .await

@@ -45,10 +45,7 @@ pub async fn run(
     now: DateTime<Utc>,
     stop_after: Option<usize>,
 ) -> DomainResult<RunReport> {
-    let p = platform::Entity::find_by_id(platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
     if date > last_closed_day(now, p.utc_offset_minutes) {
         return Err(DomainError::invalid(
             "date",

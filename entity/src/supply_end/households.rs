@@ -89,11 +89,7 @@ pub async fn add_supplier(
 ) -> DomainResult<supplier::Model> {
     let id_number = check(n)?;
     if let Some(v) = n.village_id {
-        village::Entity::find_by_id(v)
-            .one(db)
-            .await?
-            .filter(|x| x.platform_id == platform_id)
-            .ok_or(DomainError::NotFound("village"))?;
+        crate::scope::on_platform::<village::Entity>(db, platform_id, v, "village").await?;
     }
     if let Some(h) = &id_hash {
         let taken = supplier::Entity::find()
@@ -214,11 +210,7 @@ async fn supplier_of(
     platform_id: i64,
     id: i64,
 ) -> DomainResult<supplier::Model> {
-    supplier::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|s| s.platform_id == platform_id)
-        .ok_or(DomainError::NotFound("supplier"))
+    crate::scope::on_platform::<supplier::Entity>(db, platform_id, id, "supplier").await
 }
 
 /// A purchase as a merchant records it.
@@ -334,11 +326,7 @@ pub async fn set_rider_household(
     rider_id: i64,
     household: Option<i64>,
 ) -> DomainResult<()> {
-    rider::Entity::find_by_id(rider_id)
-        .one(db)
-        .await?
-        .filter(|r| r.platform_id == platform_id)
-        .ok_or(DomainError::NotFound("rider"))?;
+    crate::scope::on_platform::<rider::Entity>(db, platform_id, rider_id, "rider").await?;
     if let Some(h) = household {
         registered_household(db, platform_id, h).await?;
     }
@@ -374,14 +362,8 @@ async fn staff_of(
     merchant_id: i64,
     staff_id: i64,
 ) -> DomainResult<store_staff::Model> {
-    let staff = store_staff::Entity::find_by_id(staff_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("staff member"))?;
-    let s = store::Entity::find_by_id(staff.store_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("staff member"))?;
+    let staff = crate::scope::get::<store_staff::Entity>(db, staff_id, "staff member").await?;
+    let s = crate::scope::get::<store::Entity>(db, staff.store_id, "staff member").await?;
     if s.merchant_id != merchant_id {
         return Err(DomainError::NotFound("staff member"));
     }

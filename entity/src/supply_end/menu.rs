@@ -286,10 +286,7 @@ pub(crate) async fn write_versioned(
             expected,
         });
     }
-    product::Entity::find_by_id(current.id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("product"))
+    crate::scope::get::<product::Entity>(db, current.id, "product").await
 }
 
 /// Edits a product. Changing what residents see of a listed product sends

@@ -5,5 +5,6 @@
 pub mod hours;
 pub mod households;
 pub mod menu;
+pub mod staff;
 pub mod stores;
 pub mod trace;

@@ -8,9 +8,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
-use crate::platform_end::service_area::scoped;
+use crate::merchant::MerchantStatus;
 use crate::supply_end::hours::WeeklyHours;
-use crate::{store, store_route};
+use crate::{merchant, store, store_route};
 
 /// A store as its staff see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -156,7 +156,8 @@ pub async fn update(
     }
     if let Some(routes) = &patch.village_routes {
         for r in routes {
-            scoped!(crate::route, db, current.platform_id, *r, "route")?;
+            crate::scope::on_platform::<crate::route::Entity>(db, current.platform_id, *r, "route")
+                .await?;
         }
         store_route::Entity::delete_many()
             .filter(store_route::Column::StoreId.eq(current.id))
@@ -176,9 +177,23 @@ pub async fn update(
             .await?;
         }
     }
-    let fresh = store::Entity::find_by_id(current.id)
+    let fresh = crate::scope::get::<store::Entity>(db, current.id, "store").await?;
+    view(db, fresh).await
+}
+
+/// A store of the platform whose merchant may sell, with that merchant;
+/// any other (missing, another county's, a suspended merchant's) is not
+/// found, so residents can neither see nor order from it.
+pub async fn selling(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    store_id: i64,
+) -> DomainResult<(store::Model, merchant::Model)> {
+    let s = crate::scope::on_platform::<store::Entity>(db, platform_id, store_id, "store").await?;
+    let m = merchant::Entity::find_by_id(s.merchant_id)
+        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("store"))?;
-    view(db, fresh).await
+    Ok((s, m))
 }

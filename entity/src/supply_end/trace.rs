@@ -76,11 +76,13 @@ pub async fn create_batch(
     };
     for src in &sources {
         crate::validate::text("ingredient", &src.ingredient, 1, 16)?;
-        supplier::Entity::find_by_id(src.supplier_id)
-            .one(db)
-            .await?
-            .filter(|x| x.platform_id == s.platform_id)
-            .ok_or(DomainError::NotFound("supplier"))?;
+        crate::scope::on_platform::<supplier::Entity>(
+            db,
+            s.platform_id,
+            src.supplier_id,
+            "supplier",
+        )
+        .await?;
     }
     let batch = production_batch::ActiveModel {
         platform_id: Set(s.platform_id),
@@ -255,18 +257,9 @@ pub async fn trace(
         .one(db)
         .await?
         .ok_or(DomainError::NotFound("trace code"))?;
-    let p = product::Entity::find_by_id(b.product_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("product"))?;
-    let s = store::Entity::find_by_id(b.store_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("store"))?;
-    let m = merchant::Entity::find_by_id(b.merchant_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("merchant"))?;
+    let p = crate::scope::get::<product::Entity>(db, b.product_id, "product").await?;
+    let s = crate::scope::get::<store::Entity>(db, b.store_id, "store").await?;
+    let m = crate::scope::get::<merchant::Entity>(db, b.merchant_id, "merchant").await?;
     let mut sources = Vec::new();
     for src in batch_source::Entity::find()
         .filter(batch_source::Column::BatchId.eq(b.id))

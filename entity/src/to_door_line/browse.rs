@@ -91,10 +91,7 @@ pub async fn stores_for_address(
     addr: &address::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<StoreCard>> {
-    let p = platform::Entity::find_by_id(addr.platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let p = crate::scope::get::<platform::Entity>(db, addr.platform_id, "platform").await?;
     let local = local_time(&p, now);
     let stores = store::Entity::find()
         .filter(store::Column::PlatformId.eq(addr.platform_id))
@@ -253,19 +250,7 @@ pub async fn menu(
     platform_id: i64,
     store_id: i64,
 ) -> DomainResult<Menu> {
-    let s = store::Entity::find_by_id(store_id)
-        .filter(store::Column::PlatformId.eq(platform_id))
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("store"))?;
-    let merchant_ok = merchant::Entity::find_by_id(s.merchant_id)
-        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
-        .one(db)
-        .await?
-        .is_some();
-    if !merchant_ok {
-        return Err(DomainError::NotFound("store"));
-    }
+    let (s, _) = crate::supply_end::stores::selling(db, platform_id, store_id).await?;
     let cats = category::Entity::find()
         .filter(category::Column::StoreId.eq(s.id))
         .order_by_asc(category::Column::Position)

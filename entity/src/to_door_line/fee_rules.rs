@@ -45,9 +45,6 @@ pub async fn fee_rules(
 
 /// The fee rules an order was priced with (by the id it records).
 pub async fn fee_rules_of(db: &impl ConnectionTrait, id: i64) -> DomainResult<FeeRules> {
-    let r = fee_rule::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("fee rules"))?;
+    let r = crate::scope::get::<fee_rule::Entity>(db, id, "fee rules").await?;
     serde_json::from_str(&r.rules).map_err(|e| DomainError::invalid("fee_rules", e.to_string()))
 }

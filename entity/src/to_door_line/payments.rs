@@ -102,10 +102,7 @@ pub async fn confirm_payment(
         return Ok(PaymentOutcome::AlreadyPaid);
     }
     crate::platform_end::ledger::book_payment(db, &pay, now).await?;
-    let o = order::Entity::find_by_id(pay.order_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("order"))?;
+    let o = crate::scope::get::<order::Entity>(db, pay.order_id, "order").await?;
     if o.status != OrderStatus::PendingPayment {
         // Paid too late: keep the books straight and give the money back.
         let refund =
@@ -140,15 +137,9 @@ pub async fn complete_refund(
     if done.rows_affected != 1 {
         return Ok(());
     }
-    let r = refund::Entity::find_by_id(refund_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("refund"))?;
+    let r = crate::scope::get::<refund::Entity>(db, refund_id, "refund").await?;
     crate::platform_end::ledger::book_refund(db, &r, now).await?;
-    let o = order::Entity::find_by_id(r.order_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("order"))?;
+    let o = crate::scope::get::<order::Entity>(db, r.order_id, "order").await?;
     if o.status == OrderStatus::Refunding {
         apply(
             db,

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
-use crate::merchant::MerchantStatus;
 use crate::order::DeliveryKind;
 use crate::supply_end::menu::{Content, visible};
 use crate::to_door_line::addresses;
@@ -19,9 +18,7 @@ use crate::to_door_line::fee_rules::fee_rules;
 use crate::to_door_line::pricing::{
     DeliveryPlan, MINUTES_PER_STOP, Schedule, city_eta, next_departure,
 };
-use crate::{
-    address, departure, merchant, platform, product, route, route_stop, sku, store, store_route,
-};
+use crate::{address, departure, platform, product, route, route_stop, sku, store_route};
 
 /// A line of a quote request.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -156,20 +153,8 @@ pub(crate) async fn quote_for(
         return Err(DomainError::invalid("note", "at most 100 characters"));
     }
     let addr = addresses::get(db, platform_id, user_id, req.address_id).await?;
-    let s = store::Entity::find_by_id(req.store_id)
-        .filter(store::Column::PlatformId.eq(platform_id))
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("store"))?;
-    let m = merchant::Entity::find_by_id(s.merchant_id)
-        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("store"))?;
-    let p = platform::Entity::find_by_id(platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let (s, m) = crate::supply_end::stores::selling(db, platform_id, req.store_id).await?;
+    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
     let (fee_rule_id, rules) = fee_rules(db, platform_id, now).await?;
 
     // Lines, priced from the database.

@@ -31,25 +31,9 @@ pub async fn register(
     let hash = state.identity_hash(&id_number);
     let today = crate::routes::local_today(&state, who.platform_id).await?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let r = match riders::register(
-        &txn,
-        who.platform_id,
-        who.user_id,
-        &body,
-        &hash,
-        state.clock.now(),
-        today,
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            txn.rollback().await?;
-            return Err(e.into());
-        }
-    };
-    txn.commit().await?;
-    Ok(HttpResponse::Created().json(r))
+    let now = state.clock.now();
+    let res = riders::register(&txn, who.platform_id, who.user_id, &body, &hash, now, today).await;
+    Ok(HttpResponse::Created().json(finish(txn, res).await?))
 }
 
 /// The caller's rider record (status, duty, load, position).

@@ -6,7 +6,7 @@ use entity::{Role, product};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::{
@@ -53,11 +53,8 @@ pub(crate) async fn review(
 ) -> ApiResult<ProductView> {
     who.require(Role::Operator)?;
     let txn = entity::tx::begin_write(&state.db).await?;
-    let p = product::Entity::find_by_id(id)
-        .filter(product::Column::PlatformId.eq(who.platform_id))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("product"))?;
+    let p =
+        entity::scope::on_platform::<product::Entity>(&txn, who.platform_id, id, "product").await?;
     step_and_view(txn, p, event, reason, who.user_id, state.clock.now()).await
 }
 

@@ -129,11 +129,13 @@ pub async fn admin_carrier_account(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<PayeeAccount>> {
     who.require(Role::Operator)?;
-    let c = entity::carrier::Entity::find_by_id(*id)
-        .one(&state.db)
-        .await?
-        .filter(|c| c.platform_id == who.platform_id)
-        .ok_or_else(|| ApiError::not_found("carrier"))?;
+    let c = entity::scope::on_platform::<entity::carrier::Entity>(
+        &state.db,
+        who.platform_id,
+        *id,
+        "carrier",
+    )
+    .await?;
     Ok(web::Json(
         payee(&state, who.platform_id, AccountKind::CarrierPayable, c.id).await?,
     ))

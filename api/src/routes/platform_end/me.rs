@@ -3,12 +3,11 @@
 use actix_web::{get, web};
 use entity::platform_end::users;
 use entity::{Role, platform, user};
-use sea_orm::EntityTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// The caller's platform.
@@ -47,14 +46,9 @@ pub struct MeResponse {
 )]
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, who: Principal) -> ApiResult<web::Json<MeResponse>> {
-    let user = user::Entity::find_by_id(who.user_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    let platform = platform::Entity::find_by_id(who.platform_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("platform"))?;
+    let user = entity::scope::get::<user::Entity>(&state.db, who.user_id, "user").await?;
+    let platform =
+        entity::scope::get::<platform::Entity>(&state.db, who.platform_id, "platform").await?;
     let roles = users::roles_of(&state.db, user.id, platform.id).await?;
     Ok(web::Json(MeResponse {
         id: user.id,

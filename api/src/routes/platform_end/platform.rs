@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// The operator's platform at a glance.
@@ -51,10 +51,7 @@ pub async fn platform_overview(
     who.require(Role::Operator)?;
     let pid = who.platform_id;
     let db = &state.db;
-    let p = platform::Entity::find_by_id(pid)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("platform"))?;
+    let p = entity::scope::get::<platform::Entity>(db, pid, "platform").await?;
     Ok(web::Json(PlatformOverview {
         communities: community::Entity::find()
             .filter(community::Column::PlatformId.eq(pid))

@@ -293,13 +293,13 @@ pub async fn list_departures(
 ) -> ApiResult<web::Json<Vec<DepartureView>>> {
     who.require(Role::Operator)?;
     let route_id = *id;
-    let exists = entity::route::Entity::find_by_id(route_id)
-        .filter(entity::route::Column::PlatformId.eq(who.platform_id))
-        .one(&state.db)
-        .await?;
-    if exists.is_none() {
-        return Err(crate::error::ApiError::not_found("route"));
-    }
+    entity::scope::on_platform::<entity::route::Entity>(
+        &state.db,
+        who.platform_id,
+        route_id,
+        "route",
+    )
+    .await?;
     let rows = departure::Entity::find()
         .filter(departure::Column::RouteId.eq(route_id))
         .order_by_asc(departure::Column::DepartAt)

@@ -5,13 +5,12 @@ use actix_web::{HttpResponse, get, web};
 use entity::platform_end::stats;
 use entity::platform_end::stats::Stats;
 use entity::{Role, platform};
-use sea_orm::EntityTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::csv::{Csv, yuan};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::routes::supply_end::households::Period;
 use crate::state::AppState;
 
@@ -119,10 +118,8 @@ pub async fn bureau_stats(
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Bureau)?;
     let csv = q.csv()?;
-    let home = platform::Entity::find_by_id(who.platform_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("platform"))?;
+    let home =
+        entity::scope::get::<platform::Entity>(&state.db, who.platform_id, "platform").await?;
     let platforms = stats::city_platforms(&state.db, &home).await?;
     let total = stats::stats(&state.db, &platforms, q.from, q.to).await?;
     let mut each = Vec::new();

@@ -6,7 +6,7 @@ use entity::listing_line::applications;
 use entity::supply_end::stores;
 use entity::supply_end::stores::{StorePatch, StoreView};
 use entity::{Role, store};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
@@ -19,10 +19,7 @@ pub(crate) async fn owned_merchant(
     who: &Principal,
 ) -> ApiResult<entity::merchant::Model> {
     let s = my_store(db, who).await?;
-    let m = entity::merchant::Entity::find_by_id(s.merchant_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("merchant"))?;
+    let m = entity::scope::get::<entity::merchant::Entity>(db, s.merchant_id, "merchant").await?;
     if m.owner_user_id != who.user_id {
         return Err(ApiError::new(
             ErrorCode::NOT_MERCHANT_OWNER,

@@ -14,11 +14,12 @@ use crate::dispatch_offer::OfferStatus;
 use crate::error::{DeliveryRefusal, DomainResult};
 use crate::order_event::ActorKind;
 use crate::platform_end::platforms::platform_of;
-use crate::to_door_line::city::jobs::{job, order_of, rider_job};
+use crate::scope;
+use crate::to_door_line::city::jobs::{job, rider_job};
 use crate::to_door_line::order_states::OrderEvent;
 use crate::to_door_line::transitions;
 use crate::to_door_line::transitions::OrderActor;
-use crate::{delivery_job, dispatch_offer, rider};
+use crate::{delivery_job, dispatch_offer, order, rider};
 
 /// Who assigns a job.
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +103,7 @@ pub async fn assign(
         .filter(dispatch_offer::Column::RiderId.ne(r.id))
         .exec(db)
         .await?;
-    let o = order_of(db, &j).await?;
+    let o = scope::get::<order::Entity>(db, j.order_id, "order").await?;
     let actor = match by {
         AssignedBy::Operator(id) => OrderActor {
             kind: ActorKind::Operator,
@@ -308,7 +309,7 @@ pub async fn give_up(
     )
     .exec_without_returning(db)
     .await?;
-    let o = order_of(db, &j).await?;
+    let o = scope::get::<order::Entity>(db, j.order_id, "order").await?;
     let ready = o.ready_at.is_some();
     let actor = OrderActor {
         kind: ActorKind::Rider,

@@ -11,11 +11,12 @@ use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::haversine_m;
 use crate::order_event::ActorKind;
 use crate::platform_end::platforms::platform_of;
-use crate::to_door_line::city::jobs::{MAX_CODE_FAILURES, job, order_of, rider_job};
+use crate::scope;
+use crate::to_door_line::city::jobs::{MAX_CODE_FAILURES, job, rider_job};
 use crate::to_door_line::order_states::OrderEvent;
 use crate::to_door_line::transitions;
 use crate::to_door_line::transitions::OrderActor;
-use crate::{delivery_job, rider};
+use crate::{delivery_job, order, rider};
 
 /// Picks the order up at the store: the job must be this rider's, the
 /// rider within the platform's geofence, and the order ready.
@@ -40,7 +41,7 @@ pub async fn pickup(
         }
         .into());
     }
-    let o = order_of(db, &j).await?;
+    let o = scope::get::<order::Entity>(db, j.order_id, "order").await?;
     if o.ready_at.is_none() {
         return Err(DeliveryRefusal::OrderNotReady.into());
     }
@@ -118,7 +119,7 @@ pub async fn deliver(
         });
     }
     finish(db, &j, r.id, now).await?;
-    let o = order_of(db, &j).await?;
+    let o = scope::get::<order::Entity>(db, j.order_id, "order").await?;
     let actor = OrderActor {
         kind: ActorKind::Rider,
         user_id: Some(r.user_id),
@@ -188,7 +189,7 @@ pub async fn resolve_locked(
     let rider_id = j.rider_id.ok_or(DomainError::NotFound("rider"))?;
     if delivered {
         finish(db, &j, rider_id, now).await?;
-        let o = order_of(db, &j).await?;
+        let o = scope::get::<order::Entity>(db, j.order_id, "order").await?;
         let actor = OrderActor {
             kind: ActorKind::Operator,
             user_id: Some(operator_id),

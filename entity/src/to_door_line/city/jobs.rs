@@ -48,14 +48,8 @@ pub async fn create_job(
     o: &order::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<delivery_job::Model> {
-    let s = store::Entity::find_by_id(o.store_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("store"))?;
-    let p = platform::Entity::find_by_id(o.platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let s = crate::scope::get::<store::Entity>(db, o.store_id, "store").await?;
+    let p = crate::scope::get::<platform::Entity>(db, o.platform_id, "platform").await?;
     let addr: serde_json::Value = serde_json::from_str(&o.address_snapshot)
         .map_err(|e| DomainError::invalid("address", e.to_string()))?;
     let (Some(lat), Some(lng)) = (addr["lat"].as_f64(), addr["lng"].as_f64()) else {
@@ -123,11 +117,7 @@ pub async fn job(
     platform_id: i64,
     job_id: i64,
 ) -> DomainResult<delivery_job::Model> {
-    delivery_job::Entity::find_by_id(job_id)
-        .one(db)
-        .await?
-        .filter(|j| j.platform_id == platform_id)
-        .ok_or(DomainError::NotFound("job"))
+    crate::scope::on_platform::<delivery_job::Entity>(db, platform_id, job_id, "job").await
 }
 
 /// A job of this rider, or 404 (another rider's job is not even shown).
@@ -201,16 +191,6 @@ pub async fn pool(db: &impl ConnectionTrait, r: &rider::Model) -> DomainResult<V
         .collect();
     out.sort_by_key(|j| (j.to_pickup_m, j.id));
     Ok(out)
-}
-
-pub(crate) async fn order_of(
-    db: &impl ConnectionTrait,
-    j: &delivery_job::Model,
-) -> DomainResult<order::Model> {
-    order::Entity::find_by_id(j.order_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("order"))
 }
 
 #[cfg(test)]

@@ -507,10 +507,7 @@ async fn compensate(
         ..Default::default()
     };
     let r = refunds::request(db, r, now).await?;
-    let o = order::Entity::find_by_id(c.order_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("order"))?;
+    let o = crate::scope::get::<order::Entity>(db, c.order_id, "order").await?;
     transitions::note(
         db,
         &o,

@@ -14,7 +14,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use crate::error::{DomainError, DomainResult};
+use crate::error::DomainResult;
 use crate::order::DeliveryKind;
 use crate::to_door_line::order_states::OrderStatus;
 use crate::to_door_line::pricing::DeliveryPlan;
@@ -80,10 +80,7 @@ pub async fn claim(
     departs_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> DomainResult<Option<Claimed>> {
-    let d = departure::Entity::find_by_id(departure_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("departure"))?;
+    let d = crate::scope::get::<departure::Entity>(db, departure_id, "departure").await?;
     let claimed = departure_plan::Entity::insert(departure_plan::ActiveModel {
         platform_id: Set(d.platform_id),
         departure_id: Set(d.id),
@@ -108,14 +105,8 @@ pub async fn claim(
         Err(DbErr::RecordNotInserted) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let route = route::Entity::find_by_id(d.route_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("route"))?;
-    let platform = platform::Entity::find_by_id(d.platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let route = crate::scope::get::<route::Entity>(db, d.route_id, "route").await?;
+    let platform = crate::scope::get::<platform::Entity>(db, d.platform_id, "platform").await?;
     Ok(Some(Claimed {
         plan_id,
         departure: d,

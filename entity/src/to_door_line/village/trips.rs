@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::haversine_m;
 use crate::order_event::ActorKind;
+use crate::scope;
 use crate::to_door_line::order_states::{OrderEvent, OrderStatus};
 use crate::to_door_line::pricing::{DeliveryPlan, Schedule, next_departure};
 use crate::to_door_line::transitions::OrderActor;
@@ -33,14 +34,8 @@ pub async fn next_instance(
     departure_id: i64,
     departs_at: DateTime<Utc>,
 ) -> DomainResult<Option<(i64, DateTime<Utc>, DateTime<Utc>)>> {
-    let d = departure::Entity::find_by_id(departure_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("departure"))?;
-    let p = platform::Entity::find_by_id(d.platform_id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("platform"))?;
+    let d = crate::scope::get::<departure::Entity>(db, departure_id, "departure").await?;
+    let p = crate::scope::get::<platform::Entity>(db, d.platform_id, "platform").await?;
     let schedules: Vec<Schedule> = departure::Entity::find()
         .filter(departure::Column::RouteId.eq(d.route_id))
         .filter(departure::Column::Active.eq(true))
@@ -138,13 +133,6 @@ async fn set_package(
     Ok(res.rows_affected == 1)
 }
 
-async fn order_of(db: &impl ConnectionTrait, id: i64) -> DomainResult<order::Model> {
-    order::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("order"))
-}
-
 /// The driver reports arriving at a stop (within the geofence).
 pub async fn arrive(
     db: &impl ConnectionTrait,
@@ -197,7 +185,7 @@ pub async fn pickup_handover(
         if p.pickup_seq != seq || p.status != PackageStatus::Planned {
             continue;
         }
-        let o = order_of(db, p.order_id).await?;
+        let o = scope::get::<order::Entity>(db, p.order_id, "order").await?;
         if o.status != OrderStatus::Ready {
             continue;
         }
@@ -272,7 +260,7 @@ pub async fn depart(
             now,
         )
         .await?;
-        let o = order_of(db, *order_id).await?;
+        let o = scope::get::<order::Entity>(db, *order_id, "order").await?;
         roll_to_next(db, &o, format!("left behind: {reason}"), now).await?;
     }
     let moved = trip::Entity::update_many()
@@ -285,10 +273,7 @@ pub async fn depart(
     if moved.rows_affected != 1 {
         return Err(DomainError::TripState("departed already".into()));
     }
-    trip::Entity::find_by_id(t.id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("trip"))
+    crate::scope::get::<trip::Entity>(db, t.id, "trip").await
 }
 
 /// The agent point a keeper keeps.
@@ -342,7 +327,7 @@ pub async fn drop_handover(
         )
         .await?
         {
-            let o = order_of(db, p.order_id).await?;
+            let o = scope::get::<order::Entity>(db, p.order_id, "order").await?;
             let actor = OrderActor {
                 kind: ActorKind::Keeper,
                 user_id: None,
@@ -402,7 +387,7 @@ pub async fn collect(
         now,
     )
     .await?;
-    let o = order_of(db, order_id).await?;
+    let o = scope::get::<order::Entity>(db, order_id, "order").await?;
     let actor = OrderActor {
         kind: ActorKind::Keeper,
         user_id: Some(keeper_user),
@@ -434,10 +419,7 @@ pub async fn complete(
         .filter(trip::Column::Status.eq(TripStatus::Departed))
         .exec(db)
         .await?;
-    trip::Entity::find_by_id(t.id)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound("trip"))
+    crate::scope::get::<trip::Entity>(db, t.id, "trip").await
 }
 
 /// One reading from the vehicle gateway.
@@ -584,7 +566,7 @@ pub async fn flag_uncollected(
             if set.rows_affected != 1 {
                 continue;
             }
-            let o = order_of(db, pkg.order_id).await?;
+            let o = scope::get::<order::Entity>(db, pkg.order_id, "order").await?;
             let days = (now - pkg.updated_at).num_days();
             transitions::note(
                 db,
@@ -634,7 +616,7 @@ pub async fn uncollected(
         .all(db)
         .await?
     {
-        let o = order_of(db, p.order_id).await?;
+        let o = scope::get::<order::Entity>(db, p.order_id, "order").await?;
         let s = stop(db, p.trip_id, p.drop_seq).await?;
         out.push(Uncollected {
             order_id: o.id,
@@ -678,7 +660,7 @@ pub async fn return_uncollected(
     {
         return Err(DomainError::NotFound("uncollected order"));
     }
-    let o = order_of(db, order_id).await?;
+    let o = scope::get::<order::Entity>(db, order_id, "order").await?;
     let actor = OrderActor {
         kind: ActorKind::Operator,
         user_id: Some(operator),

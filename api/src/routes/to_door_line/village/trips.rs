@@ -248,11 +248,7 @@ pub(crate) async fn platform_trip(
     who: &Principal,
     id: i64,
 ) -> ApiResult<trip::Model> {
-    trip::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .filter(|t| t.platform_id == who.platform_id)
-        .ok_or_else(|| ApiError::not_found("trip"))
+    Ok(entity::scope::on_platform::<trip::Entity>(&state.db, who.platform_id, id, "trip").await?)
 }
 
 /// How many packages a handover moved.
