@@ -226,6 +226,39 @@ pub async fn post(
     Ok(true)
 }
 
+/// Stores a new version of a category's commission rate (`*` for every
+/// category), effective from now or later: orders already placed keep the
+/// rule that priced them.
+pub async fn add_commission_rule(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    category: &str,
+    rate_bp: i32,
+    effective_from: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> DomainResult<commission_rule::Model> {
+    let category = crate::validate::required("category", category, 32)?;
+    if !(0..=3_000).contains(&rate_bp) {
+        return Err(DomainError::invalid("rate_bp", "0 to 3,000 basis points"));
+    }
+    if effective_from < now - chrono::Duration::minutes(1) {
+        return Err(DomainError::invalid(
+            "effective_from",
+            "must not be in the past: orders already placed keep their rule",
+        ));
+    }
+    Ok(commission_rule::ActiveModel {
+        platform_id: Set(platform_id),
+        category: Set(category),
+        rate_bp: Set(rate_bp),
+        effective_from: Set(effective_from),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
 /// The commission rule for a merchant category at `at` (the category's own,
 /// else `*`); a platform without any starts with 5 % for every category.
 pub async fn commission_rule(

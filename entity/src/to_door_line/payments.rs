@@ -153,3 +153,50 @@ pub async fn complete_refund(
     }
     Ok(())
 }
+
+/// Remembers the provider's prepay id of a payment (asked again, WeChat Pay
+/// answers the same id while the payment is open).
+pub async fn record_prepay(
+    db: &impl ConnectionTrait,
+    payment_id: i64,
+    prepay_id: &str,
+) -> DomainResult<()> {
+    payment::Entity::update_many()
+        .col_expr(
+            payment::Column::PrepayId,
+            Expr::value(Some(prepay_id.to_owned())),
+        )
+        .filter(payment::Column::Id.eq(payment_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The provider's word on a refund: done (the order is refunded) or not
+/// (the refund is failed). The amount must be the refund's. Run in a
+/// transaction. Idempotent.
+pub async fn settle_refund_notice(
+    db: &impl ConnectionTrait,
+    out_refund_no: &str,
+    refunded_fen: i64,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> DomainResult<refund::Model> {
+    let r = refund::Entity::find()
+        .filter(refund::Column::OutRefundNo.eq(out_refund_no))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("refund"))?;
+    if refunded_fen != r.amount_fen {
+        return Err(DomainError::AmountMismatch {
+            expected_fen: r.amount_fen,
+            paid_fen: refunded_fen,
+        });
+    }
+    if succeeded {
+        complete_refund(db, r.id, now).await?;
+    } else {
+        crate::to_door_line::refunds::mark_failed(db, r.id).await?;
+    }
+    Ok(r)
+}

@@ -3,6 +3,7 @@
 //! refund is requested: stored together with the job that executes it.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use crate::error::{DomainError, DomainResult};
@@ -80,4 +81,16 @@ pub async fn request_full_refund(
         ..Default::default()
     };
     request(db, row, now).await
+}
+
+/// The provider could not give the money back (`CLOSED` or `ABNORMAL`): the
+/// refund is failed, once; an operator follows up with the resident.
+pub async fn mark_failed(db: &impl ConnectionTrait, refund_id: i64) -> DomainResult<()> {
+    refund::Entity::update_many()
+        .col_expr(refund::Column::Status, Expr::value(RefundStatus::Failed))
+        .filter(refund::Column::Id.eq(refund_id))
+        .filter(refund::Column::Status.eq(RefundStatus::Requested))
+        .exec(db)
+        .await?;
+    Ok(())
 }

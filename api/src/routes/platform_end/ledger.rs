@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use entity::platform_end::ledger;
 use entity::platform_end::ledger::{AccountBalance, AccountKind};
 use entity::{Role, commission_rule};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -143,26 +143,15 @@ pub async fn add_commission_rule(
     body: ApiJson<NewCommissionRule>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let category = crate::routes::required_text("category", &body.category, 32)?;
-    if !(0..=3_000).contains(&body.rate_bp) {
-        return Err(ApiError::field("rate_bp", "0 to 3,000 basis points"));
-    }
     let now = state.clock.now();
-    if body.effective_from < now - chrono::Duration::minutes(1) {
-        return Err(ApiError::field(
-            "effective_from",
-            "must not be in the past: orders already placed keep their rule",
-        ));
-    }
-    let row = commission_rule::ActiveModel {
-        platform_id: Set(who.platform_id),
-        category: Set(category),
-        rate_bp: Set(body.rate_bp),
-        effective_from: Set(body.effective_from),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&state.db)
+    let row = ledger::add_commission_rule(
+        &state.db,
+        who.platform_id,
+        &body.category,
+        body.rate_bp,
+        body.effective_from,
+        now,
+    )
     .await?;
     Ok(HttpResponse::Created().json(row))
 }

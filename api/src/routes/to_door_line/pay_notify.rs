@@ -10,7 +10,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use entity::error::DomainError;
-use entity::refund::RefundStatus;
 use entity::to_door_line::payments;
 use worker::wechatpay::{NotificationHeaders, PayError};
 
@@ -113,8 +112,6 @@ pub async fn refund_notify(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    use entity::refund;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     let Some(pay) = state.wechatpay.clone() else {
         return Err(ApiError::not_found("payment notifications"));
     };
@@ -123,32 +120,20 @@ pub async fn refund_notify(
     let result = pay
         .parse_refund_notification(&headers, &body, now.timestamp())
         .map_err(refused)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
-    let r = refund::Entity::find()
-        .filter(refund::Column::OutRefundNo.eq(&result.out_refund_no))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("refund"))?;
-    if result.amount.refund != r.amount_fen {
-        txn.rollback().await?;
-        return Err(DomainError::AmountMismatch {
-            expected_fen: r.amount_fen,
-            paid_fen: result.amount.refund,
-        }
-        .into());
-    }
-    if result.refund_status == "SUCCESS" {
-        payments::complete_refund(&txn, r.id, now).await?;
-    } else {
+    let succeeded = result.refund_status == "SUCCESS";
+    if !succeeded {
         // CLOSED or ABNORMAL: the money did not go back; an operator follows up.
-        tracing::error!(out_refund_no = %r.out_refund_no, status = %result.refund_status, "refund failed at WeChat Pay");
-        refund::Entity::update_many()
-            .col_expr(refund::Column::Status, Expr::value(RefundStatus::Failed))
-            .filter(refund::Column::Id.eq(r.id))
-            .filter(refund::Column::Status.eq(RefundStatus::Requested))
-            .exec(&txn)
-            .await?;
+        tracing::error!(out_refund_no = %result.out_refund_no, status = %result.refund_status, "refund failed at WeChat Pay");
     }
-    txn.commit().await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = payments::settle_refund_notice(
+        &txn,
+        &result.out_refund_no,
+        result.amount.refund,
+        succeeded,
+        now,
+    )
+    .await;
+    crate::routes::finish(txn, res).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -89,14 +89,7 @@ async fn pay_with_wechat(
                         .retry_after(5)
                     }
                 })?;
-            payment::Entity::update_many()
-                .col_expr(
-                    payment::Column::PrepayId,
-                    sea_orm::sea_query::Expr::value(Some(prepay.clone())),
-                )
-                .filter(payment::Column::Id.eq(p.id))
-                .exec(&state.db)
-                .await?;
+            payments::record_prepay(&state.db, p.id, &prepay).await?;
             prepay
         }
     };

@@ -4,7 +4,7 @@
 use actix_web::{get, post, put, web};
 use chrono::{DateTime, Utc};
 use entity::delivery_job::DeliveryJobStatus;
-use entity::platform_end::platforms;
+use entity::platform_end::platforms::{self, DispatchSettings};
 use entity::rider::RiderStatus;
 use entity::to_door_line::city::dispatch::AssignedBy;
 use entity::to_door_line::city::{dispatch, handoff, jobs};
@@ -225,23 +225,6 @@ pub async fn resolve(
     Ok(web::Json(finish(txn, res).await?))
 }
 
-/// The platform's dispatch settings.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DispatchSettings {
-    /// `grab`, `auto` or `hybrid`.
-    pub mode: String,
-    /// Hybrid: seconds in the grab pool before automatic dispatch (0–3600).
-    pub hybrid_wait_secs: i32,
-    /// Jobs a rider may carry at once (1–10).
-    pub rider_max_jobs: i32,
-    /// Seconds to answer an offer (10–600).
-    pub offer_timeout_secs: i32,
-    /// Alert after this many seconds without a rider (60–7200).
-    pub unassigned_alert_secs: i32,
-    /// Pickup radius around the store, metres (20–2000).
-    pub pickup_geofence_m: i32,
-}
-
 /// Changes the dispatch settings (effective from the next round or grab).
 #[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = DispatchSettings, responses(
     (status = 200, body = DispatchSettings),
@@ -253,52 +236,9 @@ pub async fn settings(
     who: Principal,
     body: ApiJson<DispatchSettings>,
 ) -> ApiResult<web::Json<DispatchSettings>> {
-    use crate::error::ApiError;
-    use sea_orm::sea_query::Expr;
     who.require(Role::Operator)?;
     let b = body.into_inner();
-    if !["grab", "auto", "hybrid"].contains(&b.mode.as_str()) {
-        return Err(ApiError::field("mode", "one of grab, auto, hybrid"));
-    }
-    for (field, v, lo, hi) in [
-        ("hybrid_wait_secs", b.hybrid_wait_secs, 0, 3_600),
-        ("rider_max_jobs", b.rider_max_jobs, 1, 10),
-        ("offer_timeout_secs", b.offer_timeout_secs, 10, 600),
-        ("unassigned_alert_secs", b.unassigned_alert_secs, 60, 7_200),
-        ("pickup_geofence_m", b.pickup_geofence_m, 20, 2_000),
-    ] {
-        if !(lo..=hi).contains(&v) {
-            return Err(ApiError::field(field, format!("{lo} to {hi}")));
-        }
-    }
-    entity::platform::Entity::update_many()
-        .col_expr(
-            entity::platform::Column::DispatchMode,
-            Expr::value(b.mode.clone()),
-        )
-        .col_expr(
-            entity::platform::Column::HybridWaitSecs,
-            Expr::value(b.hybrid_wait_secs),
-        )
-        .col_expr(
-            entity::platform::Column::RiderMaxJobs,
-            Expr::value(b.rider_max_jobs),
-        )
-        .col_expr(
-            entity::platform::Column::OfferTimeoutSecs,
-            Expr::value(b.offer_timeout_secs),
-        )
-        .col_expr(
-            entity::platform::Column::UnassignedAlertSecs,
-            Expr::value(b.unassigned_alert_secs),
-        )
-        .col_expr(
-            entity::platform::Column::PickupGeofenceM,
-            Expr::value(b.pickup_geofence_m),
-        )
-        .filter(entity::platform::Column::Id.eq(who.platform_id))
-        .exec(&state.db)
-        .await?;
+    platforms::set_dispatch(&state.db, who.platform_id, &b).await?;
     Ok(web::Json(b))
 }
 

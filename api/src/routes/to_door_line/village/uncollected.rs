@@ -2,14 +2,13 @@
 //! the village settings that decide when.
 
 use actix_web::{get, post, put, web};
-use entity::{Role, platform};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde::{Deserialize, Serialize};
+use entity::Role;
+use entity::platform_end::platforms::{self, VillageSettings};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
@@ -64,14 +63,6 @@ pub async fn return_order(
     Ok(web::Json(crate::routes::finish(txn, res).await?))
 }
 
-/// Village settings of the platform.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct VillageSettings {
-    /// Days an order may wait at an agent point before it goes to the
-    /// exception queue (1 to 30).
-    pub collect_within_days: i32,
-}
-
 /// Sets how long orders may wait at agent points.
 #[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = VillageSettings, responses(
     (status = 200, body = VillageSettings),
@@ -84,17 +75,7 @@ pub async fn village_settings(
     body: ApiJson<VillageSettings>,
 ) -> ApiResult<web::Json<VillageSettings>> {
     who.require(Role::Operator)?;
-    if !(1..=30).contains(&body.collect_within_days) {
-        return Err(ApiError::field("collect_within_days", "1 to 30 days"));
-    }
-    platform::Entity::update_many()
-        .col_expr(
-            platform::Column::CollectWithinDays,
-            Expr::value(body.collect_within_days),
-        )
-        .filter(platform::Column::Id.eq(who.platform_id))
-        .exec(&state.db)
-        .await?;
+    platforms::set_village(&state.db, who.platform_id, &body).await?;
     Ok(web::Json(VillageSettings {
         collect_within_days: body.collect_within_days,
     }))
