@@ -186,9 +186,7 @@ async fn rider_with_settled_money(app: &TestApp, fen: i64) -> (String, i64) {
     assert_eq!(r.status, 201, "{}", r.text);
     let rider = r.body["id"].as_i64().unwrap();
     let txn = entity::tx::begin_write(&app.db).await.unwrap();
-    use entity::{
-        platform_end::ledger::AccountKind, platform_end::ledger::Leg, platform_end::ledger::Source,
-    };
+    use entity::platform_end::ledger::{AccountKind, Leg, Source};
     entity::platform_end::ledger::post(
         &txn,
         1,

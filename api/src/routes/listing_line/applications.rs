@@ -10,10 +10,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::routes::listing_line::queues::{QueueQuery, RejectRequest};
 use crate::state::AppState;
-use crate::{
-    routes::listing_line::queues::QueueQuery, routes::listing_line::queues::RejectRequest,
-};
 
 /// Applies to sell on the caller's platform. One pending application per
 /// user and platform.

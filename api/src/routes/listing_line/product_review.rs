@@ -8,15 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::routes::listing_line::product_view::{ProductView, product_view, step_and_view};
+use crate::routes::listing_line::queues::{QueueQuery, RejectRequest};
 use crate::state::AppState;
-use crate::{
-    routes::listing_line::product_view::ProductView,
-    routes::listing_line::product_view::product_view,
-    routes::listing_line::product_view::step_and_view,
-};
-use crate::{
-    routes::listing_line::queues::QueueQuery, routes::listing_line::queues::RejectRequest,
-};
 
 /// Products of the platform by status (the review queue by default).
 #[utoipa::path(tag = "admin", security(("bearer" = [])), params(QueueQuery), responses(

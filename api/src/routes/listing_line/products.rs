@@ -10,12 +10,9 @@ use utoipa::ToSchema;
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::routes::listing_line::product_view::{ProductView, step_and_view};
 use crate::routes::supply_end::store::my_store;
 use crate::state::AppState;
-use crate::{
-    routes::listing_line::product_view::ProductView,
-    routes::listing_line::product_view::step_and_view,
-};
 
 /// An optional note with a listing-line step.
 #[derive(Debug, Deserialize, ToSchema, Default)]

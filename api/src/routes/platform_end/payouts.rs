@@ -17,10 +17,8 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::finish;
 use crate::routes::to_door_line::orders::idempotency_key;
+use crate::routes::to_door_line::pay_notify::{refused, signature_headers};
 use crate::state::AppState;
-use crate::{
-    routes::to_door_line::pay_notify::refused, routes::to_door_line::pay_notify::signature_headers,
-};
 
 /// How much to withdraw.
 #[derive(Debug, Deserialize, ToSchema)]

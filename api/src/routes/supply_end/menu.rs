@@ -9,12 +9,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::routes::listing_line::product_view::{ProductView, product_view};
 use crate::routes::supply_end::store::my_store;
 use crate::state::AppState;
-use crate::{
-    routes::listing_line::product_view::ProductView,
-    routes::listing_line::product_view::product_view,
-};
 
 /// Menu categories in order.
 #[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(

@@ -13,12 +13,9 @@ use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::supply_end::store::my_store;
+use crate::routes::to_door_line::order_view::{OrderPage, OrderView, order_view};
+use crate::routes::to_door_line::orders::{PageQuery, page};
 use crate::state::AppState;
-use crate::{
-    routes::to_door_line::order_view::OrderPage, routes::to_door_line::order_view::OrderView,
-    routes::to_door_line::order_view::order_view,
-};
-use crate::{routes::to_door_line::orders::PageQuery, routes::to_door_line::orders::page};
 
 /// The store's orders, newest first; `?status=paid` is the new-order queue.
 #[utoipa::path(tag = "merchant", security(("bearer" = [])), params(PageQuery), responses(

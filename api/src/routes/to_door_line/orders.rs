@@ -18,11 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::routes::to_door_line::order_view::{OrderPage, OrderView, order_view};
 use crate::state::AppState;
-use crate::{
-    routes::to_door_line::order_view::OrderPage, routes::to_door_line::order_view::OrderView,
-    routes::to_door_line::order_view::order_view,
-};
 
 /// The header that makes `POST /orders` safe to retry.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";

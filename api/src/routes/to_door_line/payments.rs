@@ -12,11 +12,9 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::routes::to_door_line::order_view::{OrderView, order_view};
 use crate::routes::to_door_line::orders::my_order;
 use crate::state::AppState;
-use crate::{
-    routes::to_door_line::order_view::OrderView, routes::to_door_line::order_view::order_view,
-};
 
 /// What the client needs to pay.
 #[derive(Debug, Serialize, ToSchema)]

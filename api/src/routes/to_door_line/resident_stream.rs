@@ -20,12 +20,8 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
+use crate::routes::to_door_line::kitchen_stream::{StreamQuery, resume_point, sse_response};
 use crate::state::AppState;
-use crate::{
-    routes::to_door_line::kitchen_stream::StreamQuery,
-    routes::to_door_line::kitchen_stream::resume_point,
-    routes::to_door_line::kitchen_stream::sse_response,
-};
 
 /// A status change of the order.
 #[derive(Debug, Serialize, ToSchema)]
