@@ -4,25 +4,54 @@
 //! and today's production batch with a trace code.
 
 use chrono::{DateTime, Duration, Utc};
+use entity::supplier::SupplierKind;
 use entity::supply_end::households;
 use entity::supply_end::households::{Ingredient, NewPurchase, NewSupplier};
 use entity::{merchant, product, store, supplier, village};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// (kind, registered poor, name, village, members, phone)
-const SUPPLIERS: &[(&str, bool, &str, &str, i32, &str)] = &[
-    ("household", true, "李大山", "花桥村", 4, "13909392001"),
-    ("household", true, "杨春梅", "花桥村", 5, "13909392002"),
-    ("household", true, "何建国", "何家庄村", 3, "13909392003"),
+const SUPPLIERS: &[(SupplierKind, bool, &str, &str, i32, &str)] = &[
     (
-        "cooperative",
+        SupplierKind::Household,
+        true,
+        "李大山",
+        "花桥村",
+        4,
+        "13909392001",
+    ),
+    (
+        SupplierKind::Household,
+        true,
+        "杨春梅",
+        "花桥村",
+        5,
+        "13909392002",
+    ),
+    (
+        SupplierKind::Household,
+        true,
+        "何建国",
+        "何家庄村",
+        3,
+        "13909392003",
+    ),
+    (
+        SupplierKind::Cooperative,
         false,
         "花桥黑猪养殖合作社",
         "花桥村",
         42,
         "13909392010",
     ),
-    ("other", false, "康县面粉厂", "何家庄村", 1, "09395102020"),
+    (
+        SupplierKind::Other,
+        false,
+        "康县面粉厂",
+        "何家庄村",
+        1,
+        "09395102020",
+    ),
 ];
 
 fn db_err(e: entity::error::DomainError) -> DbErr {
@@ -72,7 +101,7 @@ pub async fn seed_linkage(
             .one(db)
             .await?;
         let n = NewSupplier {
-            kind: (*kind).into(),
+            kind: kind.as_str().into(),
             registered_poor: *poor,
             name: (*name).into(),
             village_id: v.map(|v| v.id),

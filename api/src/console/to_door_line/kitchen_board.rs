@@ -69,9 +69,9 @@ pub(super) async fn board_html(
             .push(format!("{} × {}", it.product_name, it.qty));
     }
     let mut columns = vec![
-        (t.new_orders, "paid", Vec::new()),
-        (t.accepted, "accepted", Vec::new()),
-        (t.ready, "ready", Vec::new()),
+        (t.new_orders, OrderStatus::Paid.as_str(), Vec::new()),
+        (t.accepted, OrderStatus::Accepted.as_str(), Vec::new()),
+        (t.ready, OrderStatus::Ready.as_str(), Vec::new()),
     ];
     let total = orders.len();
     for o in orders {

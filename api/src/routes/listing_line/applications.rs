@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use entity::listing_line::applications;
 use entity::listing_line::applications::{ApplicationInput, Decision};
+use entity::merchant_application::ApplicationStatus;
 use entity::{Role, merchant_application};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -68,7 +69,14 @@ pub async fn list_applications(
     q: web::Query<QueueQuery>,
 ) -> ApiResult<web::Json<Vec<merchant_application::Model>>> {
     who.require(Role::Operator)?;
-    let status = q.status.clone().unwrap_or_else(|| "pending".into());
+    // An unknown status matches nothing, as before the statuses were typed.
+    let status = match q.status.as_deref() {
+        None => ApplicationStatus::Pending,
+        Some(s) => match ApplicationStatus::parse(s) {
+            Some(st) => st,
+            None => return Ok(web::Json(Vec::new())),
+        },
+    };
     Ok(web::Json(
         merchant_application::Entity::find()
             .filter(merchant_application::Column::PlatformId.eq(who.platform_id))

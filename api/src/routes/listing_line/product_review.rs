@@ -2,6 +2,7 @@
 
 use actix_web::{get, post, web};
 use entity::listing_line::product_states::ListingEvent;
+use entity::product::ProductStatus;
 use entity::{Role, product};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -24,7 +25,14 @@ pub async fn list_products(
     q: web::Query<QueueQuery>,
 ) -> ApiResult<web::Json<Vec<ProductView>>> {
     who.require(Role::Operator)?;
-    let status = q.status.clone().unwrap_or_else(|| "pending_review".into());
+    // An unknown status matches nothing, as before the statuses were typed.
+    let status = match q.status.as_deref() {
+        None => ProductStatus::PendingReview,
+        Some(s) => match ProductStatus::parse(s) {
+            Some(st) => st,
+            None => return Ok(web::Json(Vec::new())),
+        },
+    };
     let rows = product::Entity::find()
         .filter(product::Column::PlatformId.eq(who.platform_id))
         .filter(product::Column::Status.eq(status))
