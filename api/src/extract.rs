@@ -61,38 +61,90 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
+/// Whether the request says its body is JSON.
+fn is_json(req: &HttpRequest) -> bool {
+    req.mime_type().ok().flatten().is_some_and(|m| {
+        m.subtype().as_str() == "json" || m.suffix().is_some_and(|s| s.as_str() == "json")
+    })
+}
+
+/// Reads the body within the configured limit.
+fn body_bytes(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> impl Future<Output = Result<web::Bytes, ApiError>> + 'static {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(256 * 1024, |s| s.settings.http.json_limit_bytes);
+    let bytes = web::Bytes::from_request(req, payload);
+    async move {
+        bytes.await.map_err(|e| {
+            if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+            {
+                ApiError::new(
+                    ErrorCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than {limit} bytes"),
+                )
+            } else {
+                ApiError::new(ErrorCode::BAD_REQUEST, format!("cannot read the body: {e}"))
+            }
+        })
+    }
+}
+
+fn not_json() -> ApiError {
+    ApiError::new(
+        ErrorCode::UNSUPPORTED_MEDIA_TYPE,
+        "send the body as application/json",
+    )
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
-            m.subtype().as_str() == "json" || m.suffix().is_some_and(|s| s.as_str() == "json")
-        });
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(256 * 1024, |s| s.settings.http.json_limit_bytes);
-        let bytes = web::Bytes::from_request(req, payload);
+        let json = is_json(req);
+        let bytes = body_bytes(req, payload);
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::new(
-                    ErrorCode::UNSUPPORTED_MEDIA_TYPE,
-                    "send the body as application/json",
-                ));
+            if !json {
+                return Err(not_json());
             }
-            let bytes = bytes.await.map_err(|e| {
-                if e.as_response_error().status_code()
-                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-                {
-                    ApiError::new(
-                        ErrorCode::PAYLOAD_TOO_LARGE,
-                        format!("the body is larger than {limit} bytes"),
-                    )
-                } else {
-                    ApiError::new(ErrorCode::BAD_REQUEST, format!("cannot read the body: {e}"))
-                }
-            })?;
-            parse(&bytes).map(ApiJson)
+            parse(&bytes.await?).map(ApiJson)
+        })
+    }
+}
+
+/// An optional JSON body: no body (or only white space) is `None`; a body
+/// that is there must be JSON and valid, or the request is refused. (actix's
+/// `Option<Json<T>>` turns every error into `None`, so a malformed body
+/// would be silently ignored on an irreversible action.)
+#[derive(Debug)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T> OptionalJson<T> {
+    /// The body, if one was sent.
+    pub fn into_inner(self) -> Option<T> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let bytes = body_bytes(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(None));
+            }
+            if !json {
+                return Err(not_json());
+            }
+            parse(&bytes).map(|v| OptionalJson(Some(v)))
         })
     }
 }

@@ -150,6 +150,36 @@ async fn a_product_walks_the_listing_line(backend: Backend) {
     .await;
     assert_eq!(r.code(), "INVALID_PRODUCT_STATE");
 
+    // A body that is there must be JSON and valid: a refused one delists
+    // nothing.
+    let url = format!("{}/api/v1/merchant/products/{id}/delist", app.address);
+    let r = app
+        .send(
+            app.client
+                .post(&url)
+                .bearer_auth(&k.token)
+                .header("content-type", "text/plain")
+                .body("delist"),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (415, "UNSUPPORTED_MEDIA_TYPE"),
+        "{}",
+        r.text
+    );
+    let r = app
+        .send(
+            app.client
+                .post(&url)
+                .bearer_auth(&k.token)
+                .header("content-type", "application/json")
+                .body(r#"{"reason": "#),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (400, "MALFORMED_JSON"), "{}", r.text);
+    assert!(menu_names(&app, &k).await.contains(&"核桃包".to_owned()));
+
     // Delisted: off the menu; coming back needs a new review, which can fail.
     let r = post(
         format!("/api/v1/merchant/products/{id}/delist"),

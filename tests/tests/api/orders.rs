@@ -777,6 +777,48 @@ async fn residents_get_subscription_messages_through_the_outbox(backend: Backend
     assert_eq!(paid_to_refuser, 1, "a refused message was retried");
 }
 
+/// A body that is there must be JSON and valid: a malformed or non-JSON body
+/// is refused and the order stays as it was; no body at all is allowed.
+async fn a_malformed_body_never_cancels_an_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    let id = place(&app, &s, &[(FROZEN_PORK, 1)], None).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let url = format!("{}/api/v1/orders/{id}/cancel", app.address);
+    let post = |content_type: &'static str, body: &'static str| {
+        app.client
+            .post(&url)
+            .bearer_auth(&s.resident)
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let r = app.send(post("application/json", r#"{"reason": "#)).await;
+    assert_eq!((r.status, r.code()), (400, "MALFORMED_JSON"), "{}", r.text);
+    let r = app.send(post("application/json", r#"{"reason": 7}"#)).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (422, "VALIDATION_FAILED"),
+        "{}",
+        r.text
+    );
+    let r = app.send(post("text/plain", "cancel it")).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (415, "UNSUPPORTED_MEDIA_TYPE"),
+        "{}",
+        r.text
+    );
+    let o = app
+        .get(&format!("/api/v1/orders/{id}"), Some(&s.resident))
+        .await;
+    assert_eq!(o.body["status"], "pending_payment", "{}", o.text);
+    let r = app
+        .send(app.client.post(&url).bearer_auth(&s.resident))
+        .await;
+    assert_eq!(r.body["status"], "cancelled", "{}", r.text);
+}
+
 both!(
     residents_get_subscription_messages_through_the_outbox,
     the_kitchen_hears_new_orders_live_and_misses_nothing_across_reconnects,
@@ -785,5 +827,6 @@ both!(
     village_orders_ride_the_next_departure_with_a_cold_chain_surcharge,
     concurrent_orders_never_oversell,
     cancelling_releases_stock_or_refunds,
+    a_malformed_body_never_cancels_an_order,
     timeouts_cancel_unpaid_and_refund_unaccepted_orders,
 );

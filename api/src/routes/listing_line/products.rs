@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::OptionalJson;
 use crate::routes::listing_line::product_view::{ProductView, step_and_view};
 use crate::routes::supply_end::store::my_store;
 use crate::state::AppState;
@@ -63,9 +63,9 @@ pub async fn delist_product(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: Option<ApiJson<StepRequest>>,
+    body: OptionalJson<StepRequest>,
 ) -> ApiResult<web::Json<ProductView>> {
-    let reason = body.and_then(|b| b.into_inner().reason);
+    let reason = body.into_inner().and_then(|b| b.reason);
     Ok(web::Json(
         step(&state, &who, *id, ListingEvent::Delist, reason).await?,
     ))

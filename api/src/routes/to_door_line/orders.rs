@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, OptionalJson};
 use crate::routes::to_door_line::order_view::{OrderPage, OrderView, order_view};
 use crate::state::AppState;
 
@@ -284,10 +284,11 @@ pub async fn cancel(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<i64>,
-    body: Option<ApiJson<CancelRequest>>,
+    body: OptionalJson<CancelRequest>,
 ) -> ApiResult<web::Json<OrderView>> {
     let reason = body
-        .and_then(|b| b.into_inner().reason)
+        .into_inner()
+        .and_then(|b| b.reason)
         .map(|r| r.chars().take(200).collect());
     let txn = entity::tx::begin_write(&state.db).await?;
     let o = my_order(&txn, &who, *id).await?;
