@@ -203,12 +203,30 @@ impl ApiError {
     }
 }
 
+/// PostgreSQL's `22021` (character not in repertoire): a NUL in text that
+/// got past the checks at the edge. The caller's fault, never a 500.
+fn nul_in_text(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Query(RuntimeErr::SqlxError(x)) | DbErr::Exec(RuntimeErr::SqlxError(x))) = e else {
+        return false;
+    };
+    x.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "22021")
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         use sea_orm::{DbErr, SqlErr};
         if let Some(SqlErr::UniqueConstraintViolation(detail)) = e.sql_err() {
             tracing::info!(%detail, "unique constraint violation");
             return ApiError::new(ErrorCode::CONFLICT, "an object with these values exists");
+        }
+        if nul_in_text(&e) {
+            return ApiError::new(
+                ErrorCode::BAD_REQUEST,
+                "text must not contain the NUL character (U+0000)",
+            );
         }
         match e {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {

@@ -33,8 +33,66 @@ impl<T> Deref for ApiJson<T> {
     }
 }
 
-/// Parses JSON bytes, naming the field of any data error.
+/// Whether JSON text holds a `\u0000` escape (a NUL in a string: JSON has
+/// no other way to carry one).
+fn has_nul_escape(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'u') && bytes.get(i + 2..i + 6) == Some(b"0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// The path of the first string (or key) holding a NUL, as the field errors
+/// name fields (`location.lat`, `stops[2]`).
+fn nul_path(v: &serde_json::Value, at: &str) -> Option<String> {
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => Some(if at.is_empty() {
+            "body".into()
+        } else {
+            at.to_owned()
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| nul_path(x, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, x)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "")))
+            } else {
+                nul_path(x, &join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Parses JSON bytes, naming the field of any data error. A NUL character
+/// anywhere is refused with the field that holds it.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul_escape(bytes)
+        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = nul_path(&v, "")
+    {
+        return Err(ApiError::field(
+            field,
+            crate::middleware::refuse_nul::MESSAGE,
+        ));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => Ok(v),
@@ -180,5 +238,15 @@ mod tests {
         assert!(field_of(r#"{"code": "x", "location": {}}"#).contains("location.lat:"));
         assert!(field_of(r#"{"code": "#).contains("MALFORMED_JSON"));
         assert!(field_of(r#""text""#).contains("body:"));
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_with_its_field() {
+        assert!(field_of(r#"{"code": "a\u0000b"}"#).contains("code:"));
+        assert!(
+            field_of(r#"{"code": "x", "location": {"lat\u0000": 1}}"#).contains("location.lat:")
+        );
+        // An escaped backslash followed by `u0000` is text, not a NUL.
+        assert!(parse::<Body>(br#"{"code": "\\u0000"}"#).is_ok());
     }
 }

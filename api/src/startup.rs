@@ -16,7 +16,9 @@ use worker::{jobs::Worker, wechat::WechatClient};
 
 use crate::auth::jwt::JwtKeys;
 use crate::error::{ApiError, ErrorCode};
-use crate::middleware::{error_shape, metrics::MetricsLayer, request_id::RequestIdLayer};
+use crate::middleware::{
+    error_shape, metrics::MetricsLayer, refuse_nul, request_id::RequestIdLayer,
+};
 use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::AppState;
@@ -263,6 +265,7 @@ impl Application {
                 .route("/docs", web::get().to(docs_redirect))
                 .configure(crate::console::configure)
                 .default_service(web::to(not_found))
+                .wrap(actix_web::middleware::from_fn(refuse_nul::refuse_nul))
                 .wrap(error_shape::layer())
                 .wrap(RequestIdLayer)
                 .wrap(MetricsLayer)
