@@ -14,6 +14,37 @@ use crate::to_door_line::quote::{QuoteRequest, quote_for};
 use crate::to_door_line::transitions::{OrderActor, record};
 use crate::{order, order_item, sku};
 
+/// The order a user placed with an idempotency key, if any; the same key
+/// with another request (`hash`) is refused.
+pub async fn prior(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    key: &str,
+    hash: &str,
+) -> DomainResult<Option<order::Model>> {
+    let prior = order::Entity::find()
+        .filter(order::Column::UserId.eq(user_id))
+        .filter(order::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?;
+    match prior {
+        Some(o) if o.request_hash.as_deref() != Some(hash) => {
+            Err(DomainError::IdempotencyKeyReused)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Whether a failed insert lost the race for an idempotency key: another
+/// request with the same key inserted its order first (PostgreSQL makes the
+/// later insert wait for the first to commit, then refuses it).
+pub fn lost_key_race(e: &DomainError) -> bool {
+    matches!(e, DomainError::Db(db) if matches!(
+        db.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) if detail.contains("idempotency_key")
+    ))
+}
+
 /// Places an order: re-prices, reserves stock, stores the order with its
 /// lines and first event. Run in a transaction; on error roll it back.
 ///
@@ -30,18 +61,10 @@ pub async fn place(
     order_no: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<(order::Model, bool)> {
-    if let Some((key, hash)) = idempotency {
-        let prior = order::Entity::find()
-            .filter(order::Column::UserId.eq(user_id))
-            .filter(order::Column::IdempotencyKey.eq(key))
-            .one(db)
-            .await?;
-        if let Some(o) = prior {
-            if o.request_hash.as_deref() != Some(hash) {
-                return Err(DomainError::IdempotencyKeyReused);
-            }
-            return Ok((o, false));
-        }
+    if let Some((key, hash)) = idempotency
+        && let Some(o) = prior(db, user_id, key, hash).await?
+    {
+        return Ok((o, false));
     }
     let (q, addr) = quote_for(db, platform_id, user_id, req, now).await?;
     for l in q.lines.iter().filter(|l| l.limited) {

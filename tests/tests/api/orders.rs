@@ -819,6 +819,33 @@ async fn a_malformed_body_never_cancels_an_order(backend: Backend) {
     assert_eq!(r.body["status"], "cancelled", "{}", r.text);
 }
 
+/// Simultaneous retries of one order with one Idempotency-Key: one order is
+/// made, and every answer is that order, or `409 IDEMPOTENCY_KEY_IN_USE`
+/// with `Retry-After` while the first is still being written.
+async fn simultaneous_retries_get_the_one_order(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let s = shop(&app).await;
+    let tries = (0..10).map(|_| place(&app, &s, &[(PORK6, 2)], Some("same-key")));
+    let answers = futures_util::future::join_all(tries).await;
+    assert_eq!(app.count("orders").await, 1);
+    let created = answers.iter().filter(|r| r.status == 201).count();
+    assert_eq!(created, 1, "one answer makes the order");
+    let id = answers
+        .iter()
+        .find(|r| r.status == 201)
+        .and_then(|r| r.body["id"].as_i64());
+    for r in &answers {
+        match r.status {
+            200 | 201 => assert_eq!(r.body["id"].as_i64(), id, "{}", r.text),
+            409 => {
+                assert_eq!(r.code(), "IDEMPOTENCY_KEY_IN_USE", "{}", r.text);
+                assert_eq!(r.header("retry-after"), Some("1"));
+            }
+            other => panic!("{other}: {}", r.text),
+        }
+    }
+}
+
 both!(
     residents_get_subscription_messages_through_the_outbox,
     the_kitchen_hears_new_orders_live_and_misses_nothing_across_reconnects,
@@ -828,5 +855,6 @@ both!(
     concurrent_orders_never_oversell,
     cancelling_releases_stock_or_refunds,
     a_malformed_body_never_cancels_an_order,
+    simultaneous_retries_get_the_one_order,
     timeouts_cancel_unpaid_and_refund_unaccepted_orders,
 );

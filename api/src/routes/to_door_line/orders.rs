@@ -16,7 +16,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, OptionalJson};
 use crate::routes::to_door_line::order_view::{OrderPage, OrderView, order_view};
 use crate::state::AppState;
@@ -89,7 +89,7 @@ pub(crate) fn public_no(state: &AppState, prefix: &str) -> String {
     responses(
         (status = 201, body = OrderView),
         (status = 200, description = "A retry with the same key and body", body = OrderView),
-        (status = 409, description = "INSUFFICIENT_STOCK", body = ErrorBody),
+        (status = 409, description = "INSUFFICIENT_STOCK; IDEMPOTENCY_KEY_IN_USE (with Retry-After) while a simultaneous request with the key is in progress", body = ErrorBody),
         (status = 422, description = "IDEMPOTENCY_KEY_REUSED and every quote refusal", body = ErrorBody),
     ))]
 #[post("/orders")]
@@ -124,7 +124,24 @@ pub async fn place(
         Ok(v) => v,
         Err(e) => {
             txn.rollback().await?;
-            return Err(e.into());
+            let (Some(key), true) = (
+                key.as_deref(),
+                entity::to_door_line::place::lost_key_race(&e),
+            ) else {
+                return Err(e.into());
+            };
+            // A simultaneous retry with this key committed first: answer its
+            // order, or (if it rolled back meanwhile) ask for another retry.
+            return match entity::to_door_line::place::prior(&state.db, who.user_id, key, &hash)
+                .await?
+            {
+                Some(o) => Ok(HttpResponse::Ok().json(order_view(&state.db, o).await?)),
+                None => Err(ApiError::new(
+                    ErrorCode::IDEMPOTENCY_KEY_IN_USE,
+                    "a request with this Idempotency-Key is in progress; retry",
+                )
+                .retry_after(1)),
+            };
         }
     };
     let view = order_view(&txn, o).await?;
