@@ -17,3 +17,4 @@ pub mod refunds;
 pub mod timeouts;
 pub mod transitions;
 pub mod village;
+pub mod villages;

@@ -283,10 +283,69 @@ async fn search_finds_listed_products_by_name(backend: Backend) {
     assert_eq!(m.status, 404);
 }
 
+/// Residents pick a village address from the directory: villages, their
+/// agent points and the next departures, of their own county only; the
+/// keepers' names and phones are not in it.
+async fn residents_see_the_village_directory(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.clock.set(monday_10am());
+    let huaqiao_point = app.agent_point("花桥村便民服务点").await;
+    let token = app.demo_token("yang").await;
+    let r = app.get("/api/v1/villages", Some(&token)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let villages = r.body.as_array().unwrap();
+    let huaqiao = villages
+        .iter()
+        .find(|v| v["name"] == "花桥村")
+        .unwrap_or_else(|| panic!("{}", r.text));
+    let point = huaqiao["agent_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == huaqiao_point)
+        .unwrap_or_else(|| panic!("{}", r.text));
+    assert!(
+        point["opening_hours"]
+            .as_str()
+            .is_some_and(|h| h.contains('-'))
+    );
+    let next = point["next_departures"].as_array().unwrap();
+    assert!(!next.is_empty() && next.len() <= 3, "{}", r.text);
+    let now = monday_10am();
+    for d in next {
+        let at = |k: &str| chrono::DateTime::parse_from_rfc3339(d[k].as_str().unwrap()).unwrap();
+        assert!(
+            at("order_before") > now && at("order_before") < at("departs_at"),
+            "{d}"
+        );
+    }
+    assert!(
+        !r.text.contains("keeper") && !r.text.contains("phone"),
+        "{}",
+        r.text
+    );
+    // The address takes the point as listed.
+    let a = app
+        .post(
+            "/api/v1/addresses",
+            json!({"contact_name": "杨", "contact_phone": "13900000002", "agent_point_id": huaqiao_point}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    // Signed-in only, and another county's residents see their own.
+    assert_eq!(app.get("/api/v1/villages", None).await.status, 401);
+    let other = tests::app::second_platform_operator(&app).await;
+    let r = app.get("/api/v1/villages", Some(&other)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!r.text.contains("花桥村"), "{}", r.text);
+}
+
 both!(
     a_city_address_sees_nearby_open_stores_nearest_first,
     opening_hours_decide_what_a_city_resident_sees,
     a_village_address_sees_the_stores_whose_routes_stop_there,
     store_lists_page_with_a_cursor,
     search_finds_listed_products_by_name,
+    residents_see_the_village_directory,
 );

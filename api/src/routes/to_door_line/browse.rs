@@ -5,6 +5,7 @@ use actix_web::{get, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::to_door_line::browse::{Menu, SearchHit, StoreCard};
+use entity::to_door_line::villages::VillageEntry;
 use entity::to_door_line::{addresses, browse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -124,5 +125,23 @@ pub async fn search_products(
 ) -> ApiResult<web::Json<Vec<SearchHit>>> {
     Ok(web::Json(
         browse::search(&state.db, who.platform_id, &q.q, q.limit.unwrap_or(20)).await?,
+    ))
+}
+
+/// The platform's villages with their agent points (name, position, opening
+/// hours) and the next departures stopping at each: what a resident picks a
+/// village address's `agent_point_id` from.
+#[utoipa::path(tag = "resident", security(("bearer" = [])), responses(
+    (status = 200, body = Vec<VillageEntry>),
+    (status = 401, description = "UNAUTHENTICATED", body = ErrorBody),
+))]
+#[get("/villages")]
+pub async fn village_directory(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Vec<VillageEntry>>> {
+    let now = state.clock.now();
+    Ok(web::Json(
+        entity::to_door_line::villages::directory(&state.db, who.platform_id, now).await?,
     ))
 }

@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(browse::list_stores);
     cfg.service(browse::store_menu);
     cfg.service(browse::search_products);
+    cfg.service(browse::village_directory);
     city::configure(cfg);
     village::configure(cfg);
 }
