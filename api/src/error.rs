@@ -81,6 +81,7 @@ error_codes! {
     NO_DEPARTURE_AVAILABLE = StatusCode::UNPROCESSABLE_ENTITY, "No village departure is open for orders within a week.";
     INVALID_ORDER_STATE = StatusCode::CONFLICT, "The order cannot take this step from its status.";
     IDEMPOTENCY_KEY_REUSED = StatusCode::UNPROCESSABLE_ENTITY, "The Idempotency-Key was used with a different request.";
+    SESSION_ENDED = StatusCode::UNAUTHORIZED, "The access token's session was signed out or revoked; sign in again.";
     IDEMPOTENCY_KEY_IN_USE = StatusCode::CONFLICT, "A request with this Idempotency-Key is still being processed; retry after `Retry-After` seconds.";
     PAYMENT_AMOUNT_MISMATCH = StatusCode::BAD_REQUEST, "The paid amount differs from the order's.";
     PAYMENT_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "WeChat Pay is unreachable or busy; retry.";

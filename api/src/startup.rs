@@ -196,7 +196,11 @@ impl Application {
                 "demo login is ON: codes `demo:<name>` sign in without WeChat; never expose this server"
             );
         }
+        let live_sessions = Arc::new(crate::auth::live_sessions::LiveSessions::new(
+            settings.auth.session_check_secs,
+        ));
         let state = AppState {
+            live_sessions,
             db: db.clone(),
             jwt: Arc::new(JwtKeys::new(&secret, settings.auth.access_ttl_secs)),
             wechat,

@@ -33,6 +33,8 @@ pub struct AppState {
     /// Key of the keyed hash of riders' ID numbers (derived from the JWT
     /// secret with its own label, so it is never the signing key itself).
     pub identity_key: Arc<aws_lc_rs::hmac::Key>,
+    /// Which sessions are still open (access tokens of closed ones are refused).
+    pub live_sessions: Arc<crate::auth::live_sessions::LiveSessions>,
 }
 
 impl AppState {

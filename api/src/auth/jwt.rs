@@ -21,6 +21,11 @@ pub struct Claims {
     pub iat: i64,
     /// Expires at (Unix seconds).
     pub exp: i64,
+    /// The session (refresh-token family) the token belongs to; a token of a
+    /// closed session is refused. Tokens made outside a session (tests'
+    /// helpers) have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Why a token was refused.
@@ -68,9 +73,21 @@ impl JwtKeys {
         self.ttl_secs
     }
 
-    /// Signs a token for `user_id` on `platform_id`.
+    /// Signs a token for `user_id` on `platform_id`, outside any session.
     pub fn issue(
         &self,
+        user_id: i64,
+        platform_id: i64,
+        roles: Vec<Role>,
+        now: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.issue_in(None, user_id, platform_id, roles, now)
+    }
+
+    /// Signs a token for `user_id` on `platform_id` in `session`.
+    pub fn issue_in(
+        &self,
+        session: Option<&str>,
         user_id: i64,
         platform_id: i64,
         roles: Vec<Role>,
@@ -82,6 +99,7 @@ impl JwtKeys {
             roles,
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_secs,
+            sid: session.map(str::to_owned),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
@@ -166,6 +184,7 @@ mod tests {
             roles: vec![Role::Operator],
             iat: now.timestamp(),
             exp: now.timestamp() + 600,
+            sid: None,
         };
         let secret = b"0123456789abcdef0123456789abcdef";
         let t = jsonwebtoken::encode(

@@ -1,6 +1,7 @@
 //! Authentication: access tokens, the principal extractor, passwords and sessions.
 
 pub mod jwt;
+pub mod live_sessions;
 pub mod password;
 pub mod principal;
 pub mod tokens;

@@ -1,6 +1,7 @@
 //! The authenticated caller, extracted from `Authorization: Bearer ...`.
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use entity::Role;
@@ -52,7 +53,8 @@ impl Principal {
     }
 }
 
-fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
+/// The caller of a valid token, and the session it names (checked after).
+fn extract(req: &HttpRequest) -> Result<(Principal, Option<String>), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
@@ -86,19 +88,41 @@ fn extract(req: &HttpRequest) -> Result<Principal, ApiError> {
         .sub
         .parse()
         .map_err(|_| ApiError::new(ErrorCode::TOKEN_INVALID, "access token invalid"))?;
-    Ok(Principal {
-        user_id,
-        platform_id: claims.pid,
-        roles: claims.roles,
-    })
+    Ok((
+        Principal {
+            user_id,
+            platform_id: claims.pid,
+            roles: claims.roles,
+        },
+        claims.sid,
+    ))
+}
+
+/// The caller, if their token's session is still open.
+async fn checked(
+    state: Option<web::Data<AppState>>,
+    found: (Principal, Option<String>),
+) -> Result<Principal, ApiError> {
+    let (who, session) = found;
+    if let (Some(session), Some(state)) = (session, state)
+        && !state.live_sessions.is_live(&state.db, &session).await?
+    {
+        return Err(ApiError::new(
+            ErrorCode::SESSION_ENDED,
+            "this session was signed out; sign in again",
+        ));
+    }
+    Ok(who)
 }
 
 impl FromRequest for Principal {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req))
+        let found = extract(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move { checked(state, found?).await })
     }
 }
 
@@ -109,12 +133,18 @@ pub struct MaybePrincipal(pub Option<Principal>);
 
 impl FromRequest for MaybePrincipal {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         if req.headers().get(header::AUTHORIZATION).is_none() {
-            return ready(Ok(MaybePrincipal(None)));
+            return Box::pin(async { Ok(MaybePrincipal(None)) });
         }
-        ready(extract(req).map(|p| MaybePrincipal(Some(p))))
+        let found = extract(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            checked(state, found?)
+                .await
+                .map(|p| MaybePrincipal(Some(p)))
+        })
     }
 }

@@ -36,16 +36,23 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref())
 }
 
-/// Signs an access token for the user's roles on the platform.
+/// Signs an access token of `session` for the user's roles on the platform.
 pub fn access_token(
     state: &AppState,
+    session: &str,
     user_id: i64,
     platform_id: i64,
     roles: Vec<Role>,
 ) -> Result<String, ApiError> {
     state
         .jwt
-        .issue(user_id, platform_id, roles, state.clock.now())
+        .issue_in(
+            Some(session),
+            user_id,
+            platform_id,
+            roles,
+            state.clock.now(),
+        )
         .map_err(ApiError::internal)
 }
 
@@ -71,7 +78,7 @@ pub async fn open_session(
     )
     .await?;
     Ok(TokenPair {
-        access_token: access_token(state, user_id, platform_id, roles)?,
+        access_token: access_token(state, &family, user_id, platform_id, roles)?,
         refresh_token: refresh,
         expires_in: state.jwt.ttl_secs(),
         token_type: "Bearer",

@@ -22,9 +22,9 @@ pub enum RefreshError {
     /// The token's lifetime has passed.
     #[error("refresh token has expired")]
     Expired,
-    /// The token was already used: its family is now revoked.
+    /// The token was already used: its family (named) is now revoked.
     #[error("refresh token was already used; the session is revoked")]
-    Reused,
+    Reused(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -92,7 +92,7 @@ pub async fn rotate(
     }
     if token.used_at.is_some() {
         revoke_family(db, &token.family_id, now).await?;
-        return Err(RefreshError::Reused);
+        return Err(RefreshError::Reused(token.family_id));
     }
     if token.expires_at <= now {
         return Err(RefreshError::Expired);
@@ -106,7 +106,7 @@ pub async fn rotate(
         .await?;
     if claimed.rows_affected != 1 {
         revoke_family(db, &token.family_id, now).await?;
-        return Err(RefreshError::Reused);
+        return Err(RefreshError::Reused(token.family_id));
     }
     let next = issue(
         db,
@@ -139,6 +139,17 @@ pub async fn revoke_family(
         .exec(db)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// Whether a session (a refresh-token family) is still open: not logged
+/// out, not revoked for reuse, not purged after expiry.
+pub async fn is_live(db: &impl ConnectionTrait, family_id: &str) -> Result<bool, DbErr> {
+    Ok(RefreshTokens::find()
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// Revokes the family of the presented token, if it exists (logout).

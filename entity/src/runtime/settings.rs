@@ -113,6 +113,10 @@ pub struct AuthSettings {
     pub max_failed_logins: i32,
     /// First lockout after `max_failed_logins`, doubled per further failure.
     pub lockout_base_secs: i64,
+    /// How long an instance trusts that a session is still open before it
+    /// asks the database again: a logout ends the session's access tokens on
+    /// the instance that served it at once, on the others within this.
+    pub session_check_secs: u64,
 }
 
 impl Default for AuthSettings {
@@ -123,6 +127,7 @@ impl Default for AuthSettings {
             refresh_ttl_secs: 30 * 24 * 3600,
             max_failed_logins: 5,
             lockout_base_secs: 60,
+            session_check_secs: 5,
         }
     }
 }

@@ -109,10 +109,52 @@ async fn logout_ends_the_session(backend: Backend) {
     assert_eq!(unknown.code(), "REFRESH_TOKEN_INVALID");
 }
 
+/// A logout ends the session's access tokens at once, not when they expire;
+/// so does a detected refresh-token reuse. Other sessions are untouched.
+async fn a_closed_session_ends_its_access_tokens_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let login = app.demo_login("zhang").await;
+    let access = login["access_token"].as_str().unwrap().to_owned();
+    let r0 = login["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, 200);
+    let other = app.demo_login("zhang").await;
+    let other_access = other["access_token"].as_str().unwrap().to_owned();
+
+    let out = app
+        .post("/api/v1/auth/logout", json!({"refresh_token": r0}), None)
+        .await;
+    assert_eq!(out.status, 204, "{}", out.text);
+    let me = app.get("/api/v1/me", Some(&access)).await;
+    assert_eq!(
+        (me.status, me.code()),
+        (401, "SESSION_ENDED"),
+        "{}",
+        me.text
+    );
+    assert_eq!(app.get("/api/v1/me", Some(&other_access)).await.status, 200);
+
+    // A stolen refresh token used twice revokes the session and its tokens.
+    let o0 = other["refresh_token"].as_str().unwrap().to_owned();
+    let next = refresh(&app, &o0).await;
+    let next_access = next.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.get("/api/v1/me", Some(&next_access)).await.status, 200);
+    assert_eq!(refresh(&app, &o0).await.code(), "REFRESH_TOKEN_REUSED");
+    for token in [&other_access, &next_access] {
+        let me = app.get("/api/v1/me", Some(token)).await;
+        assert_eq!(
+            (me.status, me.code()),
+            (401, "SESSION_ENDED"),
+            "{}",
+            me.text
+        );
+    }
+}
+
 both!(
     each_refresh_rotates_the_token,
     a_reused_refresh_token_revokes_the_session,
     concurrent_use_of_one_refresh_token_lets_at_most_one_win,
     refresh_tokens_expire,
     logout_ends_the_session,
+    a_closed_session_ends_its_access_tokens_at_once,
 );

@@ -353,9 +353,10 @@ pub async fn refresh(
     .await;
     let rotated = match rotated {
         Ok(r) => r,
-        Err(sessions::RefreshError::Reused) => {
-            // Keep the family's revocation.
+        Err(sessions::RefreshError::Reused(family)) => {
+            // Keep the family's revocation; its access tokens end too.
             txn.commit().await?;
+            state.live_sessions.ended(&family);
             tracing::warn!("refresh token reuse: session revoked");
             return Err(ApiError::new(
                 ErrorCode::REFRESH_TOKEN_REUSED,
@@ -384,7 +385,13 @@ pub async fn refresh(
         return Err(user_disabled());
     }
     let roles = users::roles_of(&txn, user.id, rotated.platform_id).await?;
-    let access = tokens::access_token(&state, user.id, rotated.platform_id, roles)?;
+    let access = tokens::access_token(
+        &state,
+        &rotated.family_id,
+        user.id,
+        rotated.platform_id,
+        roles,
+    )?;
     txn.commit().await?;
     Ok(web::Json(tokens::TokenPair {
         access_token: access,
@@ -411,12 +418,15 @@ pub async fn logout(
     body: ApiJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let presented = required_text("refresh_token", &body.refresh_token, 128)?;
-    sessions::revoke_by_hash(
+    let closed = sessions::revoke_by_hash(
         &state.db,
         &tokens::hash_token(&presented),
         state.clock.now(),
     )
     .await?;
+    if let Some(t) = closed {
+        state.live_sessions.ended(&t.family_id);
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
