@@ -157,19 +157,40 @@ fn not_json() -> ApiError {
     )
 }
 
+/// A body being read.
+type BodyFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// Reads a JSON body; with `optional`, no body (or only white space) is
+/// `None`. A required body's media type is checked before it is read.
+fn json_body<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    optional: bool,
+) -> BodyFuture<Option<T>> {
+    let json = is_json(req);
+    let bytes = body_bytes(req, payload);
+    Box::pin(async move {
+        if !json && !optional {
+            return Err(not_json());
+        }
+        let bytes = bytes.await?;
+        if optional && bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        if !json {
+            return Err(not_json());
+        }
+        parse(&bytes).map(Some)
+    })
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = BodyFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = is_json(req);
-        let bytes = body_bytes(req, payload);
-        Box::pin(async move {
-            if !json {
-                return Err(not_json());
-            }
-            parse(&bytes.await?).map(ApiJson)
-        })
+        let body = json_body::<T>(req, payload, false);
+        Box::pin(async move { body.await?.map(ApiJson).ok_or_else(not_json) })
     }
 }
 
@@ -189,21 +210,11 @@ impl<T> OptionalJson<T> {
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = BodyFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = is_json(req);
-        let bytes = body_bytes(req, payload);
-        Box::pin(async move {
-            let bytes = bytes.await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Ok(OptionalJson(None));
-            }
-            if !json {
-                return Err(not_json());
-            }
-            parse(&bytes).map(|v| OptionalJson(Some(v)))
-        })
+        let body = json_body::<T>(req, payload, true);
+        Box::pin(async move { body.await.map(OptionalJson) })
     }
 }
 
