@@ -18,6 +18,7 @@ mod m20261123_000010_village_trips;
 mod m20261123_000011_cold_settlement;
 mod m20261123_000012_linkage_trace;
 mod m20261123_000013_console;
+mod m20261130_000014_cold_no_data;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_cold_settlement::Migration),
             Box::new(m20261123_000012_linkage_trace::Migration),
             Box::new(m20261123_000013_console::Migration),
+            Box::new(m20261130_000014_cold_no_data::Migration),
         ]
     }
 }

@@ -113,8 +113,15 @@ pub struct Verdict {
     pub excursion_secs: i64,
     /// The warmest reading, °C (none without readings).
     pub max_c: Option<f64>,
-    /// Share of the window covered by readings (not in gaps), 0–1.
+    /// Share of the window covered by readings (not in gaps), 0–1; 0
+    /// without any reading.
     pub coverage: f64,
+    /// No reading at all in the window: nothing proves the class.
+    #[serde(default)]
+    pub no_data: bool,
+    /// The sensor that sent nothing (named when the batch is settled).
+    #[serde(default)]
+    pub missing_sensor: Option<String>,
 }
 
 /// Judges readings over the batch's window (`from` = departure, `to` =
@@ -224,11 +231,15 @@ pub fn judge(
         excursions,
         excursion_secs: counted,
         max_c,
-        coverage: if window == 0 {
+        coverage: if rs.is_empty() {
+            0.0
+        } else if window == 0 {
             1.0
         } else {
             (window - gaps) as f64 / window as f64
         },
+        no_data: rs.is_empty(),
+        missing_sensor: None,
     }
 }
 
@@ -251,6 +262,27 @@ mod tests {
 
     fn t0() -> DateTime<Utc> {
         DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000)
+    }
+
+    #[test]
+    fn no_reading_is_no_data_with_no_coverage() {
+        let rule = ClassRule::FROZEN;
+        let v = judge(&rule, t0(), t0() + Duration::hours(1), &[]);
+        assert!(v.no_data && !v.compliant);
+        assert_eq!(v.coverage, 0.0);
+        // An empty window (departure and last drop at one instant) is no
+        // evidence either, not full coverage.
+        let v = judge(&rule, t0(), t0(), &[]);
+        assert!(v.no_data && !v.compliant);
+        assert_eq!(v.coverage, 0.0);
+        assert_eq!(v.excursion_secs, 0);
+        let some = judge(
+            &rule,
+            t0(),
+            t0() + Duration::minutes(2),
+            &series(t0(), Duration::minutes(1), &[-20.0, -20.0, -20.0]),
+        );
+        assert!(!some.no_data && some.compliant, "{some:?}");
     }
 
     /// Frozen readings every minute for an hour, with `warm` minutes at

@@ -20,6 +20,9 @@ pub struct Model {
     pub penalty_fen: i64,
     /// Share of the affected items' price refunded, basis points.
     pub compensation_bp: i32,
+    /// Whether a batch with no readings compensates (and penalises) as a
+    /// breach would.
+    pub no_data_compensates: bool,
     pub effective_from: chrono::DateTime<chrono::Utc>,
     pub created_by: Option<i64>,
     pub created_at: chrono::DateTime<chrono::Utc>,

@@ -85,7 +85,8 @@ async fn fresh(app: &TestApp, v: &Village) -> Village {
 }
 
 /// Runs the planned trip leaving at `departs` with readings every minute
-/// from departure (`temps`), drops at the village when they end, lets the
+/// from departure (`temps`; none: a silent sensor and a 30-minute run),
+/// drops at the village when they end, lets the
 /// resident (demo user `resident`) take the orders of `collect`, and
 /// completes the trip. Returns the trip id.
 pub(crate) async fn run_trip(
@@ -168,7 +169,12 @@ pub(crate) async fn run_trip(
         .await;
     assert_eq!(dep.status, 200, "{}", dep.text);
     // The gateway uploads when the van has coverage again, at the village.
-    let end = departs + Duration::minutes(temps.len() as i64 - 1);
+    let minutes = if temps.is_empty() {
+        30
+    } else {
+        temps.len() as i64 - 1
+    };
+    let end = departs + Duration::minutes(minutes);
     app.clock.set(end);
     let chart = app
         .get(
@@ -180,21 +186,23 @@ pub(crate) async fn run_trip(
         .as_str()
         .unwrap()
         .to_owned();
-    let readings: Vec<Value> = temps
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            json!({"sensor_id": sensor, "at": (departs + Duration::minutes(i as i64)).to_rfc3339(), "celsius": c})
-        })
-        .collect();
-    let r = app
-        .post(
-            &format!("/api/v1/driver/trips/{id}/temperatures"),
-            json!({ "readings": readings }),
-            Some(&app.demo_token("driver-zhou").await),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    if !temps.is_empty() {
+        let readings: Vec<Value> = temps
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                json!({"sensor_id": sensor, "at": (departs + Duration::minutes(i as i64)).to_rfc3339(), "celsius": c})
+            })
+            .collect();
+        let r = app
+            .post(
+                &format!("/api/v1/driver/trips/{id}/temperatures"),
+                json!({ "readings": readings }),
+                Some(&app.demo_token("driver-zhou").await),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
     let drop = stops.iter().find(|s| s["kind"] == "drop").unwrap();
     let seq = drop["seq"].as_i64().unwrap();
     app.post(
@@ -577,7 +585,68 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
     assert_eq!(stats.body["villages_served"], 1);
 }
 
-both!(batches_are_settled_once_with_fee_or_compensation_and_penalty);
+/// A batch whose sensor sent nothing is judged on no evidence: coverage 0,
+/// a verdict that says no data and names the sensor, and by the default
+/// policy neither a fee, a penalty nor a compensation; the resident's
+/// record says `no_data`.
+async fn a_silent_sensor_is_no_data_not_a_breach(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = frozen_village(&app).await;
+    cold_fleet(&app, &v.op).await;
+    let a = accepted(&app, &v, 1).await["id"].as_i64().unwrap();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
+    app.worker().run_pending().await.unwrap();
+    let morning = Utc.with_ymd_and_hms(2026, 11, 23, 1, 30, 0).unwrap();
+    let trip = run_trip(&app, "yang", morning, &[], &[a]).await;
+    app.clock.advance(Duration::minutes(16));
+    app.worker().run_pending().await.unwrap();
+    let s = app
+        .get(
+            &format!("/api/v1/admin/cold-settlements?trip_id={trip}"),
+            Some(&app.operator_token().await),
+        )
+        .await;
+    let rec = &s.body[0];
+    assert_eq!(rec["compliant"], false, "{}", s.text);
+    assert_eq!(rec["coverage"], 0.0, "{}", s.text);
+    assert_eq!(
+        (
+            rec["carrier_fee_fen"].as_i64(),
+            rec["penalty_fen"].as_i64(),
+            rec["compensation_fen"].as_i64()
+        ),
+        (Some(0), Some(0), Some(0)),
+        "{}",
+        s.text
+    );
+    let verdict: Value = serde_json::from_str(rec["verdict"].as_str().unwrap()).unwrap();
+    assert_eq!(verdict["no_data"], true, "{verdict}");
+    assert!(
+        verdict["missing_sensor"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{verdict}"
+    );
+    assert_eq!(app.count("refunds").await, 0, "nothing is compensated");
+    let view = app
+        .get(
+            &format!("/api/v1/orders/{a}"),
+            Some(&app.demo_token("yang").await),
+        )
+        .await;
+    assert_eq!(
+        view.body["cold_chain"][0]["status"], "no_data",
+        "{}",
+        view.text
+    );
+    assert_eq!(view.body["cold_chain"][0]["coverage"], 0.0);
+}
+
+both!(
+    batches_are_settled_once_with_fee_or_compensation_and_penalty,
+    a_silent_sensor_is_no_data_not_a_breach,
+);
 
 async fn several_workers_plan_a_departure_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -28,6 +28,10 @@ pub struct NewPolicy {
     pub penalty_fen: i64,
     /// Share of an affected order's cold goods refunded, basis points.
     pub compensation_bp: i32,
+    /// Whether a batch with no readings compensates and penalises as a
+    /// breach would (default: no; the operator follows the sensor up).
+    #[serde(default)]
+    pub no_data_compensates: bool,
     /// From when (default: now; never in the past).
     pub effective_from: Option<DateTime<Utc>>,
 }
@@ -63,6 +67,7 @@ pub async fn add_policy(
         carrier_fee_fen: body.carrier_fee_fen,
         penalty_fen: body.penalty_fen,
         compensation_bp: body.compensation_bp,
+        no_data_compensates: body.no_data_compensates,
     };
     let txn = entity::tx::begin_write(&state.db).await?;
     let res = batch_settlement::add_policy(

@@ -50,6 +50,11 @@ pub struct Policy {
     pub penalty_fen: i64,
     /// Share of an affected order's cold goods refunded, basis points.
     pub compensation_bp: i32,
+    /// A batch with no readings at all proves nothing: compensate the
+    /// residents and penalise the carrier as for a breach (`true`), or pay
+    /// and charge nothing and leave it to the operator (`false`, the default).
+    #[serde(default)]
+    pub no_data_compensates: bool,
 }
 
 impl Policy {
@@ -67,6 +72,7 @@ impl Policy {
             carrier_fee_fen: fee,
             penalty_fen: penalty,
             compensation_bp: 5_000,
+            no_data_compensates: false,
         })
     }
 
@@ -118,6 +124,7 @@ impl Policy {
             carrier_fee_fen: m.carrier_fee_fen,
             penalty_fen: m.penalty_fen,
             compensation_bp: m.compensation_bp,
+            no_data_compensates: m.no_data_compensates,
         })
     }
 }
@@ -173,6 +180,7 @@ pub async fn add_policy(
         carrier_fee_fen: Set(p.carrier_fee_fen),
         penalty_fen: Set(p.penalty_fen),
         compensation_bp: Set(p.compensation_bp),
+        no_data_compensates: Set(p.no_data_compensates),
         effective_from: Set(effective_from.max(now)),
         created_by: Set(Some(created_by)),
         created_at: Set(now),
@@ -210,9 +218,14 @@ pub struct Outcome {
 ///
 /// A breached batch with no order breached over its own window cannot
 /// happen (the last order's window is the batch's); if it did, the carrier
-/// would be penalised for nothing, so only affected orders count.
-pub fn outcome(p: &Policy, batch_compliant: bool, orders: &[Carried]) -> Outcome {
-    if batch_compliant {
+/// would be penalised for nothing, so only affected orders count. A batch
+/// with no readings (`no_data`) earns nothing, and costs only if the policy
+/// says so.
+pub fn outcome(p: &Policy, v: &Verdict, orders: &[Carried]) -> Outcome {
+    if v.no_data && !p.no_data_compensates {
+        return Outcome::default();
+    }
+    if v.compliant {
         return Outcome {
             carrier_fee_fen: p.carrier_fee_fen * orders.len() as i64,
             ..Outcome::default()
@@ -324,7 +337,10 @@ pub async fn settle_trip(
             })
             .collect();
         let p = policy(db, t.platform_id, &b.class, departed).await?;
-        let verdict = judge(&p.rule, departed, to, &readings);
+        let mut verdict = judge(&p.rule, departed, to, &readings);
+        if verdict.no_data {
+            verdict.missing_sensor = Some(b.sensor_id.clone());
+        }
         let mut carried = Vec::new();
         // Each travelling order's paid payment number, read once.
         let mut trade_nos = std::collections::BTreeMap::new();
@@ -350,7 +366,7 @@ pub async fn settle_trip(
                 breached: !own.compliant,
             });
         }
-        let money = outcome(&p, verdict.compliant, &carried);
+        let money = outcome(&p, &verdict, &carried);
         let mut compensations = Vec::new();
         for (order_id, amount) in &money.compensations {
             let Some(trade_no) = trade_nos.get(order_id) else {
@@ -545,7 +561,8 @@ pub async fn due_trips(
 pub struct ColdRecord {
     /// `chilled` or `frozen`.
     pub class: String,
-    /// `in_transit` (not settled yet), `compliant` or `breached`.
+    /// `in_transit` (not settled yet), `compliant`, `breached`, or `no_data`
+    /// (no reading at all: nothing proves the class either way).
     pub status: String,
     /// The warmest reading so far, °C.
     pub max_c: Option<f64>,
@@ -596,9 +613,15 @@ pub async fn record_of_order(
             Some(s) => {
                 let comps: Vec<Compensation> =
                     serde_json::from_str(&s.compensations).unwrap_or_default();
+                let no_data = serde_json::from_str::<Verdict>(&s.verdict).is_ok_and(|v| v.no_data);
                 ColdRecord {
                     class: b.class.clone(),
-                    status: if s.compliant { "compliant" } else { "breached" }.into(),
+                    status: match (s.compliant, no_data) {
+                        (true, _) => "compliant",
+                        (false, true) => "no_data",
+                        (false, false) => "breached",
+                    }
+                    .into(),
                     max_c: s.max_c,
                     excursion_minutes: Some(s.excursion_secs / 60),
                     coverage: Some(s.coverage),
@@ -646,6 +669,19 @@ mod tests {
         Policy::default_for("frozen").unwrap()
     }
 
+    /// A verdict that is compliant or breached, or says no data.
+    fn verdict(compliant: bool, no_data: bool) -> Verdict {
+        Verdict {
+            compliant,
+            excursions: Vec::new(),
+            excursion_secs: 0,
+            max_c: None,
+            coverage: if no_data { 0.0 } else { 1.0 },
+            no_data,
+            missing_sensor: None,
+        }
+    }
+
     fn carried(order_id: i64, goods: i64, left: i64, breached: bool) -> Carried {
         Carried {
             order_id,
@@ -659,7 +695,7 @@ mod tests {
     fn a_compliant_batch_pays_the_carrier_per_order() {
         let o = outcome(
             &frozen(),
-            true,
+            &verdict(true, false),
             &[
                 carried(1, 3_000, 3_500, false),
                 carried(2, 1_000, 1_500, false),
@@ -674,7 +710,7 @@ mod tests {
     fn a_breach_compensates_and_penalises_only_the_affected_orders() {
         let o = outcome(
             &frozen(),
-            false,
+            &verdict(false, false),
             &[
                 carried(1, 3_001, 3_500, false),
                 carried(2, 3_001, 3_500, true),
@@ -688,11 +724,37 @@ mod tests {
 
     #[test]
     fn compensation_never_exceeds_what_is_left_to_refund() {
-        let o = outcome(&frozen(), false, &[carried(1, 3_000, 900, true)]);
+        let o = outcome(
+            &frozen(),
+            &verdict(false, false),
+            &[carried(1, 3_000, 900, true)],
+        );
         assert_eq!(o.compensations, vec![(1, 900)]);
-        let none = outcome(&frozen(), false, &[carried(1, 3_000, 0, true)]);
+        let none = outcome(
+            &frozen(),
+            &verdict(false, false),
+            &[carried(1, 3_000, 0, true)],
+        );
         assert!(none.compensations.is_empty());
         assert_eq!(none.penalty_fen, 1_000, "the carrier still broke the chain");
+    }
+
+    #[test]
+    fn no_data_pays_and_costs_nothing_unless_the_policy_says_so() {
+        let orders = [
+            carried(1, 3_000, 3_500, true),
+            carried(2, 1_000, 1_500, true),
+        ];
+        let o = outcome(&frozen(), &verdict(false, true), &orders);
+        assert_eq!(o, Outcome::default());
+        let strict = Policy {
+            no_data_compensates: true,
+            ..frozen()
+        };
+        let o = outcome(&strict, &verdict(false, true), &orders);
+        assert_eq!(o.carrier_fee_fen, 0);
+        assert_eq!(o.penalty_fen, 2_000);
+        assert_eq!(o.compensations, vec![(1, 1_500), (2, 500)]);
     }
 
     #[test]
