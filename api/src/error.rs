@@ -103,6 +103,7 @@ error_codes! {
     ORDER_NOT_READY = StatusCode::CONFLICT, "The kitchen has not marked the order ready yet.";
     DELIVERY_CODE_WRONG = StatusCode::UNPROCESSABLE_ENTITY, "Wrong delivery code; the message says how many attempts are left.";
     JOB_LOCKED = StatusCode::LOCKED, "Three wrong delivery codes: the job waits for an operator.";
+    PICKUP_LOCKED = StatusCode::LOCKED, "Three wrong pickup codes: the package waits for an operator to lift the lock.";
     NO_OFFER = StatusCode::CONFLICT, "No open offer of this job to you (expired or answered).";
     NOT_TRACKABLE = StatusCode::CONFLICT, "Tracking exists only while the order is out for delivery.";
     INSUFFICIENT_BALANCE = StatusCode::CONFLICT, "The payout is larger than the settled balance not yet paid out.";

@@ -22,6 +22,9 @@ pub struct Model {
     /// Shown to the resident; the keeper asks for it at collection.
     #[serde(skip)]
     pub pickup_code: String,
+    /// Wrong pickup codes tried at the agent point; at three the package
+    /// waits for an operator.
+    pub code_failures: i32,
     /// `planned`, `loaded`, `left_behind`, `at_agent_point` or `collected`.
     pub status: PackageStatus,
     pub reason: Option<String>,

@@ -643,9 +643,98 @@ async fn a_silent_sensor_is_no_data_not_a_breach(backend: Backend) {
     assert_eq!(view.body["cold_chain"][0]["coverage"], 0.0);
 }
 
+/// The keeper has three tries of the resident's pickup code; then the
+/// package waits for an operator, who lifts the lock after checking with
+/// the resident. A wrong answer says how many tries are left.
+async fn three_wrong_pickup_codes_lock_the_package_for_an_operator(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let v = frozen_village(&app).await;
+    cold_fleet(&app, &v.op).await;
+    let a = accepted(&app, &v, 1).await["id"].as_i64().unwrap();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
+    app.worker().run_pending().await.unwrap();
+    let morning = Utc.with_ymd_and_hms(2026, 11, 23, 1, 30, 0).unwrap();
+    run_trip(&app, "yang", morning, &[-20.0; 31], &[]).await;
+    let right = app
+        .get(
+            &format!("/api/v1/orders/{a}"),
+            Some(&app.demo_token("yang").await),
+        )
+        .await
+        .body["pickup_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = if right == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    let keeper = app.demo_token("keeper-hua").await;
+    let collect = |code: String| {
+        let keeper = keeper.clone();
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/api/v1/keeper/orders/{a}/collect"),
+                json!({ "code": code }),
+                Some(&keeper),
+            )
+            .await
+        }
+    };
+    for left in [2, 1] {
+        let r = collect(wrong.into()).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (422, "DELIVERY_CODE_WRONG"),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.body["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{left} tries left")),
+            "{}",
+            r.text
+        );
+    }
+    let r = collect(wrong.into()).await;
+    assert_eq!((r.status, r.code()), (423, "PICKUP_LOCKED"), "{}", r.text);
+    let r = collect(right.clone()).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (423, "PICKUP_LOCKED"),
+        "the lock holds: {}",
+        r.text
+    );
+
+    let url = format!("/api/v1/admin/village/packages/{a}/unlock");
+    let r = app
+        .post(&url, json!({}), Some(&app.demo_token("yang").await))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    let op = app.operator_token().await;
+    let r = app.post(&url, json!({}), Some(&op)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["code_failures"], 0);
+    let r = app.post(&url, json!({}), Some(&op)).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (409, "INVALID_JOB_STATE"),
+        "{}",
+        r.text
+    );
+    let r = collect(right).await;
+    assert_eq!(r.body["status"], "delivered", "{}", r.text);
+}
+
 both!(
     batches_are_settled_once_with_fee_or_compensation_and_penalty,
     a_silent_sensor_is_no_data_not_a_breach,
+    three_wrong_pickup_codes_lock_the_package_for_an_operator,
 );
 
 async fn several_workers_plan_a_departure_once(backend: Backend) {

@@ -228,6 +228,11 @@ async fn role_endpoints_refuse_a_resident(backend: Backend) {
             "FORBIDDEN",
         ),
         (
+            "/api/v1/admin/village/packages/1/unlock",
+            json!({}),
+            "FORBIDDEN",
+        ),
+        (
             "/api/v1/carrier/payouts",
             json!({"amount_fen": 100}),
             "FORBIDDEN",

@@ -164,7 +164,7 @@ async fn finish(
 }
 
 /// Compares codes without stopping at the first difference.
-fn same_code(a: &str, b: &str) -> bool {
+pub(crate) fn same_code(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

@@ -369,6 +369,7 @@ pub async fn save(
                 drop_seq: Set(drop_of.get(o).copied().unwrap_or(0)),
                 handover_code: Set(crate::ids::digits(6)),
                 pickup_code: Set(crate::ids::digits(6)),
+                code_failures: Set(0),
                 status: Set(PackageStatus::Planned),
                 reason: Set(None),
                 created_at: Set(now),

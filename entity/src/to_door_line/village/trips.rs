@@ -12,6 +12,8 @@ use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::haversine_m;
 use crate::order_event::ActorKind;
 use crate::scope;
+use crate::to_door_line::city::handoff::same_code;
+use crate::to_door_line::city::jobs::MAX_CODE_FAILURES;
 use crate::to_door_line::order_states::{OrderEvent, OrderStatus};
 use crate::to_door_line::pricing::{DeliveryPlan, Schedule, next_departure};
 use crate::to_door_line::transitions::OrderActor;
@@ -364,7 +366,7 @@ pub async fn collect(
     code: &str,
     keeper_user: i64,
     now: DateTime<Utc>,
-) -> DomainResult<order::Model> {
+) -> DomainResult<Collected> {
     let p = trip_package::Entity::find()
         .filter(trip_package::Column::OrderId.eq(order_id))
         .filter(trip_package::Column::Status.eq(PackageStatus::AtAgentPoint))
@@ -375,8 +377,31 @@ pub async fn collect(
     if s.place_id != point_id {
         return Err(DomainError::NotFound("package"));
     }
-    if code.trim() != p.pickup_code {
-        return Err(DeliveryRefusal::CodeWrong(0).into());
+    if p.code_failures >= MAX_CODE_FAILURES {
+        return Ok(Collected::Locked);
+    }
+    if !same_code(code.trim(), &p.pickup_code) {
+        use sea_orm::sea_query::ExprTrait;
+        // Counted by a guarded update, so simultaneous guesses cannot get
+        // more tries than the limit.
+        let counted = trip_package::Entity::update_many()
+            .col_expr(
+                trip_package::Column::CodeFailures,
+                Expr::col(trip_package::Column::CodeFailures).add(1),
+            )
+            .col_expr(trip_package::Column::UpdatedAt, Expr::value(now))
+            .filter(trip_package::Column::Id.eq(p.id))
+            .filter(trip_package::Column::CodeFailures.eq(p.code_failures))
+            .exec(db)
+            .await?;
+        let failures = p.code_failures + 1;
+        return Ok(
+            if counted.rows_affected != 1 || failures >= MAX_CODE_FAILURES {
+                Collected::Locked
+            } else {
+                Collected::WrongCode(MAX_CODE_FAILURES - failures)
+            },
+        );
     }
     set_package(
         db,
@@ -393,7 +418,46 @@ pub async fn collect(
         user_id: Some(keeper_user),
     };
     let o = transitions::apply(db, o, OrderEvent::Deliver, actor, None, now).await?;
-    Ok(o)
+    Ok(Collected::Done(Box::new(o)))
+}
+
+/// What a collection attempt did. A wrong code is not an error for the
+/// transaction: the count must be kept.
+#[derive(Debug, Clone)]
+pub enum Collected {
+    /// Handed over: the order, delivered.
+    Done(Box<order::Model>),
+    /// Wrong code; this many tries are left.
+    WrongCode(i32),
+    /// Too many wrong codes: the package waits for an operator.
+    Locked,
+}
+
+/// An operator lifts the lock of a package after checking with the
+/// resident: the keeper may try codes again.
+pub async fn unlock_pickup(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> DomainResult<trip_package::Model> {
+    let p = trip_package::Entity::find()
+        .filter(trip_package::Column::PlatformId.eq(platform_id))
+        .filter(trip_package::Column::OrderId.eq(order_id))
+        .filter(trip_package::Column::Status.eq(PackageStatus::AtAgentPoint))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound("package"))?;
+    if p.code_failures < MAX_CODE_FAILURES {
+        return Err(DeliveryRefusal::JobState("not locked".into()).into());
+    }
+    trip_package::Entity::update_many()
+        .col_expr(trip_package::Column::CodeFailures, Expr::value(0))
+        .col_expr(trip_package::Column::UpdatedAt, Expr::value(now))
+        .filter(trip_package::Column::Id.eq(p.id))
+        .exec(db)
+        .await?;
+    scope::get::<trip_package::Entity>(db, p.id, "package").await
 }
 
 /// The driver closes the trip once every drop stop is handed over.

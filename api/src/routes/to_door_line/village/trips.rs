@@ -4,6 +4,7 @@
 
 use actix_web::{get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::to_door_line::village::trips::Collected;
 use entity::trip_stop::StopKind;
 use entity::{Role, driver, trip, trip_package, trip_stop};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
@@ -388,10 +389,12 @@ pub struct PickupCode {
 }
 
 /// The keeper hands an order to its resident, who shows the pickup code.
+/// Three wrong codes lock the package until an operator lifts the lock.
 #[utoipa::path(tag = "keeper", security(("bearer" = [])), request_body = PickupCode, responses(
     (status = 200, description = "The order, delivered"),
     (status = 404, description = "NOT_FOUND: not at this agent point", body = ErrorBody),
-    (status = 422, description = "DELIVERY_CODE_WRONG", body = ErrorBody),
+    (status = 422, description = "DELIVERY_CODE_WRONG: the message says how many tries are left", body = ErrorBody),
+    (status = 423, description = "PICKUP_LOCKED", body = ErrorBody),
 ))]
 #[post("/keeper/orders/{id}/collect")]
 pub async fn collect(
@@ -411,6 +414,43 @@ pub async fn collect(
         *id,
         &body.code,
         who.user_id,
+        state.clock.now(),
+    )
+    .await;
+    // A wrong code is committed (the count must survive), then refused.
+    match crate::routes::finish(txn, res).await? {
+        Collected::Done(o) => Ok(web::Json(*o)),
+        Collected::WrongCode(left) => Err(ApiError::new(
+            ErrorCode::DELIVERY_CODE_WRONG,
+            format!("wrong pickup code; {left} tries left"),
+        )),
+        Collected::Locked => Err(ApiError::new(
+            ErrorCode::PICKUP_LOCKED,
+            "three wrong pickup codes: the package waits for an operator",
+        )),
+    }
+}
+
+/// An operator lifts the lock of a package after three wrong pickup codes,
+/// having checked with the resident; the keeper may try again.
+#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+    (status = 200, description = "The package, unlocked"),
+    (status = 403, description = "FORBIDDEN", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: no package of this order at an agent point", body = ErrorBody),
+    (status = 409, description = "INVALID_JOB_STATE: not locked", body = ErrorBody),
+))]
+#[post("/admin/village/packages/{order_id}/unlock")]
+pub async fn unlock_pickup(
+    state: web::Data<AppState>,
+    who: Principal,
+    order_id: web::Path<i64>,
+) -> ApiResult<web::Json<entity::trip_package::Model>> {
+    who.require(Role::Operator)?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::to_door_line::village::trips::unlock_pickup(
+        &txn,
+        who.platform_id,
+        *order_id,
         state.clock.now(),
     )
     .await;
