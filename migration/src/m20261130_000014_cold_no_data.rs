@@ -4,7 +4,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::util::add_column;
+use crate::util::{add_column, drop_column};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -29,11 +29,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table(ColdChainPolicies::Table)
-                .drop_column(ColdChainPolicies::NoDataCompensates)
-                .to_owned(),
+        drop_column(
+            m,
+            ColdChainPolicies::Table,
+            ColdChainPolicies::NoDataCompensates,
         )
         .await
     }

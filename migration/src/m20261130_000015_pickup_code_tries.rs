@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::util::add_column;
+use crate::util::{add_column, drop_column};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -26,12 +26,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table(TripPackages::Table)
-                .drop_column(TripPackages::CodeFailures)
-                .to_owned(),
-        )
-        .await
+        drop_column(m, TripPackages::Table, TripPackages::CodeFailures).await
     }
 }

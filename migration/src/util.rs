@@ -26,6 +26,16 @@ pub async fn add_column(
         .await
 }
 
+/// Drops one column of a table (the `down` of [`add_column`]).
+pub async fn drop_column(
+    m: &SchemaManager<'_>,
+    table: impl IntoIden,
+    col: impl IntoIden,
+) -> Result<(), DbErr> {
+    m.alter_table(Table::alter().table(table).drop_column(col).to_owned())
+        .await
+}
+
 /// A unique index over `cols`.
 pub async fn unique(
     m: &SchemaManager<'_>,

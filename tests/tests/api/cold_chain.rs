@@ -248,6 +248,30 @@ pub(crate) async fn run_trip(
     id
 }
 
+/// One accepted frozen order of the resident `yang`, planned at its cut-off
+/// onto the 09:30 departure; returns the order and the departure (UTC).
+async fn a_morning_order(app: &TestApp) -> (i64, DateTime<Utc>) {
+    let v = frozen_village(app).await;
+    cold_fleet(app, &v.op).await;
+    let a = accepted(app, &v, 1).await["id"].as_i64().unwrap();
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
+    app.worker().run_pending().await.unwrap();
+    (a, Utc.with_ymd_and_hms(2026, 11, 23, 1, 30, 0).unwrap())
+}
+
+/// The trip's cold-chain settlements, once the 15-minute grace for late
+/// readings has passed.
+async fn settlements_after_grace(app: &TestApp, trip: i64) -> tests::Resp {
+    app.clock.advance(Duration::minutes(16));
+    app.worker().run_pending().await.unwrap();
+    app.get(
+        &format!("/api/v1/admin/cold-settlements?trip_id={trip}"),
+        Some(&app.operator_token().await),
+    )
+    .await
+}
+
 async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let v = frozen_village(&app).await;
@@ -363,14 +387,7 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
         .map(|m| if (10..30).contains(&m) { -16.0 } else { -20.0 })
         .collect();
     let trip2 = run_trip(&app, "yang", afternoon, &temps, &[b]).await;
-    app.clock.advance(Duration::minutes(16));
-    app.worker().run_pending().await.unwrap();
-    let s = app
-        .get(
-            &format!("/api/v1/admin/cold-settlements?trip_id={trip2}"),
-            Some(&app.operator_token().await),
-        )
-        .await;
+    let s = settlements_after_grace(&app, trip2).await;
     let rec = &s.body[0];
     assert_eq!(rec["compliant"], false, "{}", s.text);
     assert_eq!(rec["excursion_secs"], 1200);
@@ -591,22 +608,9 @@ async fn batches_are_settled_once_with_fee_or_compensation_and_penalty(backend: 
 /// record says `no_data`.
 async fn a_silent_sensor_is_no_data_not_a_breach(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let v = frozen_village(&app).await;
-    cold_fleet(&app, &v.op).await;
-    let a = accepted(&app, &v, 1).await["id"].as_i64().unwrap();
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
-    app.worker().run_pending().await.unwrap();
-    let morning = Utc.with_ymd_and_hms(2026, 11, 23, 1, 30, 0).unwrap();
+    let (a, morning) = a_morning_order(&app).await;
     let trip = run_trip(&app, "yang", morning, &[], &[a]).await;
-    app.clock.advance(Duration::minutes(16));
-    app.worker().run_pending().await.unwrap();
-    let s = app
-        .get(
-            &format!("/api/v1/admin/cold-settlements?trip_id={trip}"),
-            Some(&app.operator_token().await),
-        )
-        .await;
+    let s = settlements_after_grace(&app, trip).await;
     let rec = &s.body[0];
     assert_eq!(rec["compliant"], false, "{}", s.text);
     assert_eq!(rec["coverage"], 0.0, "{}", s.text);
@@ -648,13 +652,7 @@ async fn a_silent_sensor_is_no_data_not_a_breach(backend: Backend) {
 /// the resident. A wrong answer says how many tries are left.
 async fn three_wrong_pickup_codes_lock_the_package_for_an_operator(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let v = frozen_village(&app).await;
-    cold_fleet(&app, &v.op).await;
-    let a = accepted(&app, &v, 1).await["id"].as_i64().unwrap();
-    app.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 23, 0, 31, 0).unwrap());
-    app.worker().run_pending().await.unwrap();
-    let morning = Utc.with_ymd_and_hms(2026, 11, 23, 1, 30, 0).unwrap();
+    let (a, morning) = a_morning_order(&app).await;
     run_trip(&app, "yang", morning, &[-20.0; 31], &[]).await;
     let right = app
         .get(
