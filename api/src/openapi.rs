@@ -63,3 +63,38 @@ impl Modify for SecurityAndErrors {
         description.push_str(&table);
     }
 }
+
+/// Completes the document once the paths are collected: every operation
+/// that needs a bearer token answers 401 without a valid one (no token, an
+/// invalid or expired one, or one whose session ended), so it says so.
+pub fn complete(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let unauthorized = ResponseBuilder::new()
+        .description("UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED or SESSION_ENDED")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in api.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                op.responses
+                    .responses
+                    .entry("401".to_owned())
+                    .or_insert_with(|| unauthorized.clone().into());
+            }
+        }
+    }
+}

@@ -168,6 +168,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(routes::ops::metrics)
         .service(routes::supply_end::images::serve)
         .split_for_parts();
+    let mut api = api;
+    crate::openapi::complete(&mut api);
     api
 }
 
@@ -252,7 +254,7 @@ impl Application {
         let data = web::Data::new(state);
         let limit = settings.http.json_limit_bytes;
         let mut server = actix_web::HttpServer::new(move || {
-            let (app, api) = App::new()
+            let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(ApiDoc::openapi())
                 .app_data(data.clone())
@@ -265,6 +267,7 @@ impl Application {
                 .service(routes::ops::metrics)
                 .service(routes::supply_end::images::serve)
                 .split_for_parts();
+            crate::openapi::complete(&mut api);
             app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
                 .route("/docs", web::get().to(docs_redirect))
                 .configure(crate::console::configure)

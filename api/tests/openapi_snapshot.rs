@@ -31,3 +31,33 @@ fn the_openapi_document_matches_its_snapshot() {
         );
     }
 }
+
+/// What the mini-program's generated client relies on: every operation that
+/// needs a token says it may answer 401, and page sizes carry their bounds.
+#[test]
+fn secured_operations_document_401_and_limits_their_bounds() {
+    let doc = serde_json::to_value(api::startup::openapi()).unwrap();
+    let mut secured = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                secured += 1;
+                assert!(
+                    op["responses"]["401"].is_object(),
+                    "{method} {path} does not document 401"
+                );
+            }
+        }
+    }
+    assert!(secured > 100, "{secured} secured operations");
+    let limit = doc["paths"]["/api/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(
+        (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+        (&serde_json::json!(1), &serde_json::json!(50))
+    );
+}

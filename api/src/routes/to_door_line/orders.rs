@@ -161,6 +161,7 @@ pub struct PageQuery {
     /// From a previous page's `next_cursor`.
     pub cursor: Option<i64>,
     /// Page size, 1 to 50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u64>,
 }
 
