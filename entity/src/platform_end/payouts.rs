@@ -15,7 +15,7 @@ use crate::payment::PayProvider;
 use crate::payout::{PayeeKind, PayoutStatus};
 use crate::platform_end::ledger::{AccountKind, Leg, Source};
 use crate::platform_end::{ledger, settlement};
-use crate::{ledger_account, payout, platform};
+use crate::{ledger_account, payout};
 
 /// The job kind that sends an approved payout.
 pub const SEND_JOB: &str = "payout.send";
@@ -61,7 +61,7 @@ pub async fn available(
         return Ok(0);
     };
     // Payouts booked after the settled day are not in its closing balance.
-    let offset = crate::scope::get::<platform::Entity>(db, platform_id, "platform")
+    let offset = crate::platform_end::platforms::platform_of(db, platform_id)
         .await?
         .utc_offset_minutes;
     let (_, day_end) = crate::calendar::day_bounds(last.business_date, offset);
@@ -133,7 +133,7 @@ pub async fn request(
             asked_fen: amount_fen,
         });
     }
-    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
     let status = if amount_fen > p.payout_review_fen {
         PayoutStatus::Review
     } else {

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::error::{DomainError, DomainResult};
 use crate::platform;
 
-/// The platform `id`.
+/// The platform `id` (the one loader of a platform by id).
 pub async fn platform_of(db: &impl ConnectionTrait, id: i64) -> DomainResult<platform::Model> {
     crate::scope::get::<platform::Entity>(db, id, "platform").await
 }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, DomainResult};
 use crate::payment::PayProvider;
-use crate::{ledger_posting, payment, platform, reconciliation_report, refund};
+use crate::{ledger_posting, payment, reconciliation_report, refund};
 
 /// Payment or refund.
 #[derive(
@@ -206,7 +206,7 @@ pub async fn ledger_lines(
     platform_id: i64,
     date: NaiveDate,
 ) -> DomainResult<Vec<Line>> {
-    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
     let (start, end) = crate::calendar::day_bounds(date, p.utc_offset_minutes);
     let postings = ledger_posting::Entity::find()
         .filter(ledger_posting::Column::PlatformId.eq(platform_id))

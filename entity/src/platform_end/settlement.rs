@@ -16,7 +16,7 @@ use crate::calendar::{day_bounds, last_closed_day};
 use crate::error::{DomainError, DomainResult};
 use crate::platform_end::ledger::AccountKind;
 use crate::settlement_run::RunStatus;
-use crate::{ledger_account, ledger_entry, platform, settlement_run, statement};
+use crate::{ledger_account, ledger_entry, settlement_run, statement};
 
 /// Payee account kinds that get statements.
 pub const PAYEES: [AccountKind; 3] = [
@@ -45,7 +45,7 @@ pub async fn run(
     now: DateTime<Utc>,
     stop_after: Option<usize>,
 ) -> DomainResult<RunReport> {
-    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
     if date > last_closed_day(now, p.utc_offset_minutes) {
         return Err(DomainError::invalid(
             "date",

@@ -91,7 +91,7 @@ pub async fn stores_for_address(
     addr: &address::Model,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<StoreCard>> {
-    let p = crate::scope::get::<platform::Entity>(db, addr.platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, addr.platform_id).await?;
     let local = local_time(&p, now);
     let stores = store::Entity::find()
         .filter(store::Column::PlatformId.eq(addr.platform_id))

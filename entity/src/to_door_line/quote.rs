@@ -18,7 +18,7 @@ use crate::to_door_line::fee_rules::fee_rules;
 use crate::to_door_line::pricing::{
     DeliveryPlan, MINUTES_PER_STOP, Schedule, city_eta, next_departure,
 };
-use crate::{address, departure, platform, product, route, route_stop, sku, store_route};
+use crate::{address, departure, product, route, route_stop, sku, store_route};
 
 /// A line of a quote request.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -154,7 +154,7 @@ pub(crate) async fn quote_for(
     }
     let addr = addresses::get(db, platform_id, user_id, req.address_id).await?;
     let (s, m) = crate::supply_end::stores::selling(db, platform_id, req.store_id).await?;
-    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
     let (fee_rule_id, rules) = fee_rules(db, platform_id, now).await?;
 
     // Lines, priced from the database.

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::error::DomainResult;
 use crate::to_door_line::pricing::{Schedule, next_departure};
-use crate::{agent_point, departure, platform, route, route_stop, village};
+use crate::{agent_point, departure, route, route_stop, village};
 
 /// How many departures are shown per agent point.
 pub const NEXT_DEPARTURES: usize = 3;
@@ -72,7 +72,7 @@ pub async fn directory(
     platform_id: i64,
     now: DateTime<Utc>,
 ) -> DomainResult<Vec<VillageEntry>> {
-    let p = crate::scope::get::<platform::Entity>(db, platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
     let offset = Duration::minutes(i64::from(p.utc_offset_minutes));
     let villages = village::Entity::find()
         .filter(village::Column::PlatformId.eq(platform_id))

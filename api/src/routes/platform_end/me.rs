@@ -2,7 +2,7 @@
 
 use actix_web::{get, web};
 use entity::platform_end::users;
-use entity::{Role, platform, user};
+use entity::{Role, user};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -47,8 +47,7 @@ pub struct MeResponse {
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, who: Principal) -> ApiResult<web::Json<MeResponse>> {
     let user = entity::scope::get::<user::Entity>(&state.db, who.user_id, "user").await?;
-    let platform =
-        entity::scope::get::<platform::Entity>(&state.db, who.platform_id, "platform").await?;
+    let platform = entity::platform_end::platforms::platform_of(&state.db, who.platform_id).await?;
     let roles = users::roles_of(&state.db, user.id, platform.id).await?;
     Ok(web::Json(MeResponse {
         id: user.id,

@@ -1,7 +1,7 @@
 //! Operator views of their county platform.
 
 use actix_web::{get, web};
-use entity::{Role, agent_point, community, merchant, platform, user, village};
+use entity::{Role, agent_point, community, merchant, user, village};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -51,7 +51,7 @@ pub async fn platform_overview(
     who.require(Role::Operator)?;
     let pid = who.platform_id;
     let db = &state.db;
-    let p = entity::scope::get::<platform::Entity>(db, pid, "platform").await?;
+    let p = entity::platform_end::platforms::platform_of(db, pid).await?;
     Ok(web::Json(PlatformOverview {
         communities: community::Entity::find()
             .filter(community::Column::PlatformId.eq(pid))

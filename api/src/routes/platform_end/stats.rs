@@ -2,9 +2,9 @@
 //! every county of the city. JSON, or CSV with `format=csv`.
 
 use actix_web::{HttpResponse, get, web};
+use entity::Role;
 use entity::platform_end::stats;
 use entity::platform_end::stats::Stats;
-use entity::{Role, platform};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -118,8 +118,7 @@ pub async fn bureau_stats(
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Bureau)?;
     let csv = q.csv()?;
-    let home =
-        entity::scope::get::<platform::Entity>(&state.db, who.platform_id, "platform").await?;
+    let home = entity::platform_end::platforms::platform_of(&state.db, who.platform_id).await?;
     let platforms = stats::city_platforms(&state.db, &home).await?;
     let total = stats::stats(&state.db, &platforms, q.from, q.to).await?;
     let mut each = Vec::new();

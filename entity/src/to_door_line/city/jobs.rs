@@ -11,7 +11,7 @@ use crate::error::{DeliveryRefusal, DomainError, DomainResult};
 use crate::geo::haversine_m;
 use crate::platform_end::platforms::platform_of;
 use crate::to_door_line::fee_rules;
-use crate::{delivery_job, order, order_item, platform, rider, store};
+use crate::{delivery_job, order, order_item, rider, store};
 
 /// Wrong codes before a job locks.
 pub const MAX_CODE_FAILURES: i32 = 3;
@@ -49,7 +49,7 @@ pub async fn create_job(
     now: DateTime<Utc>,
 ) -> DomainResult<delivery_job::Model> {
     let s = crate::scope::get::<store::Entity>(db, o.store_id, "store").await?;
-    let p = crate::scope::get::<platform::Entity>(db, o.platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, o.platform_id).await?;
     let addr: serde_json::Value = serde_json::from_str(&o.address_snapshot)
         .map_err(|e| DomainError::invalid("address", e.to_string()))?;
     let (Some(lat), Some(lng)) = (addr["lat"].as_f64(), addr["lng"].as_f64()) else {

@@ -106,7 +106,7 @@ pub async fn claim(
         Err(e) => return Err(e.into()),
     };
     let route = crate::scope::get::<route::Entity>(db, d.route_id, "route").await?;
-    let platform = crate::scope::get::<platform::Entity>(db, d.platform_id, "platform").await?;
+    let platform = crate::platform_end::platforms::platform_of(db, d.platform_id).await?;
     Ok(Some(Claimed {
         plan_id,
         departure: d,

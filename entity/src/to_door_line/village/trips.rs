@@ -22,8 +22,7 @@ use crate::trip::TripStatus;
 use crate::trip_package::PackageStatus;
 use crate::trip_stop::StopKind;
 use crate::{
-    agent_keeper, cold_batch, departure, order, platform, temperature_reading, trip, trip_package,
-    trip_stop,
+    agent_keeper, cold_batch, departure, order, temperature_reading, trip, trip_package, trip_stop,
 };
 
 /// Arrival counts within this many metres of the stop.
@@ -37,7 +36,7 @@ pub async fn next_instance(
     departs_at: DateTime<Utc>,
 ) -> DomainResult<Option<(i64, DateTime<Utc>, DateTime<Utc>)>> {
     let d = crate::scope::get::<departure::Entity>(db, departure_id, "departure").await?;
-    let p = crate::scope::get::<platform::Entity>(db, d.platform_id, "platform").await?;
+    let p = crate::platform_end::platforms::platform_of(db, d.platform_id).await?;
     let schedules: Vec<Schedule> = departure::Entity::find()
         .filter(departure::Column::RouteId.eq(d.route_id))
         .filter(departure::Column::Active.eq(true))
