@@ -42,6 +42,10 @@ impl Modify for SecurityAndErrors {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from a sign-in. An operation's scopes name the roles \
+                         that may call it (any one of them); without one the answer is 403.",
+                    ))
                     .build(),
             ),
         );
@@ -64,21 +68,94 @@ impl Modify for SecurityAndErrors {
     }
 }
 
-/// Completes the document once the paths are collected: every operation
-/// that needs a bearer token answers 401 without a valid one (no token, an
-/// invalid or expired one, or one whose session ended), so it says so.
+/// The error answers that follow from an operation's shape, as shared
+/// responses: name, status, and what the client gets.
+const SHARED_ERRORS: &[(&str, &str, &str)] = &[
+    (
+        "BadRequest",
+        "400",
+        "MALFORMED_JSON (the body is not the JSON the operation takes) or BAD_REQUEST (a path or query value of the wrong type or out of range)",
+    ),
+    (
+        "Unauthorized",
+        "401",
+        "UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED or SESSION_ENDED",
+    ),
+    (
+        "Forbidden",
+        "403",
+        "FORBIDDEN or a more specific 403 code: the caller lacks the role the operation's security names (NOT_STORE_STAFF, RIDER_NOT_VERIFIED), or is not the object's owner",
+    ),
+    (
+        "NotFound",
+        "404",
+        "NOT_FOUND: no such object, or it belongs to someone else or another county",
+    ),
+    (
+        "UnsupportedMediaType",
+        "415",
+        "UNSUPPORTED_MEDIA_TYPE: the body is not `application/json` (or the image is not JPEG, PNG or WebP)",
+    ),
+    (
+        "ValidationFailed",
+        "422",
+        "VALIDATION_FAILED: a field is missing or invalid; `errors` names it",
+    ),
+    (
+        "Unavailable",
+        "503",
+        "SERVER_BUSY (every database connection is in use: retry after `Retry-After` seconds) or DATABASE_UNAVAILABLE",
+    ),
+];
+
+/// Completes the document once the paths are collected, with the error
+/// answers that follow from each operation's shape:
+/// - 401 where a bearer token is needed, 403 where the bearer requirement
+///   names roles (the scopes list the roles, any one of which may call);
+/// - 400 where there is a body, a path or a query to get wrong; 415 and
+///   422 where there is a body or a query to validate; 404 where the path
+///   or a body field (`…_id`, `…_ids`) names an object;
+/// - 503 everywhere but the liveness probe: the server sheds load when
+///   its database pool is exhausted.
+///
+/// An operation's own entry for a status (with its specific codes) wins.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let unauthorized = ResponseBuilder::new()
-        .description("UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED or SESSION_ENDED")
-        .content(
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    let components = api.components.get_or_insert_with(Default::default);
+    for (name, _, description) in SHARED_ERRORS {
+        let mut response = ResponseBuilder::new().description(*description).content(
             "application/json",
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("ErrorBody")))
                 .build(),
-        )
-        .build();
-    for item in api.paths.paths.values_mut() {
+        );
+        if *name == "Unavailable" {
+            response = response.header(
+                "Retry-After",
+                utoipa::openapi::HeaderBuilder::new()
+                    .schema(
+                        utoipa::openapi::schema::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::Integer),
+                    )
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        components
+            .responses
+            .insert((*name).to_owned(), response.build().into());
+    }
+    let shared = |name: &str| -> (String, RefOr<utoipa::openapi::Response>) {
+        let status = SHARED_ERRORS
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map_or("500", |(_, s, _)| *s);
+        (status.to_owned(), RefOr::Ref(Ref::from_response_name(name)))
+    };
+    let names_ids = body_schemas_naming_ids(components);
+    for (path, item) in api.paths.paths.iter_mut() {
         for op in [
             &mut item.get,
             &mut item.put,
@@ -89,12 +166,79 @@ pub fn complete(api: &mut utoipa::openapi::OpenApi) {
         .into_iter()
         .flatten()
         {
-            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                op.responses
-                    .responses
-                    .entry("401".to_owned())
-                    .or_insert_with(|| unauthorized.clone().into());
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let in_path = params
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+            let in_query = params
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            let has_body = op.request_body.is_some();
+            let body_names_ids = op.request_body.as_ref().is_some_and(|body| {
+                body.content.values().any(|content| match &content.schema {
+                    Some(RefOr::Ref(r)) => r
+                        .ref_location
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|name| names_ids.contains(name)),
+                    _ => false,
+                })
+            });
+            let mut wanted = Vec::new();
+            if let Some(security) = &op.security
+                && !security.is_empty()
+            {
+                wanted.push("Unauthorized");
+                let value = serde_json::to_value(security).unwrap_or_default();
+                let names_roles = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|req| req.as_object())
+                    .flat_map(|req| req.values())
+                    .any(|scopes| scopes.as_array().is_some_and(|a| !a.is_empty()));
+                if names_roles {
+                    wanted.push("Forbidden");
+                }
+            }
+            if has_body || !params.is_empty() {
+                wanted.push("BadRequest");
+            }
+            if in_path || body_names_ids {
+                wanted.push("NotFound");
+            }
+            if has_body {
+                wanted.push("UnsupportedMediaType");
+            }
+            if has_body || in_query {
+                wanted.push("ValidationFailed");
+            }
+            if path != "/healthz" {
+                wanted.push("Unavailable");
+            }
+            for name in wanted {
+                let (status, response) = shared(name);
+                op.responses.responses.entry(status).or_insert(response);
             }
         }
     }
+}
+
+/// The component schemas with a field that names another object by id.
+fn body_schemas_naming_ids(
+    components: &utoipa::openapi::Components,
+) -> std::collections::BTreeSet<String> {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    components
+        .schemas
+        .iter()
+        .filter(|(_, schema)| match schema {
+            RefOr::T(Schema::Object(object)) => object
+                .properties
+                .keys()
+                .any(|field| field.ends_with("_id") || field.ends_with("_ids")),
+            _ => false,
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
 }

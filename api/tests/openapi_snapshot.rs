@@ -61,3 +61,47 @@ fn secured_operations_document_401_and_limits_their_bounds() {
         (&serde_json::json!(1), &serde_json::json!(50))
     );
 }
+
+/// Every success answer says what it carries, every operation with a body
+/// says it may refuse one (400, 415, 422), and every operation whose bearer
+/// requirement names roles says it may answer 403.
+#[test]
+fn every_operation_documents_its_body_and_the_errors_its_shape_allows() {
+    let doc = serde_json::to_value(api::startup::openapi()).unwrap();
+    let mut role_gated = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            for (status, response) in responses {
+                if status.starts_with('2') && status != "204" {
+                    assert!(
+                        response["content"].is_object(),
+                        "{method} {path} answers {status} without saying what it carries"
+                    );
+                }
+            }
+            if op["requestBody"].is_object() {
+                for status in ["400", "415", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} takes a body but does not document {status}"
+                    );
+                }
+            }
+            let names_roles = op["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|req| req["bearer"].as_array())
+                .any(|scopes| !scopes.is_empty());
+            if names_roles {
+                role_gated += 1;
+                assert!(
+                    responses.contains_key("403"),
+                    "{method} {path} needs a role but does not document 403"
+                );
+            }
+        }
+    }
+    assert!(role_gated > 100, "{role_gated} role-gated operations");
+}

@@ -13,7 +13,6 @@ pub struct Model {
     pub platform_id: i64,
     pub user_id: i64,
     /// `city` or `village`, decided by the server.
-    #[schema(value_type = String)]
     pub kind: super::order::DeliveryKind,
     pub label: String,
     pub contact_name: String,

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// The keeper of an agent point (role `agent_keeper`).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = AgentKeeper)]
 #[sea_orm(table_name = "agent_keepers")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A carrier: the county delivery company or a logistics firm running village trips.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Carrier)]
 #[sea_orm(table_name = "carriers")]
 pub struct Model {
     #[sea_orm(primary_key)]

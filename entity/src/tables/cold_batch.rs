@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// One batch per trip and cold class.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = ColdBatch)]
 #[sea_orm(table_name = "cold_batches")]
 pub struct Model {
     #[sea_orm(primary_key)]

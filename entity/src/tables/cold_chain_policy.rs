@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A cold-chain policy version.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = ColdChainPolicy)]
 #[sea_orm(table_name = "cold_chain_policies")]
 pub struct Model {
     #[sea_orm(primary_key)]

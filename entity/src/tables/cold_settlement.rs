@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A batch's settlement record.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = ColdSettlement)]
 #[sea_orm(table_name = "cold_settlements")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A city delivery job.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = DeliveryJob)]
 #[sea_orm(table_name = "delivery_jobs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// An offer of a job to a rider, to accept or decline before it expires.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = DispatchOffer)]
 #[sea_orm(table_name = "dispatch_offers")]
 pub struct Model {
     #[sea_orm(primary_key)]

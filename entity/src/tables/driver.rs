@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A driver of a carrier (role `driver`).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Driver)]
 #[sea_orm(table_name = "drivers")]
 pub struct Model {
     #[sea_orm(primary_key)]

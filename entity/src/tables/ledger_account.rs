@@ -25,8 +25,6 @@ impl ActiveModelBehavior for ActiveModel {}
 
 stored_enum! {
     /// The kinds of ledger accounts.
-    #[derive(utoipa::ToSchema)]
-    #[serde(rename_all = "snake_case")]
     pub enum AccountKind {
         /// Money WeChat Pay holds for the platform (asset).
         Clearing = "clearing",

@@ -24,7 +24,6 @@ pub struct Model {
     /// `city`, `village` or `both`.
     pub delivery_modes: String,
     /// `pending`, `approved` or `rejected`.
-    #[schema(value_type = String)]
     pub status: ApplicationStatus,
     pub reason: Option<String>,
     pub decided_by: Option<i64>,

@@ -20,12 +20,8 @@ pub struct Model {
     /// JSON of the address as it was when the order was placed.
     pub address_snapshot: String,
     /// `city` or `village`.
-    #[schema(value_type = String)]
     pub delivery_kind: DeliveryKind,
-    // The text below is published in the OpenAPI document as it was written
-    // before the layout moved the type; keep it byte for byte.
-    /// See [`crate::order_state::OrderStatus`].
-    #[schema(value_type = String)]
+    /// Where the order stands on the to-door line.
     pub status: OrderStatus,
     pub items_total_fen: i64,
     pub packing_fee_fen: i64,
@@ -37,9 +33,7 @@ pub struct Model {
     /// The fee rules that priced the order.
     pub fee_rule_id: i64,
     pub note: String,
-    // The text below is published in the OpenAPI document as it was written
-    // before the layout moved the type; keep it byte for byte.
-    /// JSON of [`crate::pricing::DeliveryPlan`].
+    /// JSON of [`crate::to_door_line::pricing::DeliveryPlan`].
     pub delivery_plan: String,
     pub idempotency_key: Option<String>,
     pub request_hash: Option<String>,

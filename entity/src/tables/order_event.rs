@@ -12,13 +12,10 @@ pub struct Model {
     pub id: i64,
     pub platform_id: i64,
     pub order_id: i64,
-    #[schema(value_type = Option<String>)]
     pub from_status: Option<super::order::OrderStatus>,
-    #[schema(value_type = String)]
     pub to_status: super::order::OrderStatus,
     pub event: String,
     /// `resident`, `merchant`, `operator`, `system` or `payment`.
-    #[schema(value_type = String)]
     pub actor_kind: ActorKind,
     pub actor_user_id: Option<i64>,
     pub reason: Option<String>,

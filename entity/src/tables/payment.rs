@@ -13,13 +13,11 @@ pub struct Model {
     pub platform_id: i64,
     pub order_id: i64,
     /// `demo` or `wechat`.
-    #[schema(value_type = String)]
     pub provider: PayProvider,
     #[sea_orm(unique)]
     pub out_trade_no: String,
     pub amount_fen: i64,
     /// `created`, `paid` or `closed`.
-    #[schema(value_type = String)]
     pub status: PaymentStatus,
     pub prepay_id: Option<String>,
     pub transaction_id: Option<String>,

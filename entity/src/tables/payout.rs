@@ -12,17 +12,14 @@ pub struct Model {
     pub id: i64,
     pub platform_id: i64,
     /// `merchant`, `rider` or `carrier`.
-    #[schema(value_type = String)]
     pub payee_kind: PayeeKind,
     pub owner_id: i64,
     /// The WeChat user who receives the money.
     pub user_id: i64,
     pub amount_fen: i64,
     /// `review`, `approved`, `sent`, `paid`, `failed` or `rejected`.
-    #[schema(value_type = String)]
     pub status: PayoutStatus,
     /// `demo` or `wechat`.
-    #[schema(value_type = String)]
     pub provider: super::payment::PayProvider,
     #[sea_orm(unique)]
     pub out_batch_no: String,

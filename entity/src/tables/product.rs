@@ -14,7 +14,6 @@ pub struct Model {
     pub store_id: i64,
     pub category_id: Option<i64>,
     /// See [`crate::listing_line::product_states::ProductStatus`].
-    #[schema(value_type = String)]
     pub status: ProductStatus,
     pub name: String,
     pub description: String,

@@ -18,13 +18,11 @@ pub struct Model {
     pub amount_fen: i64,
     pub reason: String,
     /// `requested`, `succeeded` or `failed`.
-    #[schema(value_type = String)]
     pub status: RefundStatus,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// `full` (the order is refunded) or `compensation` (part of it, e.g.
     /// for a breached cold chain; the order keeps its status).
-    #[schema(value_type = String)]
     pub kind: RefundKind,
 }
 

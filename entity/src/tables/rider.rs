@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A rider of the platform.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Rider)]
 #[sea_orm(table_name = "riders")]
 pub struct Model {
     #[sea_orm(primary_key)]

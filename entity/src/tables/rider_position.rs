@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A point of a rider's track.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = RiderPosition)]
 #[sea_orm(table_name = "rider_positions")]
 pub struct Model {
     #[sea_orm(primary_key)]

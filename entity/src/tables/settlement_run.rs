@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// One settlement run (per platform and business day).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = SettlementRun)]
 #[sea_orm(table_name = "settlement_runs")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -14,7 +14,6 @@ pub struct Model {
     pub run_id: i64,
     pub business_date: chrono::NaiveDate,
     pub account_id: i64,
-    #[schema(value_type = String)]
     pub kind: super::ledger_account::AccountKind,
     pub owner_id: i64,
     /// Owed at the start of the day.

@@ -17,9 +17,7 @@ pub struct Model {
     pub lat: f64,
     pub lng: f64,
     pub created_at: chrono::DateTime<chrono::Utc>,
-    // The text below is published in the OpenAPI document as it was written
-    // before the layout moved the type; keep it byte for byte.
-    /// JSON of [`crate::hours::WeeklyHours`].
+    /// JSON of [`crate::supply_end::hours::WeeklyHours`].
     pub opening_hours: String,
     /// The manual "closed now" switch.
     pub closed_now: bool,

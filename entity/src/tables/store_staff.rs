@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A user who works at a store (merchant staff).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = StoreStaff)]
 #[sea_orm(table_name = "store_staff")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -14,7 +15,7 @@ pub struct Model {
     pub user_id: i64,
     /// The registered household the staff member comes from.
     pub household_id: Option<i64>,
-    pub created_at: DateTimeUtc,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A reading (unique per trip, sensor and instant).
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = TemperatureReading)]
 #[sea_orm(table_name = "temperature_readings")]
 pub struct Model {
     #[sea_orm(primary_key)]

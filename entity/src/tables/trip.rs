@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A vehicle trip (车次) of a departure.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Trip)]
 #[sea_orm(table_name = "trips")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// An order's package on a trip, with its handover code.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = TripPackage)]
 #[sea_orm(table_name = "trip_packages")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A stop of a trip: a pickup at a store or a drop at an agent point.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = TripStop)]
 #[sea_orm(table_name = "trip_stops")]
 pub struct Model {
     #[sea_orm(primary_key)]

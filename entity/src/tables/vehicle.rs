@@ -4,7 +4,8 @@ use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
 /// A van of a carrier: ambient capacity and cold compartments.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize, utoipa::ToSchema)]
+#[schema(as = Vehicle)]
 #[sea_orm(table_name = "vehicles")]
 pub struct Model {
     #[sea_orm(primary_key)]

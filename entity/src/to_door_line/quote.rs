@@ -84,7 +84,6 @@ pub struct Quote {
     /// The address.
     pub address_id: i64,
     /// `city` or `village`.
-    #[schema(value_type = String)]
     pub delivery_kind: DeliveryKind,
     /// Priced lines.
     pub lines: Vec<QuoteLine>,

@@ -10,6 +10,7 @@ mod cold_chain;
 mod console;
 mod delivery;
 mod errors;
+mod fuzz;
 mod images;
 mod jobs;
 mod ledger;

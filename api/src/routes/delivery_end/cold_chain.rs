@@ -42,14 +42,13 @@ pub struct Policies {
     /// In force now, per class (built-in defaults until one is stored).
     pub current: Vec<Policy>,
     /// Stored versions, newest first.
-    #[schema(value_type = Vec<Object>)]
     pub versions: Vec<cold_chain_policy::Model>,
 }
 
 /// Stores a new version of a class's cold-chain policy. Batches already
 /// settled keep the version they were judged by.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewPolicy, responses(
-    (status = 201, description = "The stored version"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = NewPolicy, responses(
+    (status = 201, body = entity::cold_chain_policy::Model, description = "The stored version"),
     (status = 422, description = "VALIDATION_FAILED: class, rule order, amounts, past date", body = ErrorBody),
 ))]
 #[post("/admin/cold-chain/policies")]
@@ -84,7 +83,7 @@ pub async fn add_policy(
 }
 
 /// The cold-chain policies.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, body = Policies)))]
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses((status = 200, body = Policies)))]
 #[get("/admin/cold-chain/policies")]
 pub async fn policies(
     state: web::Data<AppState>,

@@ -14,8 +14,8 @@ use crate::routes::finish;
 use crate::state::AppState;
 
 /// Registers a carrier.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewCarrier, responses(
-    (status = 201, description = "The carrier"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = NewCarrier, responses(
+    (status = 201, body = entity::carrier::Model, description = "The carrier"),
     (status = 409, description = "CONFLICT: the name is taken", body = ErrorBody),
 ))]
 #[post("/admin/carriers")]
@@ -30,7 +30,7 @@ pub async fn add_carrier(
 }
 
 /// The platform's carriers.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Carriers")))]
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses((status = 200, body = Vec<carrier::Model>, description = "Carriers")))]
 #[get("/admin/carriers")]
 pub async fn carriers(
     state: web::Data<AppState>,
@@ -43,10 +43,11 @@ pub async fn carriers(
 }
 
 /// Registers a van of a carrier.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewVehicle, responses(
-    (status = 201, description = "The vehicle"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = NewVehicle, responses(
+    (status = 201, body = entity::vehicle::Model, description = "The vehicle"),
     (status = 409, description = "CONFLICT: the plate is registered", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: no such carrier on this platform", body = ErrorBody),
 ))]
 #[post("/admin/vehicles")]
 pub async fn add_vehicle(
@@ -60,7 +61,7 @@ pub async fn add_vehicle(
 }
 
 /// The platform's vans.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Vehicles")))]
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses((status = 200, body = Vec<vehicle::Model>, description = "Vehicles")))]
 #[get("/admin/vehicles")]
 pub async fn vehicles(
     state: web::Data<AppState>,
@@ -73,8 +74,8 @@ pub async fn vehicles(
 }
 
 /// Makes a user a driver of a carrier (grants the `driver` role).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewDriver, responses(
-    (status = 201, description = "The driver"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = NewDriver, responses(
+    (status = 201, body = entity::driver::Model, description = "The driver"),
     (status = 404, description = "NOT_FOUND: carrier or user", body = ErrorBody),
     (status = 409, description = "CONFLICT: already a driver", body = ErrorBody),
 ))]
@@ -91,8 +92,8 @@ pub async fn add_driver(
 }
 
 /// Makes a user the keeper of an agent point (grants `agent_keeper`).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewKeeper, responses(
-    (status = 201, description = "The keeper"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = NewKeeper, responses(
+    (status = 201, body = entity::agent_keeper::Model, description = "The keeper"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "CONFLICT: keeps a point already", body = ErrorBody),
 ))]

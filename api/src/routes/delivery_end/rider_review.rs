@@ -15,8 +15,8 @@ use crate::routes::finish;
 use crate::state::AppState;
 
 /// Riders waiting for review, oldest first.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, description = "Pending riders"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
+    (status = 200, body = Vec<rider::Model>, description = "Pending riders"),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
 #[get("/admin/riders")]
@@ -45,8 +45,8 @@ pub struct Review {
 }
 
 /// Verifies or rejects a pending rider.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = Review, responses(
-    (status = 200, description = "The rider"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = Review, responses(
+    (status = 200, body = rider::Model, description = "The rider"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "APPLICATION_ALREADY_DECIDED", body = ErrorBody),
 ))]

@@ -17,7 +17,7 @@ use crate::state::AppState;
 /// Registers the caller as a rider (pending operator review). After a
 /// rejection the same call submits again.
 #[utoipa::path(tag = "rider", security(("bearer" = [])), request_body = Registration, responses(
-    (status = 201, description = "Pending review"),
+    (status = 201, body = entity::rider::Model, description = "Pending review"),
     (status = 409, description = "RIDER_ALREADY_REGISTERED, ID_NUMBER_TAKEN", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
 ))]
@@ -38,7 +38,7 @@ pub async fn register(
 
 /// The caller's rider record (status, duty, load, position).
 #[utoipa::path(tag = "rider", security(("bearer" = [])), responses(
-    (status = 200, description = "The rider record"),
+    (status = 200, body = rider::Model, description = "The rider record"),
     (status = 404, description = "NOT_FOUND: not registered", body = ErrorBody),
 ))]
 #[get("/rider/me")]
@@ -56,10 +56,11 @@ pub struct Duty {
 }
 
 /// Goes on or off duty (on duty needs a valid health certificate).
-#[utoipa::path(tag = "rider", security(("bearer" = [])), request_body = Duty, responses(
-    (status = 200, description = "The rider record"),
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), request_body = Duty, responses(
+    (status = 200, body = rider::Model, description = "The rider record"),
     (status = 403, description = "RIDER_NOT_VERIFIED", body = ErrorBody),
     (status = 409, description = "HEALTH_CERT_EXPIRED", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: the caller has not registered as a rider", body = ErrorBody),
 ))]
 #[post("/rider/duty")]
 pub async fn duty(
@@ -83,9 +84,10 @@ pub struct Locations {
 
 /// Reports positions: the newest plausible one becomes the rider's
 /// position; while carrying jobs they form the track.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), request_body = Locations, responses(
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), request_body = Locations, responses(
     (status = 200, body = LocationReport),
     (status = 422, description = "VALIDATION_FAILED: a coordinate or time is impossible", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: the caller has not registered as a rider", body = ErrorBody),
 ))]
 #[post("/rider/location")]
 pub async fn location(

@@ -58,7 +58,7 @@ pub async fn my_applications(
 }
 
 /// Merchant applications of the platform, oldest first.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(QueueQuery), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(QueueQuery), responses(
     (status = 200, body = Vec<merchant_application::Model>),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -110,7 +110,7 @@ pub(crate) async fn decide(
 
 /// Approves an application: creates the merchant and its store, and makes
 /// the applicant staff of it.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = merchant_application::Model),
     (status = 404, description = "NOT_FOUND (also another platform's)", body = ErrorBody),
     (status = 409, description = "APPLICATION_ALREADY_DECIDED", body = ErrorBody),
@@ -127,7 +127,7 @@ pub async fn approve_application(
 }
 
 /// Rejects an application with a reason the applicant sees.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RejectRequest, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = RejectRequest, responses(
     (status = 200, body = merchant_application::Model),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "APPLICATION_ALREADY_DECIDED", body = ErrorBody),

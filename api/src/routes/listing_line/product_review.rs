@@ -14,7 +14,7 @@ use crate::routes::listing_line::queues::{QueueQuery, RejectRequest};
 use crate::state::AppState;
 
 /// Products of the platform by status (the review queue by default).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(QueueQuery), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(QueueQuery), responses(
     (status = 200, body = Vec<ProductView>),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -61,7 +61,7 @@ pub(crate) async fn review(
 }
 
 /// Approves a product under review: its current content goes live.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = ProductView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "INVALID_PRODUCT_STATE, STALE_VERSION", body = ErrorBody),
@@ -78,7 +78,7 @@ pub async fn approve_product(
 }
 
 /// Rejects a product under review, with a reason.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RejectRequest, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = RejectRequest, responses(
     (status = 200, body = ProductView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "INVALID_PRODUCT_STATE", body = ErrorBody),
@@ -104,7 +104,7 @@ pub async fn reject_product(
 }
 
 /// Takes a product off the menu (e.g. a food-safety concern).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RejectRequest, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = RejectRequest, responses(
     (status = 200, body = ProductView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "INVALID_PRODUCT_STATE", body = ErrorBody),

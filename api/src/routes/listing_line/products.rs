@@ -35,7 +35,7 @@ pub(crate) async fn step(
 }
 
 /// Sends a product to the operators' review queue.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = ProductView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "INVALID_PRODUCT_STATE", body = ErrorBody),
@@ -53,7 +53,7 @@ pub async fn submit_product(
 }
 
 /// Takes a product off the menu.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = StepRequest, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = StepRequest, responses(
     (status = 200, body = ProductView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "INVALID_PRODUCT_STATE", body = ErrorBody),

@@ -45,7 +45,7 @@ async fn payee(
 }
 
 /// The merchant's account: balance and latest entries.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = PayeeAccount),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
 ))]
@@ -96,7 +96,7 @@ pub(crate) async fn managed_carrier(state: &AppState, who: &Principal) -> ApiRes
 
 /// The carrier's account (its managers only): village delivery shares,
 /// cold-chain fees and penalties, payouts.
-#[utoipa::path(tag = "carrier", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "carrier", security(("bearer" = ["driver"])), responses(
     (status = 200, body = PayeeAccount),
     (status = 403, description = "FORBIDDEN: not a manager of a carrier", body = ErrorBody),
 ))]
@@ -118,7 +118,7 @@ pub async fn carrier_account(
 }
 
 /// A carrier's account, for the operator.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = PayeeAccount),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
 ))]

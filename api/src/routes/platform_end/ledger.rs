@@ -35,7 +35,7 @@ pub struct SettlementReport {
 
 /// Settles a finished business day now (the worker does it T+1 on its
 /// own); running it again writes nothing new.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = SettleDay, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = SettleDay, responses(
     (status = 200, body = SettlementReport),
     (status = 422, description = "VALIDATION_FAILED: the day is not over", body = ErrorBody),
 ))]
@@ -64,8 +64,8 @@ pub async fn settle(
 }
 
 /// Settlement runs, newest first.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, description = "Runs"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
+    (status = 200, body = Vec<entity::settlement_run::Model>, description = "Runs"),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
 #[get("/admin/settlements")]
@@ -98,7 +98,7 @@ pub struct TrialBalance {
 }
 
 /// The trial balance: every account's sums; debits must equal credits.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = TrialBalance),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -132,8 +132,8 @@ pub struct NewCommissionRule {
 
 /// Adds a commission rule version; earlier versions and the postings
 /// they priced never change.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewCommissionRule, responses(
-    (status = 201, description = "The new version"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = NewCommissionRule, responses(
+    (status = 201, body = entity::commission_rule::Model, description = "The new version"),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
 ))]
 #[post("/admin/commission-rules")]
@@ -157,8 +157,8 @@ pub async fn add_commission_rule(
 }
 
 /// Every commission rule version of the platform, newest first.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, description = "Rule versions"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
+    (status = 200, body = Vec<commission_rule::Model>, description = "Rule versions"),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
 #[get("/admin/commission-rules")]
@@ -196,7 +196,7 @@ pub struct RevenueDay {
 }
 
 /// Platform revenue by local day.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(RevenueQuery), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(RevenueQuery), responses(
     (status = 200, body = Vec<RevenueDay>),
     (status = 422, description = "VALIDATION_FAILED: range", body = ErrorBody),
 ))]

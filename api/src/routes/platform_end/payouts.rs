@@ -96,7 +96,7 @@ async fn list(state: &AppState, who: &Principal, payee: Payee) -> ApiResult<Payo
 /// The merchant's owner withdraws settled money (with `Idempotency-Key`,
 /// a retry returns the same payout). Above the platform's threshold an
 /// operator reviews it first.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = PayoutRequest, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = PayoutRequest, responses(
     (status = 201, body = entity::payout::Model),
     (status = 403, description = "NOT_MERCHANT_OWNER, NOT_STORE_STAFF", body = ErrorBody),
     (status = 409, description = "INSUFFICIENT_BALANCE", body = ErrorBody),
@@ -114,7 +114,7 @@ pub async fn merchant_request(
 }
 
 /// The merchant's payouts and available balance.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = Payouts),
     (status = 403, description = "NOT_MERCHANT_OWNER", body = ErrorBody),
 ))]
@@ -131,6 +131,7 @@ pub async fn merchant_list(
 #[utoipa::path(tag = "rider", security(("bearer" = [])), request_body = PayoutRequest, responses(
     (status = 201, body = entity::payout::Model),
     (status = 409, description = "INSUFFICIENT_BALANCE", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: the caller has not registered as a rider", body = ErrorBody),
 ))]
 #[post("/rider/payouts")]
 pub async fn rider_request(
@@ -144,7 +145,9 @@ pub async fn rider_request(
 }
 
 /// The rider's payouts and available balance.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), responses((status = 200, body = Payouts)))]
+#[utoipa::path(tag = "rider", security(("bearer" = [])), responses((status = 200, body = Payouts),
+    (status = 404, description = "NOT_FOUND: the caller has not registered as a rider", body = ErrorBody),
+))]
 #[get("/rider/payouts")]
 pub async fn rider_list(
     state: web::Data<AppState>,
@@ -162,7 +165,7 @@ async fn carrier_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
 }
 
 /// A carrier's manager withdraws its settled earnings.
-#[utoipa::path(tag = "carrier", security(("bearer" = [])), request_body = PayoutRequest, responses(
+#[utoipa::path(tag = "carrier", security(("bearer" = ["driver"])), request_body = PayoutRequest, responses(
     (status = 201, body = entity::payout::Model),
     (status = 403, description = "FORBIDDEN: not a manager of a carrier", body = ErrorBody),
     (status = 409, description = "INSUFFICIENT_BALANCE", body = ErrorBody),
@@ -179,7 +182,7 @@ pub async fn carrier_request(
 }
 
 /// The carrier's payouts and available balance.
-#[utoipa::path(tag = "carrier", security(("bearer" = [])), responses((status = 200, body = Payouts)))]
+#[utoipa::path(tag = "carrier", security(("bearer" = ["driver"])), responses((status = 200, body = Payouts)))]
 #[get("/carrier/payouts")]
 pub async fn carrier_list(
     state: web::Data<AppState>,
@@ -197,8 +200,8 @@ pub struct PayoutFilter {
 }
 
 /// The platform's payouts, newest first (`?status=review`: the queue).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(PayoutFilter), responses(
-    (status = 200, description = "Payouts"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(PayoutFilter), responses(
+    (status = 200, body = Vec<payout::Model>, description = "Payouts"),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
 #[get("/admin/payouts")]
@@ -229,7 +232,7 @@ pub struct PayoutReview {
 }
 
 /// Approves or rejects a payout waiting for review.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = PayoutReview, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = PayoutReview, responses(
     (status = 200, body = entity::payout::Model),
     (status = 409, description = "INVALID_PAYOUT_STATE", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: reason", body = ErrorBody),

@@ -36,7 +36,7 @@ pub struct PlatformOverview {
 /// The operator's platform with its service-area counts.
 #[utoipa::path(
     tag = "admin",
-    security(("bearer" = [])),
+    security(("bearer" = ["operator"])),
     responses(
         (status = 200, body = PlatformOverview),
         (status = 401, description = "UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED", body = ErrorBody),

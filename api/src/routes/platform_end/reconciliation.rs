@@ -12,7 +12,7 @@ use crate::state::AppState;
 /// (the file WeChat Pay's merchant platform or bill API gives), up to the
 /// configured body limit (`http.json_limit_bytes`; larger bills: `/fetch`);
 /// the report replaces an earlier one of that day.
-#[utoipa::path(tag = "admin", security(("bearer" = [])),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])),
     request_body(content = String, description = "The trade bill (bill_type=ALL) as CSV", content_type = "text/csv"),
     responses(
         (status = 200, body = entity::platform_end::reconciliation::Report),
@@ -40,7 +40,7 @@ pub async fn reconcile_upload(
 }
 
 /// Downloads the day's trade bill from WeChat Pay and reconciles it.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = entity::platform_end::reconciliation::Report),
     (status = 404, description = "NOT_FOUND: WeChat Pay is not configured", body = ErrorBody),
     (status = 503, description = "PAYMENT_UNAVAILABLE: the bill could not be fetched", body = ErrorBody),
@@ -72,7 +72,7 @@ pub async fn reconcile_fetch(
 }
 
 /// The stored reconciliation report of a day.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = entity::platform_end::reconciliation::Report),
     (status = 404, description = "NOT_FOUND: not reconciled yet", body = ErrorBody),
 ))]

@@ -47,7 +47,7 @@ macro_rules! list_of {
 }
 
 /// Communities of the platform.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Vec<community::Model>),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -61,7 +61,7 @@ pub async fn list_communities(
 }
 
 /// Adds a community (centre and radius).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = CommunityInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = CommunityInput, responses(
     (status = 201, body = community::Model),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
     (status = 409, description = "CONFLICT: the name exists", body = ErrorBody),
@@ -81,10 +81,11 @@ pub async fn create_community(
 }
 
 /// Replaces a community.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = CommunityInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = CommunityInput, responses(
     (status = 200, body = community::Model),
     (status = 404, description = "NOT_FOUND (also another platform's)", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 409, description = "CONFLICT: another community has the name", body = ErrorBody),
 ))]
 #[put("/admin/communities/{id}")]
 pub async fn update_community(
@@ -107,7 +108,7 @@ pub async fn update_community(
 }
 
 /// Villages of the platform.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Vec<village::Model>),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -121,7 +122,7 @@ pub async fn list_villages(
 }
 
 /// Adds a village.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = VillageInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = VillageInput, responses(
     (status = 201, body = village::Model),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
     (status = 409, description = "CONFLICT: the village exists in that township", body = ErrorBody),
@@ -140,10 +141,11 @@ pub async fn create_village(
 }
 
 /// Replaces a village.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = VillageInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = VillageInput, responses(
     (status = 200, body = village::Model),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 409, description = "CONFLICT: another village has the name", body = ErrorBody),
 ))]
 #[put("/admin/villages/{id}")]
 pub async fn update_village(
@@ -166,7 +168,7 @@ pub async fn update_village(
 }
 
 /// Agent points (代办点) of the platform.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Vec<agent_point::Model>),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -180,7 +182,7 @@ pub async fn list_agent_points(
 }
 
 /// Adds an agent point to a village.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = AgentPointInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = AgentPointInput, responses(
     (status = 201, body = agent_point::Model),
     (status = 404, description = "NOT_FOUND: no such village", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -199,10 +201,11 @@ pub async fn create_agent_point(
 }
 
 /// Replaces an agent point.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = AgentPointInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = AgentPointInput, responses(
     (status = 200, body = agent_point::Model),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 409, description = "CONFLICT: another agent point has the name", body = ErrorBody),
 ))]
 #[put("/admin/agent-points/{id}")]
 pub async fn update_agent_point(
@@ -225,7 +228,7 @@ pub async fn update_agent_point(
 }
 
 /// Village routes with their stops in order.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Vec<RouteView>),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -241,7 +244,7 @@ pub async fn list_routes(
 }
 
 /// Adds a village route: the hub, then agent points in visiting order.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RouteInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = RouteInput, responses(
     (status = 201, body = RouteView),
     (status = 404, description = "NOT_FOUND: an agent point is not on this platform", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -260,7 +263,7 @@ pub async fn create_route(
 }
 
 /// Replaces a route and its stops.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = RouteInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = RouteInput, responses(
     (status = 200, body = RouteView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -281,7 +284,7 @@ pub async fn update_route(
 }
 
 /// Departures of a route.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Vec<DepartureView>),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
 ))]
@@ -309,7 +312,7 @@ pub async fn list_departures(
 }
 
 /// Adds a departure schedule to a route.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = DepartureInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = DepartureInput, responses(
     (status = 201, body = DepartureView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -335,7 +338,7 @@ pub async fn create_departure(
 }
 
 /// Replaces a departure.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = DepartureInput, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = DepartureInput, responses(
     (status = 200, body = DepartureView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -375,7 +378,7 @@ async fn remove(
 }
 
 /// Deletes a community no address refers to.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 204, description = "Deleted"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
@@ -390,7 +393,7 @@ pub async fn delete_community(
 }
 
 /// Deletes a village without agent points.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 204, description = "Deleted"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
@@ -405,7 +408,7 @@ pub async fn delete_village(
 }
 
 /// Deletes an agent point that no route or address uses.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 204, description = "Deleted"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
@@ -420,7 +423,7 @@ pub async fn delete_agent_point(
 }
 
 /// Deletes a route with its stops, departures and store links.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 204, description = "Deleted"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "CONFLICT: still in use", body = ErrorBody),
@@ -435,7 +438,7 @@ pub async fn delete_route(
 }
 
 /// Deletes a departure.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 204, description = "Deleted"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "CONFLICT: still in use", body = ErrorBody),

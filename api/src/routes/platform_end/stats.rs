@@ -60,8 +60,8 @@ pub(crate) fn stats_csv(rows: &[(&str, &Stats)], file: &str) -> HttpResponse {
 
 /// The county's statistics over a period (closed days from the worker's
 /// daily rollups, today counted live).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(Period), responses(
-    (status = 200, body = Stats),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(Period), responses(
+    (status = 200, description = "The statistics (`format=json`, the default) or their CSV (`format=csv`)", content((Stats = "application/json"), (String = "text/csv"))),
     (status = 422, description = "VALIDATION_FAILED: period or format", body = ErrorBody),
 ))]
 #[get("/admin/stats")]
@@ -106,8 +106,8 @@ pub struct CityStats {
 }
 
 /// Every county of the bureau's city over a period.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(Period), responses(
-    (status = 200, body = CityStats),
+#[utoipa::path(tag = "admin", security(("bearer" = ["bureau"])), params(Period), responses(
+    (status = 200, description = "The statistics (`format=json`, the default) or their CSV (`format=csv`)", content((CityStats = "application/json"), (String = "text/csv"))),
     (status = 403, description = "FORBIDDEN: not a bureau", body = ErrorBody),
 ))]
 #[get("/bureau/stats")]

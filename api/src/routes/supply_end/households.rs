@@ -23,7 +23,7 @@ use crate::state::AppState;
 
 /// Registers a supplier household or cooperative. The ID number is kept
 /// only as a keyed hash and its last four characters.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = NewSupplier, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = NewSupplier, responses(
     (status = 201, body = SupplierView),
     (status = 409, description = "CONFLICT: the household is registered", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -49,7 +49,7 @@ pub async fn add_supplier(
 }
 
 /// The registry, for operators: names, phones and the ID's last four.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, body = Vec<SupplierView>)))]
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses((status = 200, body = Vec<SupplierView>)))]
 #[get("/admin/suppliers")]
 pub async fn admin_suppliers(
     state: web::Data<AppState>,
@@ -62,7 +62,7 @@ pub async fn admin_suppliers(
 }
 
 /// The registry, for kitchens recording purchases: no names, masked phones.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = Vec<SupplierView>),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
 ))]
@@ -78,8 +78,8 @@ pub async fn merchant_suppliers(
 }
 
 /// Records a purchase from a supplier.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = NewPurchase, responses(
-    (status = 201, description = "The purchase"),
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = NewPurchase, responses(
+    (status = 201, body = entity::purchase::Model, description = "The purchase"),
     (status = 404, description = "NOT_FOUND: supplier", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
 ))]
@@ -106,7 +106,7 @@ pub async fn add_purchase(
 }
 
 /// The merchant's purchases, newest first.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses((status = 200, description = "Purchases")))]
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses((status = 200, body = Vec<entity::purchase::Model>, description = "Purchases")))]
 #[get("/merchant/purchases")]
 pub async fn purchases(
     state: web::Data<AppState>,
@@ -130,7 +130,7 @@ pub struct StaffMember {
 }
 
 /// The store's staff.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses((status = 200, body = Vec<StaffMember>)))]
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses((status = 200, body = Vec<StaffMember>)))]
 #[get("/merchant/staff")]
 pub async fn staff(
     state: web::Data<AppState>,
@@ -166,8 +166,8 @@ pub struct HouseholdLink {
 }
 
 /// Flags a staff member as coming from a registered household (owner).
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = HouseholdLink, responses(
-    (status = 200, description = "The staff member"),
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = HouseholdLink, responses(
+    (status = 200, body = store_staff::Model, description = "The staff member"),
     (status = 403, description = "NOT_MERCHANT_OWNER", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: not a registered poor household", body = ErrorBody),
 ))]
@@ -187,8 +187,8 @@ pub async fn staff_household(
 
 /// Records a month's wage of a staff member from a registered household
 /// (owner).
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = NewWage, responses(
-    (status = 201, description = "The wage"),
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = NewWage, responses(
+    (status = 201, body = entity::wage::Model, description = "The wage"),
     (status = 403, description = "NOT_MERCHANT_OWNER", body = ErrorBody),
     (status = 409, description = "CONFLICT: the month is recorded", body = ErrorBody),
 ))]
@@ -216,7 +216,7 @@ async fn my_product(state: &AppState, who: &Principal, id: i64) -> ApiResult<pro
 }
 
 /// Sets which suppliers a product's ingredients come from.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = Vec<Ingredient>, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = Vec<Ingredient>, responses(
     (status = 200, body = Vec<Ingredient>),
     (status = 404, description = "NOT_FOUND: product or supplier", body = ErrorBody),
 ))]
@@ -236,7 +236,7 @@ pub async fn set_ingredients(
 }
 
 /// A product's ingredients and their suppliers.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses((status = 200, body = Vec<Ingredient>)))]
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses((status = 200, body = Vec<Ingredient>)))]
 #[get("/merchant/products/{id}/ingredients")]
 pub async fn ingredients(
     state: web::Data<AppState>,
@@ -248,7 +248,7 @@ pub async fn ingredients(
 }
 
 /// Flags a rider as coming from a registered household (operators).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = HouseholdLink, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = HouseholdLink, responses(
     (status = 204, description = "Linked"),
     (status = 404, description = "NOT_FOUND: rider or household", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: not a registered poor household", body = ErrorBody),
@@ -293,8 +293,8 @@ impl Period {
 /// Household income over a period: purchases from registered households,
 /// wages of their members, rider earnings, per capita, and the merchants
 /// and products that carry it.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(Period), responses(
-    (status = 200, body = HouseholdReport),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(Period), responses(
+    (status = 200, description = "The report (`format=json`, the default) or its CSV (`format=csv`)", content((HouseholdReport = "application/json"), (String = "text/csv"))),
     (status = 422, description = "VALIDATION_FAILED: period or format", body = ErrorBody),
 ))]
 #[get("/admin/reports/households")]

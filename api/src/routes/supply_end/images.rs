@@ -34,7 +34,7 @@ pub struct UploadForm {
 }
 
 /// Uploads an image as `multipart/form-data` with a `file` field.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])),
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff", "operator"])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = Uploaded),

@@ -14,7 +14,7 @@ use crate::routes::supply_end::store::my_store;
 use crate::state::AppState;
 
 /// Menu categories in order.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = Vec<category::Model>),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
 ))]
@@ -28,7 +28,7 @@ pub async fn list_categories(
 }
 
 /// Adds a category.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = CategoryInput, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = CategoryInput, responses(
     (status = 201, body = category::Model),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -53,7 +53,7 @@ pub async fn create_category(
 }
 
 /// Renames or reorders a category.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = CategoryInput, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = CategoryInput, responses(
     (status = 200, body = category::Model),
     (status = 404, description = "NOT_FOUND (also another store's)", body = ErrorBody),
 ))]
@@ -79,7 +79,7 @@ pub async fn update_category(
 }
 
 /// Deletes an empty category.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 204, description = "Deleted"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: not empty", body = ErrorBody),
@@ -96,7 +96,7 @@ pub async fn delete_category(
 }
 
 /// All products of the store, whatever their status.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = Vec<ProductView>),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
 ))]
@@ -119,7 +119,7 @@ pub async fn list_products(
 }
 
 /// Creates a draft product.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = ProductInput, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = ProductInput, responses(
     (status = 201, body = ProductView),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
@@ -136,7 +136,7 @@ pub async fn create_product(
 }
 
 /// One product of the store.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = ProductView),
     (status = 404, description = "NOT_FOUND (also another store's)", body = ErrorBody),
 ))]
@@ -154,7 +154,7 @@ pub async fn get_product(
 /// Edits a product; send the `version` you read. Changing the name,
 /// images, description or cold-chain class of a listed product sends it
 /// back to review while the approved version stays on the menu.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = ProductPatch, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = ProductPatch, responses(
     (status = 200, body = ProductView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "STALE_VERSION", body = ErrorBody),
@@ -177,7 +177,7 @@ pub async fn patch_product(
 }
 
 /// Adds a SKU (price, stock, on-shelf); no review needed.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = SkuInput, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = SkuInput, responses(
     (status = 201, body = sku::Model),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "STALE_VERSION", body = ErrorBody),
@@ -199,7 +199,7 @@ pub async fn create_sku(
 }
 
 /// Replaces a SKU (e.g. a new price or stock); no review needed.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = SkuInput, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = SkuInput, responses(
     (status = 200, body = sku::Model),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "STALE_VERSION", body = ErrorBody),

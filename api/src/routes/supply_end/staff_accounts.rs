@@ -36,7 +36,7 @@ pub struct ConsoleAccount {
 }
 
 /// The owner creates a console account for a member of the store's staff.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = NewConsoleAccount, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = NewConsoleAccount, responses(
     (status = 201, body = ConsoleAccount),
     (status = 403, description = "NOT_MERCHANT_OWNER, NOT_STORE_STAFF", body = ErrorBody),
     (status = 409, description = "CONFLICT: the username is taken", body = ErrorBody),

@@ -49,7 +49,7 @@ pub async fn my_store(db: &impl ConnectionTrait, who: &Principal) -> ApiResult<s
 }
 
 /// The caller's store and its settings.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = StoreView),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
 ))]
@@ -63,7 +63,7 @@ pub async fn get_store(
 }
 
 /// Changes store settings; send the `version` you read.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = StorePatch, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = StorePatch, responses(
     (status = 200, body = StoreView),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
     (status = 404, description = "NOT_FOUND: a village route", body = ErrorBody),

@@ -16,8 +16,8 @@ use crate::state::AppState;
 
 /// Records a production batch; its trace code is made here. Without
 /// `sources` the product's ingredient links are copied.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = NewBatch, responses(
-    (status = 201, description = "The batch, with its trace code"),
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = NewBatch, responses(
+    (status = 201, body = entity::production_batch::Model, description = "The batch, with its trace code"),
     (status = 404, description = "NOT_FOUND: product or supplier", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
 ))]
@@ -37,7 +37,7 @@ pub async fn add_batch(
 }
 
 /// The store's batches, newest first.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses((status = 200, description = "Batches")))]
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses((status = 200, body = Vec<production_batch::Model>, description = "Batches")))]
 #[get("/merchant/batches")]
 pub async fn batches(
     state: web::Data<AppState>,
@@ -87,7 +87,7 @@ pub(crate) fn trace_url(req: &HttpRequest, code: &str) -> String {
 
 /// The batch's printable label: a QR code of its public trace URL (on the
 /// host the kitchen reached the platform by).
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, description = "PNG", content_type = "image/png"),
     (status = 404, description = "NOT_FOUND (also another store's batch)", body = ErrorBody),
 ))]

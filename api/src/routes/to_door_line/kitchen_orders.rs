@@ -18,7 +18,7 @@ use crate::routes::to_door_line::orders::{PageQuery, page};
 use crate::state::AppState;
 
 /// The store's orders, newest first; `?status=paid` is the new-order queue.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), params(PageQuery), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), params(PageQuery), responses(
     (status = 200, body = OrderPage),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
 ))]
@@ -57,7 +57,7 @@ pub(crate) async fn step(
 }
 
 /// Accepts a paid order.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = OrderView),
     (status = 404, description = "NOT_FOUND (also another store's)", body = ErrorBody),
     (status = 409, description = "INVALID_ORDER_STATE", body = ErrorBody),
@@ -74,7 +74,7 @@ pub async fn accept(
 }
 
 /// Rejects a paid order; the resident is refunded in full.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body = RejectOrder, responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = RejectOrder, responses(
     (status = 200, body = OrderView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "INVALID_ORDER_STATE", body = ErrorBody),
@@ -96,7 +96,7 @@ pub async fn reject(
 /// Marks an accepted order ready for pickup or the village trip, tying
 /// each item to the production batch it came from (the body's picks, or
 /// FIFO). The body may be empty.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), request_body(content = ReadyBody, description = "Optional"), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body(content = ReadyBody, description = "Optional"), responses(
     (status = 200, body = OrderView),
     (status = 404, description = "NOT_FOUND: order or batch", body = ErrorBody),
     (status = 409, description = "INVALID_ORDER_STATE", body = ErrorBody),

@@ -113,7 +113,7 @@ fn frame(e: &order_event::Model, o: &order::Model) -> String {
 }
 
 /// Streams the store's new paid orders and cancellations (text/event-stream).
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), params(StreamQuery,
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), params(StreamQuery,
     ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event")),
     responses(
         (status = 200, description = "`event: order.paid|order.cancelled|order.refunding`, `id`, JSON `data` (OrderAlert)", content_type = "text/event-stream", body = OrderAlert),

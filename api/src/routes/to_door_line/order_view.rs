@@ -17,12 +17,10 @@ pub struct OrderView {
     /// Public order number.
     pub order_no: String,
     /// Status, e.g. `pending_payment`, `paid`, `accepted`.
-    #[schema(value_type = String)]
     pub status: OrderStatus,
     /// The store.
     pub store_id: i64,
     /// `city` or `village`.
-    #[schema(value_type = String)]
     pub delivery_kind: DeliveryKind,
     /// Lines with names and prices as ordered.
     pub items: Vec<order_item::Model>,

@@ -69,7 +69,7 @@ pub struct Monitor {
 }
 
 /// Open and running jobs with their age and alerts, and riders on duty.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Monitor),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -143,8 +143,8 @@ pub struct AssignTo {
 }
 
 /// Assigns an open or offered job to a rider by hand.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = AssignTo, responses(
-    (status = 200, description = "The job"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = AssignTo, responses(
+    (status = 200, body = delivery_job::Model, description = "The job"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "JOB_TAKEN, RIDER_AT_CAPACITY, RIDER_NOT_VERIFIED", body = ErrorBody),
 ))]
@@ -200,8 +200,8 @@ pub struct Resolve {
 }
 
 /// Resolves a job locked by wrong delivery codes.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = Resolve, responses(
-    (status = 200, description = "The job"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = Resolve, responses(
+    (status = 200, body = delivery_job::Model, description = "The job"),
     (status = 409, description = "INVALID_JOB_STATE: not locked", body = ErrorBody),
 ))]
 #[post("/admin/dispatch/jobs/{id}/resolve")]
@@ -226,7 +226,7 @@ pub async fn resolve(
 }
 
 /// Changes the dispatch settings (effective from the next round or grab).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = DispatchSettings, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = DispatchSettings, responses(
     (status = 200, body = DispatchSettings),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
 ))]
@@ -243,8 +243,8 @@ pub async fn settings(
 }
 
 /// The track of a job's rider from assignment to delivery (or now).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, description = "Points in time order"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
+    (status = 200, body = Vec<entity::rider_position::Model>, description = "Points in time order"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
 ))]
 #[get("/admin/dispatch/jobs/{id}/track")]

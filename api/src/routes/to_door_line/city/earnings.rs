@@ -33,9 +33,10 @@ pub struct Earnings {
 }
 
 /// The rider's earnings (at most a year per request).
-#[utoipa::path(tag = "rider", security(("bearer" = [])), params(EarningsQuery), responses(
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), params(EarningsQuery), responses(
     (status = 200, body = Earnings),
     (status = 422, description = "VALIDATION_FAILED: range", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: the caller has not registered as a rider", body = ErrorBody),
 ))]
 #[get("/rider/earnings")]
 pub async fn earnings(

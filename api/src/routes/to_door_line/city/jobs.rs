@@ -19,9 +19,10 @@ use crate::state::AppState;
 
 /// Open jobs near the rider, nearest first (empty when the platform
 /// dispatches automatically only).
-#[utoipa::path(tag = "rider", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), responses(
     (status = 200, body = Vec<PoolJob>),
     (status = 409, description = "NOT_ON_DUTY", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: the caller has not registered as a rider", body = ErrorBody),
 ))]
 #[get("/rider/jobs/available")]
 pub async fn available(
@@ -48,8 +49,8 @@ pub(crate) async fn begin_rider(
 }
 
 /// Grabs an open job. Of simultaneous grabs exactly one wins.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), responses(
-    (status = 200, description = "The job, now the rider's"),
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), responses(
+    (status = 200, body = delivery_job::Model, description = "The job, now the rider's"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "JOB_TAKEN, RIDER_AT_CAPACITY, NOT_ON_DUTY, GRAB_NOT_ALLOWED", body = ErrorBody),
 ))]
@@ -68,15 +69,15 @@ pub async fn grab(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyJobs {
     /// Automatic offers waiting for an answer.
-    #[schema(value_type = Vec<Object>)]
     pub offers: Vec<dispatch_offer::Model>,
     /// Jobs assigned, picked up or locked.
-    #[schema(value_type = Vec<Object>)]
     pub jobs: Vec<delivery_job::Model>,
 }
 
 /// Offers to answer and jobs in hand.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), responses((status = 200, body = MyJobs)))]
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), responses((status = 200, body = MyJobs),
+    (status = 404, description = "NOT_FOUND: the caller has not registered as a rider", body = ErrorBody),
+))]
 #[get("/rider/jobs")]
 pub async fn mine(state: web::Data<AppState>, who: Principal) -> ApiResult<web::Json<MyJobs>> {
     let r = riders::verified(&state.db, who.platform_id, who.user_id).await?;
@@ -87,8 +88,8 @@ pub async fn mine(state: web::Data<AppState>, who: Principal) -> ApiResult<web::
 }
 
 /// Accepts an automatic offer.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), responses(
-    (status = 200, description = "The job, now the rider's"),
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), responses(
+    (status = 200, body = delivery_job::Model, description = "The job, now the rider's"),
     (status = 409, description = "NO_OFFER, RIDER_AT_CAPACITY", body = ErrorBody),
 ))]
 #[post("/rider/jobs/{id}/accept")]
@@ -106,7 +107,7 @@ pub async fn accept(
 
 /// Declines an automatic offer; the job goes to the next round without
 /// this rider.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), responses(
     (status = 204, description = "Declined"),
     (status = 409, description = "NO_OFFER", body = ErrorBody),
 ))]
@@ -132,8 +133,8 @@ pub struct Here {
 }
 
 /// Picks the order up: only at the store and only once it is ready.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), request_body = Here, responses(
-    (status = 200, description = "The job, picked up"),
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), request_body = Here, responses(
+    (status = 200, body = delivery_job::Model, description = "The job, picked up"),
     (status = 404, description = "NOT_FOUND (also another rider's job)", body = ErrorBody),
     (status = 409, description = "ORDER_NOT_READY, INVALID_JOB_STATE", body = ErrorBody),
     (status = 422, description = "OUTSIDE_PICKUP_GEOFENCE", body = ErrorBody),
@@ -159,8 +160,8 @@ pub struct Code {
 
 /// Hands the order over with the resident's code; three wrong codes lock
 /// the job for an operator.
-#[utoipa::path(tag = "rider", security(("bearer" = [])), request_body = Code, responses(
-    (status = 200, description = "Delivered"),
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), request_body = Code, responses(
+    (status = 200, body = delivery_job::Model, description = "Delivered"),
     (status = 404, description = "NOT_FOUND (also another rider's job)", body = ErrorBody),
     (status = 422, description = "DELIVERY_CODE_WRONG", body = ErrorBody),
     (status = 423, description = "JOB_LOCKED", body = ErrorBody),
@@ -189,8 +190,8 @@ pub async fn deliver(
 }
 
 /// Gives an accepted job back before pickup (counts against the rider).
-#[utoipa::path(tag = "rider", security(("bearer" = [])), responses(
-    (status = 200, description = "The job, open again"),
+#[utoipa::path(tag = "rider", security(("bearer" = ["rider"])), responses(
+    (status = 200, body = delivery_job::Model, description = "The job, open again"),
     (status = 409, description = "INVALID_JOB_STATE: picked up already", body = ErrorBody),
 ))]
 #[post("/rider/jobs/{id}/give-up")]

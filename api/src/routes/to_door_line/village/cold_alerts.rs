@@ -26,7 +26,7 @@ async fn alerts_of(
 }
 
 /// Cold-chain alerts of the last 24 hours (readings outside their band).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses((status = 200, description = "Out-of-band readings, newest first")))]
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses((status = 200, body = Vec<entity::temperature_reading::Model>, description = "Out-of-band readings, newest first")))]
 #[get("/admin/cold-alerts")]
 pub async fn cold_alerts(
     state: web::Data<AppState>,
@@ -37,7 +37,7 @@ pub async fn cold_alerts(
 }
 
 /// The driver's alerts for a trip.
-#[utoipa::path(tag = "driver", security(("bearer" = [])), responses((status = 200, description = "Out-of-band readings, newest first")))]
+#[utoipa::path(tag = "driver", security(("bearer" = ["driver"])), responses((status = 200, body = Vec<entity::temperature_reading::Model>, description = "Out-of-band readings, newest first")))]
 #[get("/driver/trips/{id}/alerts")]
 pub async fn trip_alerts(
     state: web::Data<AppState>,
@@ -110,7 +110,7 @@ async fn alert_stream(
 
 /// Cold-chain alerts as they happen (text/event-stream, resumable with
 /// `Last-Event-ID`): each out-of-band reading of the platform's trips.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(crate::routes::to_door_line::kitchen_stream::StreamQuery), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(crate::routes::to_door_line::kitchen_stream::StreamQuery), responses(
     (status = 200, description = "`event: cold.alert`, `id`, JSON `data` (the reading)", content_type = "text/event-stream"),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -126,7 +126,7 @@ pub async fn cold_alert_stream(
 }
 
 /// The driver's alerts of a trip as they happen (text/event-stream).
-#[utoipa::path(tag = "driver", security(("bearer" = [])), params(crate::routes::to_door_line::kitchen_stream::StreamQuery), responses(
+#[utoipa::path(tag = "driver", security(("bearer" = ["driver"])), params(crate::routes::to_door_line::kitchen_stream::StreamQuery), responses(
     (status = 200, description = "`event: cold.alert`, `id`, JSON `data` (the reading)", content_type = "text/event-stream"),
     (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
 ))]

@@ -23,8 +23,8 @@ pub struct SettlementFilter {
 }
 
 /// Settlement records of cold-chain batches, newest first (at most 200).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(SettlementFilter), responses(
-    (status = 200, description = "Records with verdict, evidence and money"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(SettlementFilter), responses(
+    (status = 200, body = Vec<cold_settlement::Model>, description = "Records with verdict, evidence and money"),
 ))]
 #[get("/admin/cold-settlements")]
 pub async fn settlements(
@@ -53,7 +53,6 @@ pub async fn settlements(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BatchChart {
     /// The batch.
-    #[schema(value_type = Object)]
     pub batch: cold_batch::Model,
     /// The policy it is (or will be) judged by.
     pub policy: Policy,
@@ -61,13 +60,12 @@ pub struct BatchChart {
     #[schema(value_type = Vec<Object>)]
     pub readings: Vec<(DateTime<Utc>, f64)>,
     /// Its settlement, once settled.
-    #[schema(value_type = Option<Object>)]
     pub settlement: Option<cold_settlement::Model>,
 }
 
 /// A trip's cold-chain batches with their readings and settlements (the
 /// operator's temperature chart).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Vec<BatchChart>),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
 ))]

@@ -27,13 +27,10 @@ pub struct DayQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TripView {
     /// The trip.
-    #[schema(value_type = Object)]
     pub trip: trip::Model,
     /// Stops in visiting order with arrival estimates.
-    #[schema(value_type = Vec<Object>)]
     pub stops: Vec<trip_stop::Model>,
     /// Packages: order, pickup and drop stop, status.
-    #[schema(value_type = Vec<Object>)]
     pub packages: Vec<trip_package::Model>,
 }
 
@@ -91,7 +88,7 @@ pub(crate) async fn trips_of_day(
 }
 
 /// The driver's carrier's trips of a day, with manifests.
-#[utoipa::path(tag = "driver", security(("bearer" = [])), params(DayQuery), responses(
+#[utoipa::path(tag = "driver", security(("bearer" = ["driver"])), params(DayQuery), responses(
     (status = 200, body = Vec<TripView>),
     (status = 403, description = "FORBIDDEN: not a driver", body = ErrorBody),
 ))]
@@ -114,7 +111,7 @@ pub async fn driver_trips(
 }
 
 /// Every trip of a day (operators).
-#[utoipa::path(tag = "admin", security(("bearer" = [])), params(DayQuery), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(DayQuery), responses(
     (status = 200, body = Vec<TripView>),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
 ))]
@@ -159,8 +156,8 @@ pub struct Position {
 }
 
 /// The driver arrives at a stop (within 300 m of it).
-#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Position, responses(
-    (status = 200, description = "The stop"),
+#[utoipa::path(tag = "driver", security(("bearer" = ["driver"])), request_body = Position, responses(
+    (status = 200, body = trip_stop::Model, description = "The stop"),
     (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
     (status = 422, description = "OUTSIDE_PICKUP_GEOFENCE: too far from the stop", body = ErrorBody),
 ))]
@@ -203,8 +200,8 @@ pub struct Depart {
 }
 
 /// The driver leaves town: every package loaded, or left behind with a reason.
-#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Depart, responses(
-    (status = 200, description = "The trip, departed"),
+#[utoipa::path(tag = "driver", security(("bearer" = ["driver"])), request_body = Depart, responses(
+    (status = 200, body = trip::Model, description = "The trip, departed"),
     (status = 409, description = "INVALID_TRIP_STATE", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: packages unaccounted for", body = ErrorBody),
 ))]
@@ -228,8 +225,8 @@ pub async fn depart(
 }
 
 /// The driver closes the trip after the last handover.
-#[utoipa::path(tag = "driver", security(("bearer" = [])), responses(
-    (status = 200, description = "The trip, completed"),
+#[utoipa::path(tag = "driver", security(("bearer" = ["driver"])), responses(
+    (status = 200, body = trip::Model, description = "The trip, completed"),
     (status = 409, description = "INVALID_TRIP_STATE: packages on board", body = ErrorBody),
 ))]
 #[post("/driver/trips/{id}/complete")]
@@ -260,7 +257,7 @@ pub struct Handover {
 }
 
 /// The kitchen hands its ready packages to the van at its pickup stop.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses(
     (status = 200, body = Handover),
     (status = 404, description = "NOT_FOUND: not this store's stop", body = ErrorBody),
     (status = 409, description = "INVALID_TRIP_STATE: the van has not arrived", body = ErrorBody),
@@ -300,7 +297,7 @@ pub struct Label {
 }
 
 /// Labels of the store's packages on a trip.
-#[utoipa::path(tag = "merchant", security(("bearer" = [])), responses((status = 200, body = Vec<Label>)))]
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), responses((status = 200, body = Vec<Label>)))]
 #[get("/merchant/trips/{id}/labels")]
 pub async fn labels(
     state: web::Data<AppState>,
@@ -348,7 +345,7 @@ pub struct Codes {
 }
 
 /// The agent point keeper takes the packages of a drop stop.
-#[utoipa::path(tag = "keeper", security(("bearer" = [])), request_body = Codes, responses(
+#[utoipa::path(tag = "keeper", security(("bearer" = ["agent_keeper"])), request_body = Codes, responses(
     (status = 200, body = Handover),
     (status = 404, description = "NOT_FOUND: not this keeper's stop", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: no package has these codes", body = ErrorBody),
@@ -390,8 +387,8 @@ pub struct PickupCode {
 
 /// The keeper hands an order to its resident, who shows the pickup code.
 /// Three wrong codes lock the package until an operator lifts the lock.
-#[utoipa::path(tag = "keeper", security(("bearer" = [])), request_body = PickupCode, responses(
-    (status = 200, description = "The order, delivered"),
+#[utoipa::path(tag = "keeper", security(("bearer" = ["agent_keeper"])), request_body = PickupCode, responses(
+    (status = 200, body = entity::order::Model, description = "The order, delivered"),
     (status = 404, description = "NOT_FOUND: not at this agent point", body = ErrorBody),
     (status = 422, description = "DELIVERY_CODE_WRONG: the message says how many tries are left", body = ErrorBody),
     (status = 423, description = "PICKUP_LOCKED", body = ErrorBody),
@@ -433,8 +430,8 @@ pub async fn collect(
 
 /// An operator lifts the lock of a package after three wrong pickup codes,
 /// having checked with the resident; the keeper may try again.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
-    (status = 200, description = "The package, unlocked"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
+    (status = 200, body = entity::trip_package::Model, description = "The package, unlocked"),
     (status = 403, description = "FORBIDDEN", body = ErrorBody),
     (status = 404, description = "NOT_FOUND: no package of this order at an agent point", body = ErrorBody),
     (status = 409, description = "INVALID_JOB_STATE: not locked", body = ErrorBody),
@@ -466,7 +463,7 @@ pub struct Temperatures {
 
 /// Stores the cold compartments' readings; readings outside the class band
 /// become alerts for the operator and the driver.
-#[utoipa::path(tag = "driver", security(("bearer" = [])), request_body = Temperatures, responses(
+#[utoipa::path(tag = "driver", security(("bearer" = ["driver"])), request_body = Temperatures, responses(
     (status = 200, body = entity::to_door_line::village::trips::TemperatureReport),
     (status = 404, description = "NOT_FOUND (also another carrier's trip)", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED: impossible value, future time or unknown sensor", body = ErrorBody),

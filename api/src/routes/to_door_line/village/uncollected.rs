@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// The exception queue: orders waiting at agent points longer than the
 /// platform allows.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = Vec<entity::to_door_line::village::trips::Uncollected>),
 ))]
 #[get("/admin/village/uncollected")]
@@ -36,8 +36,8 @@ pub struct ReturnReason {
 }
 
 /// Sends a flagged order back to the kitchen and refunds the resident.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = ReturnReason, responses(
-    (status = 200, description = "The order, refunding"),
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = ReturnReason, responses(
+    (status = 200, body = entity::order::Model, description = "The order, refunding"),
     (status = 404, description = "NOT_FOUND: not in the exception queue", body = ErrorBody),
 ))]
 #[post("/admin/village/uncollected/{order_id}/return")]
@@ -64,7 +64,7 @@ pub async fn return_order(
 }
 
 /// Sets how long orders may wait at agent points.
-#[utoipa::path(tag = "admin", security(("bearer" = [])), request_body = VillageSettings, responses(
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), request_body = VillageSettings, responses(
     (status = 200, body = VillageSettings),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
 ))]
