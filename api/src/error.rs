@@ -62,6 +62,7 @@ error_codes! {
     WECHAT_LOGIN_NOT_CONFIGURED = StatusCode::SERVICE_UNAVAILABLE, "No mini-program credentials are configured and demo login is off.";
     INVALID_CREDENTIALS = StatusCode::UNAUTHORIZED, "Unknown username or wrong password.";
     LOGIN_LOCKED = StatusCode::TOO_MANY_REQUESTS, "Too many failed logins; wait for `Retry-After` seconds.";
+    RATE_LIMITED = StatusCode::TOO_MANY_REQUESTS, "Too many requests of this kind (logins, orders, grabs, trace look-ups); wait for `Retry-After` seconds.";
     REFRESH_TOKEN_INVALID = StatusCode::UNAUTHORIZED, "The refresh token is unknown or revoked.";
     REFRESH_TOKEN_EXPIRED = StatusCode::UNAUTHORIZED, "The refresh token has expired; log in again.";
     REFRESH_TOKEN_REUSED = StatusCode::UNAUTHORIZED, "The refresh token was used before; the session is revoked.";
@@ -232,12 +233,23 @@ impl From<sea_orm::DbErr> for ApiError {
             );
         }
         match e {
+            // Every pooled connection stayed busy for the acquire timeout:
+            // shed the request now, the client retries shortly.
+            DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => {
+                tracing::warn!("database pool exhausted; answering 503");
+                ApiError::new(
+                    ErrorCode::SERVER_BUSY,
+                    "the server is at capacity; retry after the Retry-After seconds",
+                )
+                .retry_after(1)
+            }
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
                 tracing::error!(error = %e, "database unavailable");
                 ApiError::new(
                     ErrorCode::DATABASE_UNAVAILABLE,
                     "the database is unavailable",
                 )
+                .retry_after(5)
             }
             other => ApiError::internal(other),
         }
@@ -364,6 +376,42 @@ mod tests {
             );
             assert!(code.status().is_client_error() || code.status().is_server_error());
         }
+    }
+
+    /// A request that finds every pooled connection busy for the acquire
+    /// timeout is shed with 503 SERVER_BUSY and `Retry-After`, not a 500.
+    #[tokio::test]
+    async fn an_exhausted_pool_answers_503_with_retry_after() {
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let dir = std::env::temp_dir().join(format!("tongcheng-pool-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let settings = entity::runtime::settings::DatabaseSettings {
+            url: format!("sqlite://{}?mode=rwc", dir.join("pool.db").display()),
+            max_connections: 1,
+            acquire_timeout_ms: 50,
+        };
+        let db = entity::runtime::database::connect(&settings)
+            .await
+            .expect("connect");
+        let held = db.begin().await.expect("the one connection");
+        let refused = db
+            .execute_unprepared("SELECT 1")
+            .await
+            .expect_err("no connection left");
+        let response = ApiError::from(refused).error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+        held.rollback().await.expect("release");
+        db.execute_unprepared("SELECT 1")
+            .await
+            .expect("served again");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -201,8 +201,21 @@ impl Application {
         let live_sessions = Arc::new(crate::auth::live_sessions::LiveSessions::new(
             settings.auth.session_check_secs,
         ));
+        let rate_limits = Arc::new(crate::rate_limit::RateLimiters::new(
+            settings.rate_limits.clone(),
+        ));
+        let max_in_flight = match settings.http.max_in_flight {
+            0 => 4 * settings.database.max_connections as usize,
+            n => n,
+        };
+        let admission = Arc::new(crate::middleware::admission::Admission::new(
+            max_in_flight,
+            std::time::Duration::from_millis(settings.http.queue_timeout_ms),
+        ));
         let state = AppState {
             live_sessions,
+            rate_limits,
+            admission,
             db: db.clone(),
             jwt: Arc::new(JwtKeys::new(&secret, settings.auth.access_ttl_secs)),
             wechat,
@@ -273,6 +286,9 @@ impl Application {
                 .configure(crate::console::configure)
                 .default_service(web::to(not_found))
                 .wrap(actix_web::middleware::from_fn(refuse_nul::refuse_nul))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::middleware::admission::admit,
+                ))
                 .wrap(error_shape::layer())
                 .wrap(RequestIdLayer)
                 .wrap(MetricsLayer)

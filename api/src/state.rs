@@ -35,6 +35,10 @@ pub struct AppState {
     pub identity_key: Arc<aws_lc_rs::hmac::Key>,
     /// Which sessions are still open (access tokens of closed ones are refused).
     pub live_sessions: Arc<crate::auth::live_sessions::LiveSessions>,
+    /// Rate limits on logins, orders, grabs and trace look-ups.
+    pub rate_limits: Arc<crate::rate_limit::RateLimiters>,
+    /// How many API requests are worked on at once (503 past the queue).
+    pub admission: Arc<crate::middleware::admission::Admission>,
 }
 
 impl AppState {

@@ -42,6 +42,7 @@ async fn run(orders: i64, concurrency: i64, days: i64) -> Result<(), Box<dyn std
     let settings = DatabaseSettings {
         url,
         max_connections: concurrency as u32 + 2,
+        acquire_timeout_ms: 30_000,
     };
     let db = entity::runtime::database::connect_migrated(&settings).await?;
     let first_day = Utc

@@ -50,6 +50,7 @@ async fn run(backend: tests::Backend, counties: i64) -> Result<(), Box<dyn std::
     let db = entity::runtime::database::connect_migrated(&DatabaseSettings {
         url,
         max_connections: 4,
+        acquire_timeout_ms: 30_000,
     })
     .await?;
     let now = Utc

@@ -35,6 +35,9 @@ pub struct Options {
     pub seed: bool,
     /// Start a fake WeChat Pay and configure the merchant (needs `wechat`).
     pub wechatpay: bool,
+    /// Rate limits; off unless a test sets them (the tests sign in and
+    /// order far faster than people do, all from 127.0.0.1).
+    pub rate_limits: Option<entity::runtime::settings::RateLimitSettings>,
 }
 
 impl Default for Options {
@@ -44,6 +47,7 @@ impl Default for Options {
             wechat: false,
             seed: true,
             wechatpay: false,
+            rate_limits: None,
         }
     }
 }
@@ -157,6 +161,19 @@ impl TestApp {
         settings.http.shutdown_timeout_secs = 1;
         settings.database.url = database_url.clone();
         settings.database.max_connections = 5;
+        // The races in the tests queue for the small pool on a busy machine;
+        // shedding load is measured by bench/overload.py, not here.
+        settings.database.acquire_timeout_ms = 30_000;
+        settings.http.queue_timeout_ms = 30_000;
+        settings.rate_limits = opts.rate_limits.clone().unwrap_or_else(|| {
+            entity::runtime::settings::RateLimitSettings {
+                login_per_minute: 0,
+                order_per_minute: 0,
+                grab_per_minute: 0,
+                trace_per_minute: 0,
+                ..Default::default()
+            }
+        });
         settings.auth.jwt_secret = Some(TEST_JWT_SECRET.into());
         settings.worker.embedded = false;
         settings.http.stream_poll_ms = 100;

@@ -1,6 +1,7 @@
 //! Cross-cutting HTTP layers: request ids and spans, metrics, error shape,
-//! and refusing NUL characters in paths and queries.
+//! refusing NUL characters in paths and queries, and admission control.
 
+pub mod admission;
 pub mod error_shape;
 pub mod metrics;
 pub mod refuse_nul;

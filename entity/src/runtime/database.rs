@@ -10,13 +10,15 @@ use crate::runtime::settings::DatabaseSettings;
 /// Connects to SQLite or PostgreSQL as configured.
 ///
 /// SQLite gets WAL and a busy timeout so that the HTTP workers and the job
-/// runner can share one file.
+/// runner can share one file. A caller waits at most `acquire_timeout_ms`
+/// for a pooled connection: past it the pool is exhausted, and the API
+/// answers 503 at once rather than letting requests queue for seconds.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(settings.url.clone());
     opts.max_connections(settings.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms.max(1)))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

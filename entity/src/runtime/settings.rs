@@ -28,6 +28,85 @@ pub struct Settings {
     pub log: LogSettings,
     /// Uploaded images.
     pub media: MediaSettings,
+    /// Request rate limits on the paths worth abusing.
+    pub rate_limits: RateLimitSettings,
+}
+
+/// `[rate_limits]`: requests per minute (a burst of that many, refilled
+/// evenly over the minute); 0 turns a limit off. Counted in each process.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// WeChat and password logins per client address.
+    pub login_per_minute: u32,
+    /// `POST /orders` per user.
+    pub order_per_minute: u32,
+    /// Grabs of city jobs per rider.
+    pub grab_per_minute: u32,
+    /// Trace-code look-ups per client address.
+    pub trace_per_minute: u32,
+    /// Per county, by platform code: `[rate_limits.platforms.kang]`. Keys
+    /// left out keep the defaults above.
+    pub platforms: HashMap<String, RateLimitOverrides>,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set
+    /// by the reverse proxy in front) instead of the TCP peer.
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            login_per_minute: 20,
+            order_per_minute: 20,
+            grab_per_minute: 60,
+            trace_per_minute: 60,
+            platforms: HashMap::new(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    /// The limits of a county: its overrides over the defaults.
+    pub fn for_platform(&self, code: Option<&str>) -> RateLimits {
+        let o = code
+            .and_then(|c| self.platforms.get(c))
+            .cloned()
+            .unwrap_or_default();
+        RateLimits {
+            login_per_minute: o.login_per_minute.unwrap_or(self.login_per_minute),
+            order_per_minute: o.order_per_minute.unwrap_or(self.order_per_minute),
+            grab_per_minute: o.grab_per_minute.unwrap_or(self.grab_per_minute),
+            trace_per_minute: o.trace_per_minute.unwrap_or(self.trace_per_minute),
+        }
+    }
+}
+
+/// One county's limits, per minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// WeChat and password logins per client address.
+    pub login_per_minute: u32,
+    /// `POST /orders` per user.
+    pub order_per_minute: u32,
+    /// Grabs of city jobs per rider.
+    pub grab_per_minute: u32,
+    /// Trace-code look-ups per client address.
+    pub trace_per_minute: u32,
+}
+
+/// One county's overrides of the default limits.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitOverrides {
+    /// Logins per client address.
+    pub login_per_minute: Option<u32>,
+    /// Orders per user.
+    pub order_per_minute: Option<u32>,
+    /// Grabs per rider.
+    pub grab_per_minute: Option<u32>,
+    /// Trace look-ups per client address.
+    pub trace_per_minute: Option<u32>,
 }
 
 /// `[media]`
@@ -65,6 +144,12 @@ pub struct HttpSettings {
     pub stream_poll_ms: u64,
     /// Seconds between keep-alive comments on an idle event stream.
     pub stream_heartbeat_secs: u64,
+    /// API requests worked on at once; 0 means four per pooled database
+    /// connection. The rest wait for a turn (see `queue_timeout_ms`).
+    pub max_in_flight: usize,
+    /// How long a request waits for a turn before the answer is 503
+    /// SERVER_BUSY with `Retry-After` (milliseconds).
+    pub queue_timeout_ms: u64,
 }
 
 impl Default for HttpSettings {
@@ -76,6 +161,8 @@ impl Default for HttpSettings {
             workers: 0,
             stream_poll_ms: 1_000,
             stream_heartbeat_secs: 15,
+            max_in_flight: 0,
+            queue_timeout_ms: 500,
         }
     }
 }
@@ -88,6 +175,9 @@ pub struct DatabaseSettings {
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// How long a request waits for a pooled connection before the server
+    /// sheds it with 503 SERVER_BUSY and `Retry-After` (milliseconds).
+    pub acquire_timeout_ms: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -95,6 +185,7 @@ impl Default for DatabaseSettings {
         Self {
             url: "sqlite://tongcheng.db?mode=rwc".into(),
             max_connections: 16,
+            acquire_timeout_ms: 1000,
         }
     }
 }
@@ -290,6 +381,7 @@ impl std::fmt::Debug for DatabaseSettings {
         f.debug_struct("DatabaseSettings")
             .field("url", &redact_url(&self.url))
             .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
             .finish()
     }
 }

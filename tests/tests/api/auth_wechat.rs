@@ -9,6 +9,7 @@ fn wechat() -> Options {
         wechat: true,
         seed: true,
         wechatpay: false,
+        rate_limits: None,
     }
 }
 
@@ -140,6 +141,7 @@ async fn demo_codes_work_only_in_demo_mode(backend: Backend) {
             wechat: false,
             seed: true,
             wechatpay: false,
+            rate_limits: None,
         },
     )
     .await;

@@ -22,6 +22,7 @@ mod onboarding;
 mod ops;
 mod orders;
 mod payouts;
+mod rate_limits;
 mod seed;
 mod service_area;
 mod sessions;

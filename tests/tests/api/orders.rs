@@ -678,6 +678,7 @@ async fn residents_get_subscription_messages_through_the_outbox(backend: Backend
             wechat: true,
             seed: true,
             wechatpay: false,
+            rate_limits: None,
         },
     )
     .await;

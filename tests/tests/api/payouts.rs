@@ -228,6 +228,7 @@ async fn rider_asks_wechat_pay(backend: Backend) -> (TestApp, String, tests::Res
         wechat: true,
         seed: true,
         wechatpay: true,
+        rate_limits: None,
     };
     let app = TestApp::spawn_with(backend, opts).await;
     let (token, _) = rider_with_settled_money(&app, 5_000).await;

@@ -46,6 +46,7 @@ async fn seeding_twice_changes_nothing(backend: Backend) {
             wechatpay: false,
             demo: false,
             wechat: false,
+            rate_limits: None,
         },
     )
     .await;
@@ -102,6 +103,7 @@ async fn serve_demo_seeds_only_an_empty_database(backend: Backend) {
             wechatpay: false,
             demo: true,
             wechat: false,
+            rate_limits: None,
         },
     )
     .await;

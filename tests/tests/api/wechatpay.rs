@@ -15,6 +15,7 @@ pub(crate) fn options() -> Options {
         wechat: true,
         seed: true,
         wechatpay: true,
+        rate_limits: None,
     }
 }
 

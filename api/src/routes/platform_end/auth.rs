@@ -1,7 +1,9 @@
 //! Sign-in: WeChat mini-program login, operator password login, token
 //! refresh with rotation, logout.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use crate::rate_limit::Rule;
 use chrono::Duration;
 use entity::platform_end::{sessions, throttle, users};
 use entity::{Role, operator_account, user};
@@ -129,7 +131,7 @@ fn user_disabled() -> ApiError {
         (status = 403, description = "WECHAT_USER_BLOCKED, USER_DISABLED", body = ErrorBody),
         (status = 404, description = "PLATFORM_NOT_FOUND", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
-        (status = 429, description = "WECHAT_RATE_LIMITED", body = ErrorBody),
+        (status = 429, description = "WECHAT_RATE_LIMITED or RATE_LIMITED (see Retry-After)", body = ErrorBody),
         (status = 502, description = "WECHAT_ERROR", body = ErrorBody),
         (status = 503, description = "WECHAT_UNAVAILABLE, WECHAT_LOGIN_NOT_CONFIGURED", body = ErrorBody),
     )
@@ -137,8 +139,14 @@ fn user_disabled() -> ApiError {
 #[post("/auth/wechat-login")]
 pub async fn wechat_login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<WechatLoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
+    state.rate_limits.check(
+        Rule::Login,
+        body.platform.as_deref(),
+        &state.rate_limits.client_address(&req),
+    )?;
     let code = required_text("code", &body.code, 128)?;
     let platform = users::choose_platform(&state.db, body.platform.as_deref())
         .await
@@ -217,15 +225,19 @@ pub async fn wechat_login(
         (status = 401, description = "INVALID_CREDENTIALS", body = ErrorBody),
         (status = 403, description = "USER_DISABLED", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
-        (status = 429, description = "LOGIN_LOCKED (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "LOGIN_LOCKED or RATE_LIMITED (see Retry-After)", body = ErrorBody),
         (status = 503, description = "SERVER_BUSY: too many logins at once", body = ErrorBody),
     )
 )]
 #[post("/auth/password-login")]
 pub async fn password_login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<PasswordLoginRequest>,
 ) -> ApiResult<web::Json<LoginResponse>> {
+    state
+        .rate_limits
+        .check(Rule::Login, None, &state.rate_limits.client_address(&req))?;
     let (account, user, txn) = check_password(&state, &body.username, &body.password).await?;
     let roles = users::roles_of(&txn, user.id, account.platform_id).await?;
     let tokens =

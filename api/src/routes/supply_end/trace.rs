@@ -11,6 +11,7 @@ use sea_orm::EntityTrait;
 use crate::auth::{MaybePrincipal, Principal};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::rate_limit::Rule;
 use crate::routes::supply_end::store::my_store;
 use crate::state::AppState;
 
@@ -118,13 +119,18 @@ pub async fn label(
 #[utoipa::path(tag = "resident", responses(
     (status = 200, body = TraceView),
     (status = 404, description = "NOT_FOUND: no such code", body = ErrorBody),
+    (status = 429, description = "RATE_LIMITED: see Retry-After", body = ErrorBody),
 ))]
 #[get("/trace/{code}")]
 pub async fn trace_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     who: MaybePrincipal,
     code: web::Path<String>,
 ) -> ApiResult<web::Json<TraceView>> {
+    state
+        .rate_limits
+        .check(Rule::Trace, None, &state.rate_limits.client_address(&req))?;
     if code.len() > 32 {
         return Err(ApiError::not_found("trace code"));
     }

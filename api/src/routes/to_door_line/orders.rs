@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{ApiJson, OptionalJson};
+use crate::rate_limit::Rule;
 use crate::routes::to_door_line::order_view::{OrderPage, OrderView, order_view};
 use crate::state::AppState;
 
@@ -91,7 +92,8 @@ pub(crate) fn public_no(state: &AppState, prefix: &str) -> String {
         (status = 200, description = "A retry with the same key and body", body = OrderView),
         (status = 409, description = "INSUFFICIENT_STOCK; IDEMPOTENCY_KEY_IN_USE (with Retry-After) while a simultaneous request with the key is in progress", body = ErrorBody),
         (status = 422, description = "IDEMPOTENCY_KEY_REUSED and every quote refusal", body = ErrorBody),
-    ))]
+    (status = 429, description = "RATE_LIMITED: see Retry-After", body = ErrorBody),
+))]
 #[post("/orders")]
 pub async fn place(
     state: web::Data<AppState>,
@@ -99,6 +101,15 @@ pub async fn place(
     req: HttpRequest,
     body: ApiJson<QuoteRequest>,
 ) -> ApiResult<HttpResponse> {
+    state
+        .rate_limits
+        .check_on_platform(
+            &state.db,
+            Rule::PlaceOrder,
+            who.platform_id,
+            &who.user_id.to_string(),
+        )
+        .await?;
     let key = idempotency_key(&req)?;
     let hash = hex::encode(
         aws_lc_rs::digest::digest(

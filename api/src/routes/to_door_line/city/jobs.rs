@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::ApiJson;
+use crate::rate_limit::Rule;
 use crate::routes::finish;
 use crate::state::AppState;
 
@@ -53,6 +54,7 @@ pub(crate) async fn begin_rider(
     (status = 200, body = delivery_job::Model, description = "The job, now the rider's"),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 409, description = "JOB_TAKEN, RIDER_AT_CAPACITY, NOT_ON_DUTY, GRAB_NOT_ALLOWED", body = ErrorBody),
+    (status = 429, description = "RATE_LIMITED: see Retry-After", body = ErrorBody),
 ))]
 #[post("/rider/jobs/{id}/grab")]
 pub async fn grab(
@@ -60,6 +62,15 @@ pub async fn grab(
     who: Principal,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
+    state
+        .rate_limits
+        .check_on_platform(
+            &state.db,
+            Rule::Grab,
+            who.platform_id,
+            &who.user_id.to_string(),
+        )
+        .await?;
     let (txn, r) = begin_rider(&state, &who).await?;
     let res = dispatch::assign(&txn, &r, *id, AssignedBy::Grab, state.clock.now()).await;
     Ok(web::Json(finish(txn, res).await?))
