@@ -146,6 +146,8 @@ def run_one(label, env_db, args):
         "RUST_LOG": "warn",
         "TONGCHENG__HTTP__BIND": f"127.0.0.1:{port}",
         "TONGCHENG__DATABASE__MAX_CONNECTIONS": "16",
+           # the load comes from a few residents on one address: no rate limits
+           "TONGCHENG__RATE_LIMITS__LOGIN_PER_MINUTE": "0", "TONGCHENG__RATE_LIMITS__ORDER_PER_MINUTE": "0",
     }
     if env_db:
         env["TONGCHENG__DATABASE__URL"] = env_db

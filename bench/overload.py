@@ -3,13 +3,17 @@
 
 Starts the release binary (`cargo build --release -p api -p tests --example
 overload` first) in demo mode on SQLite and on a throwaway PostgreSQL
-cluster, with the default pool (16 connections) and acquire timeout
-(1,000 ms). First it finds what the server carries: `POST /orders` from 16
-keep-alive connections as fast as it answers (closed loop). Then it sends
-orders at twice that rate whatever the server does (open loop), once with
-the default acquire timeout and once with the former 10 s, and reports the
-answers by status, the latencies of placed orders and of 503s, and whether
-every 503 carried `Retry-After`. Writes bench/results/overload.json.
+cluster, with the default pool (16 connections). First it finds what the
+server carries: `POST /orders` from 16 keep-alive connections as fast as it
+answers (closed loop). Then it sends orders at twice that rate whatever the
+server does (open loop) under three settings:
+- `default`: admission control (64 requests in flight, 500 ms in the queue)
+  and a 1,000 ms wait for a pooled connection;
+- `pool_only`: no admission control, the 1,000 ms pool wait alone;
+- `before`: no admission control and a 10 s pool wait (the former setting);
+and reports the answers by status, the latencies of placed orders and of
+503s, and whether every 503 carried `Retry-After`. Writes
+bench/results/overload.json.
 
     python3 bench/overload.py [--seconds 10] [--postgres auto|off|URL] [--sqlite on|off]
 """
@@ -37,20 +41,28 @@ def generate(port, store, sku, people, mode, amount, seconds):
     return json.loads(out.stdout)
 
 
-def run(label, db_url, acquire_ms, args, rate=None):
+SETTINGS = {
+    "default": {},
+    "pool_only": {"TONGCHENG__HTTP__MAX_IN_FLIGHT": "100000"},
+    "before": {"TONGCHENG__HTTP__MAX_IN_FLIGHT": "100000", "TONGCHENG__DATABASE__ACQUIRE_TIMEOUT_MS": "10000"},
+}
+
+
+def run(label, db_url, setting, args, rate=None):
     cwd = tempfile.mkdtemp(prefix="tongcheng-overload-")
     port = latency.free_port()
     env = {"PATH": os.environ.get("PATH", ""), "RUST_LOG": "error",
            "TONGCHENG__HTTP__BIND": f"127.0.0.1:{port}",
            "TONGCHENG__DATABASE__MAX_CONNECTIONS": "16",
-           "TONGCHENG__DATABASE__ACQUIRE_TIMEOUT_MS": str(acquire_ms)}
+           # the load comes from a few residents on one address: no rate limits
+           "TONGCHENG__RATE_LIMITS__LOGIN_PER_MINUTE": "0", "TONGCHENG__RATE_LIMITS__ORDER_PER_MINUTE": "0", **SETTINGS[setting]}
     if db_url:
         env["TONGCHENG__DATABASE__URL"] = db_url
     proc = subprocess.Popen([latency.BINARY, "serve", "--demo"], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
     try:
         latency.wait_ready(port, proc)
         store, sku, people = orders.setup(port, 32)
-        result = {"acquire_timeout_ms": acquire_ms}
+        result = {"setting": setting, "env": SETTINGS[setting]}
         if rate is None:
             carried = generate(port, store, sku, people, "closed", 16, args.seconds)
             result["carried"] = carried
@@ -59,7 +71,7 @@ def run(label, db_url, acquire_ms, args, rate=None):
                   f"(p99 {carried['placed_p99_ms']} ms) from 16 connections; driving {rate}/s")
         over = generate(port, store, sku, people, "open", rate, args.seconds)
         result["twice"] = over
-        print(f"{label:9} acquire {acquire_ms:>5} ms at {rate}/s: {over['by_status']}  "
+        print(f"{label:9} {setting:9} at {rate}/s: {over['by_status']}  "
               f"placed {over['placed_per_s']:.0f}/s p99 {over['placed_p99_ms']} ms max {over['placed_max_ms']} ms  "
               f"503 p99 {over['busy_p99_ms']} ms, {over['busy_with_retry_after']} with Retry-After")
         return result, rate
@@ -70,9 +82,12 @@ def run(label, db_url, acquire_ms, args, rate=None):
 
 
 def both(label, db_url, args):
-    shedding, rate = run(label, db_url, 1000, args)
-    queueing, _ = run(label, db_url, 10000, args, rate)
-    return {"rate_per_s": rate, "default": shedding, "acquire_10s": queueing}
+    out = {}
+    out["default"], rate = run(label, db_url, "default", args)
+    for setting in ("pool_only", "before"):
+        out[setting], _ = run(label, db_url, setting, args, rate)
+    out["rate_per_s"] = rate
+    return out
 
 
 def main():
