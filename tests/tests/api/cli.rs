@@ -13,7 +13,7 @@ use tests::{Backend, both};
 
 /// `target/<profile>/tongcheng`, built by `cargo test --workspace` (the api
 /// package's own test needs it) before any test runs.
-fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable");
     let dir = exe
         .parent()
@@ -28,7 +28,7 @@ fn binary() -> PathBuf {
     bin
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -37,7 +37,7 @@ fn free_port() -> u16 {
 }
 
 /// The binary in `cwd` with only the given environment.
-fn tongcheng(cwd: &Path, env: &[(&str, String)]) -> Command {
+pub(crate) fn tongcheng(cwd: &Path, env: &[(&str, String)]) -> Command {
     let mut cmd = Command::new(binary());
     cmd.current_dir(cwd).env_clear().env("RUST_LOG", "info");
     for (k, v) in env {
@@ -47,7 +47,7 @@ fn tongcheng(cwd: &Path, env: &[(&str, String)]) -> Command {
 }
 
 /// Streams the child's stdout lines into a channel.
-fn lines(child: &mut Child) -> mpsc::Receiver<String> {
+pub(crate) fn lines(child: &mut Child) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     let out = child.stdout.take().expect("piped stdout");
     std::thread::spawn(move || {
@@ -60,7 +60,11 @@ fn lines(child: &mut Child) -> mpsc::Receiver<String> {
     rx
 }
 
-fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) -> String {
+pub(crate) fn wait_for(
+    rx: &mpsc::Receiver<String>,
+    needle: &str,
+    seen: &mut Vec<String>,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {

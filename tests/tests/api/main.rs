@@ -8,6 +8,7 @@ mod browsing;
 mod cli;
 mod cold_chain;
 mod console;
+mod crash;
 mod delivery;
 mod errors;
 mod fuzz;
