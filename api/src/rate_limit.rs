@@ -54,6 +54,9 @@ impl Rule {
     }
 }
 
+/// One rule's limiter, keyed by client address or user.
+type Limiter = Arc<DefaultKeyedRateLimiter<String>>;
+
 /// How many checks pass between forgetting keys that are back to full.
 const HOUSEKEEPING_EVERY: u64 = 4096;
 
@@ -61,7 +64,7 @@ const HOUSEKEEPING_EVERY: u64 = 4096;
 pub struct RateLimiters {
     settings: RateLimitSettings,
     /// One keyed limiter per rule and county code ("" for the defaults).
-    limiters: Mutex<HashMap<(Rule, String), Arc<DefaultKeyedRateLimiter<String>>>>,
+    limiters: Mutex<HashMap<(Rule, String), Limiter>>,
     /// Platform codes by id, learnt once each (only with county overrides).
     codes: Mutex<HashMap<i64, String>>,
     checks: AtomicU64,
@@ -105,7 +108,11 @@ impl RateLimiters {
                 .or_insert_with(|| Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
                 .clone()
         };
-        if self.checks.fetch_add(1, Ordering::Relaxed) % HOUSEKEEPING_EVERY == 0 {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(HOUSEKEEPING_EVERY)
+        {
             limiter.retain_recent();
         }
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
