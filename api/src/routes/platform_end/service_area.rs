@@ -186,6 +186,7 @@ pub async fn list_agent_points(
     (status = 201, body = agent_point::Model),
     (status = 404, description = "NOT_FOUND: no such village", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 409, description = "CONFLICT: the village has an agent point of that name", body = ErrorBody),
 ))]
 #[post("/admin/agent-points")]
 pub async fn create_agent_point(
@@ -248,6 +249,7 @@ pub async fn list_routes(
     (status = 201, body = RouteView),
     (status = 404, description = "NOT_FOUND: an agent point is not on this platform", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 409, description = "CONFLICT: a route has that name, or a stop is listed twice", body = ErrorBody),
 ))]
 #[post("/admin/routes")]
 pub async fn create_route(
@@ -267,6 +269,7 @@ pub async fn create_route(
     (status = 200, body = RouteView),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 409, description = "CONFLICT: a route has that name, or a stop is listed twice", body = ErrorBody),
 ))]
 #[put("/admin/routes/{id}")]
 pub async fn update_route(

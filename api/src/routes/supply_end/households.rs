@@ -219,6 +219,7 @@ async fn my_product(state: &AppState, who: &Principal, id: i64) -> ApiResult<pro
 #[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = Vec<Ingredient>, responses(
     (status = 200, body = Vec<Ingredient>),
     (status = 404, description = "NOT_FOUND: product or supplier", body = ErrorBody),
+    (status = 409, description = "CONFLICT: an ingredient is listed twice", body = ErrorBody),
 ))]
 #[put("/merchant/products/{id}/ingredients")]
 pub async fn set_ingredients(

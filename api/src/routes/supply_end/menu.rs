@@ -32,6 +32,7 @@ pub async fn list_categories(
     (status = 201, body = category::Model),
     (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
     (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
+    (status = 409, description = "CONFLICT: the store has a category of that name", body = ErrorBody),
 ))]
 #[post("/merchant/categories")]
 pub async fn create_category(
@@ -56,6 +57,7 @@ pub async fn create_category(
 #[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])), request_body = CategoryInput, responses(
     (status = 200, body = category::Model),
     (status = 404, description = "NOT_FOUND (also another store's)", body = ErrorBody),
+    (status = 409, description = "CONFLICT: the store has a category of that name", body = ErrorBody),
 ))]
 #[put("/merchant/categories/{id}")]
 pub async fn update_category(
