@@ -120,40 +120,10 @@ const SHARED_ERRORS: &[(&str, &str, &str)] = &[
 ///
 /// An operation's own entry for a status (with its specific codes) wins.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    use utoipa::openapi::{Ref, RefOr};
 
     let components = api.components.get_or_insert_with(Default::default);
-    for (name, _, description) in SHARED_ERRORS {
-        let mut response = ResponseBuilder::new().description(*description).content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ErrorBody")))
-                .build(),
-        );
-        if *name == "Unavailable" {
-            response = response.header(
-                "Retry-After",
-                utoipa::openapi::HeaderBuilder::new()
-                    .schema(
-                        utoipa::openapi::schema::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::schema::Type::Integer),
-                    )
-                    .description(Some("Seconds to wait before retrying"))
-                    .build(),
-            );
-        }
-        components
-            .responses
-            .insert((*name).to_owned(), response.build().into());
-    }
-    let shared = |name: &str| -> (String, RefOr<utoipa::openapi::Response>) {
-        let status = SHARED_ERRORS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map_or("500", |(_, s, _)| *s);
-        (status.to_owned(), RefOr::Ref(Ref::from_response_name(name)))
-    };
+    add_shared_errors(components);
     let names_ids = body_schemas_naming_ids(components);
     for (path, item) in api.paths.paths.iter_mut() {
         for op in [
@@ -166,62 +136,102 @@ pub fn complete(api: &mut utoipa::openapi::OpenApi) {
         .into_iter()
         .flatten()
         {
-            let params = op.parameters.as_deref().unwrap_or_default();
-            let in_path = params
-                .iter()
-                .any(|p| matches!(p.parameter_in, ParameterIn::Path));
-            let in_query = params
-                .iter()
-                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
-            let has_body = op.request_body.is_some();
-            let body_names_ids = op.request_body.as_ref().is_some_and(|body| {
-                body.content.values().any(|content| match &content.schema {
-                    Some(RefOr::Ref(r)) => r
-                        .ref_location
-                        .rsplit('/')
-                        .next()
-                        .is_some_and(|name| names_ids.contains(name)),
-                    _ => false,
-                })
-            });
-            let mut wanted = Vec::new();
-            if let Some(security) = &op.security
-                && !security.is_empty()
-            {
-                wanted.push("Unauthorized");
-                let value = serde_json::to_value(security).unwrap_or_default();
-                let names_roles = value
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|req| req.as_object())
-                    .flat_map(|req| req.values())
-                    .any(|scopes| scopes.as_array().is_some_and(|a| !a.is_empty()));
-                if names_roles {
-                    wanted.push("Forbidden");
+            let errors = errors_of(path, op, &names_ids);
+            for (name, status, _) in SHARED_ERRORS {
+                if errors.contains(name) {
+                    op.responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
                 }
-            }
-            if has_body || !params.is_empty() {
-                wanted.push("BadRequest");
-            }
-            if in_path || body_names_ids {
-                wanted.push("NotFound");
-            }
-            if has_body {
-                wanted.push("UnsupportedMediaType");
-            }
-            if has_body || in_query {
-                wanted.push("ValidationFailed");
-            }
-            if path != "/healthz" {
-                wanted.push("Unavailable");
-            }
-            for name in wanted {
-                let (status, response) = shared(name);
-                op.responses.responses.entry(status).or_insert(response);
             }
         }
     }
+}
+
+/// The shared error responses, in `components.responses`.
+fn add_shared_errors(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+    for (name, _, description) in SHARED_ERRORS {
+        let mut response = ResponseBuilder::new().description(*description).content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        );
+        if *name == "Unavailable" {
+            response = response.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait before retrying"))
+                    .build(),
+            );
+        }
+        components
+            .responses
+            .insert((*name).to_owned(), response.build().into());
+    }
+}
+
+/// The shared errors an operation's shape allows (see [`complete`]).
+fn errors_of(
+    path: &str,
+    op: &utoipa::openapi::path::Operation,
+    names_ids: &std::collections::BTreeSet<String>,
+) -> Vec<&'static str> {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::ParameterIn;
+    let params = op.parameters.as_deref().unwrap_or_default();
+    let in_path = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+    let in_query = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    let has_body = op.request_body.is_some();
+    let body_names_ids = op.request_body.as_ref().is_some_and(|body| {
+        body.content.values().any(|content| match &content.schema {
+            Some(RefOr::Ref(r)) => r
+                .ref_location
+                .rsplit('/')
+                .next()
+                .is_some_and(|name| names_ids.contains(name)),
+            _ => false,
+        })
+    });
+    let mut errors = Vec::new();
+    if let Some(security) = op.security.as_ref().filter(|s| !s.is_empty()) {
+        errors.push("Unauthorized");
+        let names_roles = serde_json::to_value(security)
+            .unwrap_or_default()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|req| req.as_object())
+            .flat_map(|req| req.values())
+            .any(|scopes| scopes.as_array().is_some_and(|a| !a.is_empty()));
+        if names_roles {
+            errors.push("Forbidden");
+        }
+    }
+    if has_body || !params.is_empty() {
+        errors.push("BadRequest");
+    }
+    if in_path || body_names_ids {
+        errors.push("NotFound");
+    }
+    if has_body {
+        errors.push("UnsupportedMediaType");
+    }
+    if has_body || in_query {
+        errors.push("ValidationFailed");
+    }
+    if path != "/healthz" {
+        errors.push("Unavailable");
+    }
+    errors
 }
 
 /// The component schemas with a field that names another object by id.
