@@ -15,6 +15,7 @@ pub mod extract;
 pub mod media;
 pub mod middleware;
 pub mod openapi;
+pub mod provision;
 pub mod rate_limit;
 pub mod routes;
 pub mod startup;

@@ -40,6 +40,73 @@ enum Command {
     Migrate,
     /// Seed (or complete) the Kang county demo; running it twice changes nothing.
     SeedDemo,
+    /// Open a county platform, or list them.
+    #[command(subcommand)]
+    Platform(PlatformCommand),
+    /// Manage operators' password sign-ins.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PlatformCommand {
+    /// Create a county platform and its first operator. Asked again for
+    /// the same county, it changes nothing; a code taken by another county
+    /// is refused.
+    Create {
+        /// Short stable code: 2-32 of a-z, 0-9 and -, e.g. `kang`.
+        #[arg(long)]
+        code: String,
+        /// The platform's name, e.g. 康县同城.
+        #[arg(long)]
+        name: String,
+        /// Where it is, e.g. 甘肃省陇南市康县.
+        #[arg(long)]
+        region: String,
+        /// Local time: +08:00 (China), or minutes east of UTC.
+        #[arg(long, default_value = "+08:00", allow_hyphen_values = true)]
+        utc_offset: String,
+        /// The county seat: latitude,longitude in degrees.
+        #[arg(long, value_name = "LAT,LNG", allow_hyphen_values = true)]
+        centre: String,
+        /// The first operator's username (default: <code>-admin).
+        #[arg(long)]
+        operator: Option<String>,
+        /// Read the operator's password from the first line of standard
+        /// input instead of making one up and printing it once.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the platforms.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Add an operator to a platform.
+    Add {
+        /// The platform's code.
+        #[arg(long)]
+        platform: String,
+        /// 3-32 of a-z, 0-9, '.', '_' and '-'; unique across platforms.
+        #[arg(long)]
+        username: String,
+        /// The name shown in the console (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (else one is printed once).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set an operator's password and end their open sessions.
+    ResetPassword {
+        /// The operator's username.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (else one is printed once).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 fn print_seed(report: &demo::SeedReport) {
@@ -96,6 +163,8 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Command::Platform(command) => provision(&settings, Provision::Platform(command)).await,
+        Command::Operator(command) => provision(&settings, Provision::Operator(command)).await,
         Command::SeedDemo => {
             let result = async {
                 let db = entity::runtime::database::connect(&settings.database).await?;
@@ -114,6 +183,90 @@ async fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+enum Provision {
+    Platform(PlatformCommand),
+    Operator(OperatorCommand),
+}
+
+/// The password of `--password-stdin` (the first line), or one made up.
+fn password(from_stdin: bool) -> std::io::Result<api::provision::Password> {
+    if !from_stdin {
+        return Ok(api::provision::Password::Generate);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(api::provision::Password::Given(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
+/// Runs a provisioning command on a migrated database: 0 when done, 1 when
+/// refused (the reason names the field or the conflict).
+async fn provision(settings: &Settings, command: Provision) -> ExitCode {
+    use api::provision as p;
+    let result = async {
+        let db = entity::runtime::database::connect_migrated(&settings.database).await?;
+        let now = chrono::Utc::now();
+        let lines = match command {
+            Provision::Platform(PlatformCommand::List) => p::list_platforms(&db).await?,
+            Provision::Platform(PlatformCommand::Create {
+                code,
+                name,
+                region,
+                utc_offset,
+                centre,
+                operator,
+                password_stdin,
+            }) => {
+                let county = entity::platform_end::provisioning::NewCounty {
+                    code,
+                    name,
+                    region,
+                    utc_offset_minutes: entity::platform_end::provisioning::parse_utc_offset(
+                        &utc_offset,
+                    )?,
+                    centre: entity::platform_end::provisioning::parse_centre(&centre)?,
+                };
+                let pw =
+                    password(password_stdin).map_err(|e| p::ProvisionError::Hash(e.to_string()))?;
+                p::create_platform(&db, &county, operator.as_deref(), &pw, now).await?
+            }
+            Provision::Operator(OperatorCommand::Add {
+                platform,
+                username,
+                name,
+                password_stdin,
+            }) => {
+                let pw =
+                    password(password_stdin).map_err(|e| p::ProvisionError::Hash(e.to_string()))?;
+                p::add_operator(&db, &platform, &username, name.as_deref(), &pw, now).await?
+            }
+            Provision::Operator(OperatorCommand::ResetPassword {
+                username,
+                password_stdin,
+            }) => {
+                let pw =
+                    password(password_stdin).map_err(|e| p::ProvisionError::Hash(e.to_string()))?;
+                p::reset_password(&db, &username, &pw, now).await?
+            }
+        };
+        Ok::<_, p::ProvisionError>(lines)
+    }
+    .await;
+    match result {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

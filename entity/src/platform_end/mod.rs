@@ -1,10 +1,12 @@
-//! The platform end (平台端): the county platforms, users with their roles,
-//! sessions and login throttling, the service area, the double-entry ledger
-//! with settlement, payouts and reconciliation, and statistics.
+//! The platform end (平台端): the county platforms and their provisioning,
+//! users with their roles, sessions and login throttling, the service area,
+//! the double-entry ledger with settlement, payouts and reconciliation, and
+//! statistics.
 
 pub mod ledger;
 pub mod payouts;
 pub mod platforms;
+pub mod provisioning;
 pub mod reconciliation;
 pub mod service_area;
 pub mod sessions;

@@ -23,6 +23,7 @@ mod onboarding;
 mod ops;
 mod orders;
 mod payouts;
+mod provisioning;
 mod rate_limits;
 mod seed;
 mod service_area;
