@@ -46,6 +46,23 @@ enum Command {
     /// Manage operators' password sign-ins.
     #[command(subcommand)]
     Operator(OperatorCommand),
+    /// Manage host administrators: the company that runs many counties
+    /// (they open counties over HTTP, audited). Only this command makes one.
+    #[command(subcommand)]
+    HostAdmin(HostAdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum HostAdminCommand {
+    /// Add a host administrator.
+    Add {
+        /// 3-32 of a-z, 0-9, '.', '_' and '-'.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (else one is printed once).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +182,7 @@ async fn main() -> ExitCode {
         }
         Command::Platform(command) => provision(&settings, Provision::Platform(command)).await,
         Command::Operator(command) => provision(&settings, Provision::Operator(command)).await,
+        Command::HostAdmin(command) => provision(&settings, Provision::HostAdmin(command)).await,
         Command::SeedDemo => {
             let result = async {
                 let db = entity::runtime::database::connect(&settings.database).await?;
@@ -190,6 +208,7 @@ async fn main() -> ExitCode {
 enum Provision {
     Platform(PlatformCommand),
     Operator(OperatorCommand),
+    HostAdmin(HostAdminCommand),
 }
 
 /// The password of `--password-stdin` (the first line), or one made up.
@@ -207,57 +226,7 @@ fn password(from_stdin: bool) -> std::io::Result<api::provision::Password> {
 /// Runs a provisioning command on a migrated database: 0 when done, 1 when
 /// refused (the reason names the field or the conflict).
 async fn provision(settings: &Settings, command: Provision) -> ExitCode {
-    use api::provision as p;
-    let result = async {
-        let db = entity::runtime::database::connect_migrated(&settings.database).await?;
-        let now = chrono::Utc::now();
-        let lines = match command {
-            Provision::Platform(PlatformCommand::List) => p::list_platforms(&db).await?,
-            Provision::Platform(PlatformCommand::Create {
-                code,
-                name,
-                region,
-                utc_offset,
-                centre,
-                operator,
-                password_stdin,
-            }) => {
-                let county = entity::platform_end::provisioning::NewCounty {
-                    code,
-                    name,
-                    region,
-                    utc_offset_minutes: entity::platform_end::provisioning::parse_utc_offset(
-                        &utc_offset,
-                    )?,
-                    centre: entity::platform_end::provisioning::parse_centre(&centre)?,
-                };
-                let pw =
-                    password(password_stdin).map_err(|e| p::ProvisionError::Hash(e.to_string()))?;
-                p::create_platform(&db, &county, operator.as_deref(), &pw, now).await?
-            }
-            Provision::Operator(OperatorCommand::Add {
-                platform,
-                username,
-                name,
-                password_stdin,
-            }) => {
-                let pw =
-                    password(password_stdin).map_err(|e| p::ProvisionError::Hash(e.to_string()))?;
-                p::add_operator(&db, &platform, &username, name.as_deref(), &pw, now).await?
-            }
-            Provision::Operator(OperatorCommand::ResetPassword {
-                username,
-                password_stdin,
-            }) => {
-                let pw =
-                    password(password_stdin).map_err(|e| p::ProvisionError::Hash(e.to_string()))?;
-                p::reset_password(&db, &username, &pw, now).await?
-            }
-        };
-        Ok::<_, p::ProvisionError>(lines)
-    }
-    .await;
-    match result {
+    match provision_lines(settings, command).await {
         Ok(lines) => {
             for line in lines {
                 println!("{line}");
@@ -269,6 +238,106 @@ async fn provision(settings: &Settings, command: Provision) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn provision_lines(
+    settings: &Settings,
+    command: Provision,
+) -> Result<Vec<String>, api::provision::ProvisionError> {
+    use api::provision::{self as p, ProvisionError};
+    use entity::platform_end::provisioning::{self, NewCounty};
+    let db = entity::runtime::database::connect_migrated(&settings.database).await?;
+    let now = chrono::Utc::now();
+    // Hash before the transaction: argon2 is deliberately slow.
+    let hashed = |from_stdin: bool| -> Result<p::Hashed, ProvisionError> {
+        let pw = password(from_stdin).map_err(|e| ProvisionError::Password(e.to_string()))?;
+        p::hash_password(&pw)
+    };
+    if let Provision::Platform(PlatformCommand::List) = command {
+        return p::platform_lines(&db).await;
+    }
+    let txn = entity::tx::begin_write(&db).await?;
+    let lines = match command {
+        Provision::Platform(PlatformCommand::List) => Vec::new(),
+        Provision::Platform(PlatformCommand::Create {
+            code,
+            name,
+            region,
+            utc_offset,
+            centre,
+            operator,
+            password_stdin,
+        }) => {
+            let county = NewCounty {
+                code,
+                name,
+                region,
+                utc_offset_minutes: provisioning::parse_utc_offset(&utc_offset)?,
+                centre: provisioning::parse_centre(&centre)?,
+            }
+            .checked()?;
+            let pw = hashed(password_stdin)?;
+            p::open_county(&txn, &county, operator.as_deref(), &pw, now)
+                .await?
+                .lines()
+        }
+        Provision::Operator(OperatorCommand::Add {
+            platform,
+            username,
+            name,
+            password_stdin,
+        }) => {
+            let pw = hashed(password_stdin)?;
+            let (p, a) =
+                p::add_operator(&txn, &platform, &username, name.as_deref(), &pw, now).await?;
+            vec![match pw.generated() {
+                Some(plain) => format!(
+                    "operator {} added to {}: password {plain}  (shown once; keep it)",
+                    a.username, p.code
+                ),
+                None => format!(
+                    "operator {} added to {} (password as given)",
+                    a.username, p.code
+                ),
+            }]
+        }
+        Provision::Operator(OperatorCommand::ResetPassword {
+            username,
+            password_stdin,
+        }) => {
+            let pw = hashed(password_stdin)?;
+            let (a, ended) = p::reset_password(&txn, &username, &pw, now).await?;
+            vec![
+                match pw.generated() {
+                    Some(plain) => format!(
+                        "password of {} set to {plain}  (shown once; keep it)",
+                        a.username
+                    ),
+                    None => format!("password of {} set (as given)", a.username),
+                },
+                format!("{ended} open sessions ended"),
+            ]
+        }
+        Provision::HostAdmin(HostAdminCommand::Add {
+            username,
+            password_stdin,
+        }) => {
+            let pw = hashed(password_stdin)?;
+            let a = provisioning::add_host_admin(&txn, &username, pw.phc(), now).await?;
+            vec![match pw.generated() {
+                Some(plain) => format!(
+                    "host administrator {} added: password {plain}  (shown once; keep it)",
+                    a.username
+                ),
+                None => format!(
+                    "host administrator {} added (password as given)",
+                    a.username
+                ),
+            }]
+        }
+    };
+    txn.commit().await?;
+    Ok(lines)
 }
 
 async fn serve(settings: Settings, demo: bool) -> ExitCode {

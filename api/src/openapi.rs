@@ -27,6 +27,7 @@ use crate::error::{ErrorBody, ErrorCode, FieldError};
         (name = "keeper", description = "Agent-point keepers: handover and collection"),
         (name = "carrier", description = "Carrier managers: account and payouts"),
         (name = "operations", description = "Health, readiness, metrics"),
+        (name = "host", description = "Host administrators: open counties, manage their operators (audited)"),
     )
 )]
 pub struct ApiDoc;

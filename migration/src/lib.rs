@@ -20,6 +20,7 @@ mod m20261123_000012_linkage_trace;
 mod m20261123_000013_console;
 mod m20261130_000014_cold_no_data;
 mod m20261130_000015_pickup_code_tries;
+mod m20261201_000016_host_admins;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_console::Migration),
             Box::new(m20261130_000014_cold_no_data::Migration),
             Box::new(m20261130_000015_pickup_code_tries::Migration),
+            Box::new(m20261201_000016_host_admins::Migration),
         ]
     }
 }

@@ -28,6 +28,9 @@ pub struct Claims {
     pub sid: Option<String>,
 }
 
+/// The subject of a host administrator's token starts with this.
+pub const HOST_SUBJECT_PREFIX: &str = "host:";
+
 /// Why a token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenError {
@@ -100,6 +103,24 @@ impl JwtKeys {
             iat: now.timestamp(),
             exp: now.timestamp() + self.ttl_secs,
             sid: session.map(str::to_owned),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// Signs a token for a host administrator: subject `host:<id>`, no
+    /// platform, no platform roles (so no platform route accepts it).
+    pub fn issue_host(
+        &self,
+        host_admin_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let claims = Claims {
+            sub: format!("{HOST_SUBJECT_PREFIX}{host_admin_id}"),
+            pid: 0,
+            roles: Vec::new(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + self.ttl_secs,
+            sid: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }

@@ -1,5 +1,6 @@
 //! Authentication: access tokens, the principal extractor, passwords and sessions.
 
+pub mod host;
 pub mod jwt;
 pub mod live_sessions;
 pub mod password;

@@ -53,8 +53,9 @@ impl Principal {
     }
 }
 
-/// The caller of a valid token, and the session it names (checked after).
-fn extract(req: &HttpRequest) -> Result<(Principal, Option<String>), ApiError> {
+/// The verified claims of the request's bearer token: 401 without one, or
+/// with one that is malformed, forged or expired.
+pub(crate) fn claims_of(req: &HttpRequest) -> Result<super::jwt::Claims, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("application state missing"))?;
@@ -77,13 +78,18 @@ fn extract(req: &HttpRequest) -> Result<(Principal, Option<String>), ApiError> {
                 "Authorization must be `Bearer <access token>`",
             )
         })?;
-    let claims = state
+    state
         .jwt
         .verify(token, state.clock.now())
         .map_err(|e| match e {
             TokenError::Expired => ApiError::new(ErrorCode::TOKEN_EXPIRED, "access token expired"),
             TokenError::Invalid => ApiError::new(ErrorCode::TOKEN_INVALID, "access token invalid"),
-        })?;
+        })
+}
+
+/// The caller of a valid token, and the session it names (checked after).
+fn extract(req: &HttpRequest) -> Result<(Principal, Option<String>), ApiError> {
+    let claims = claims_of(req)?;
     let user_id = claims
         .sub
         .parse()

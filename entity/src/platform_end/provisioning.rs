@@ -13,7 +13,7 @@ use crate::Role;
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
 use crate::platform_end::users;
-use crate::tables::{operator_account, platform, refresh_token, user};
+use crate::tables::{host_admin, host_audit, operator_account, platform, refresh_token, user};
 
 /// A county to open.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,13 +158,18 @@ pub async fn platforms(db: &impl ConnectionTrait) -> DomainResult<Vec<(platform:
         .all(db)
         .await?
     {
-        let operators = operator_account::Entity::find()
-            .filter(operator_account::Column::PlatformId.eq(p.id))
-            .count(db)
-            .await?;
+        let operators = operators_of(db, p.id).await?;
         out.push((p, operators));
     }
     Ok(out)
+}
+
+/// How many operator accounts a platform has.
+pub async fn operators_of(db: &impl ConnectionTrait, platform_id: i64) -> DomainResult<u64> {
+    Ok(operator_account::Entity::find()
+        .filter(operator_account::Column::PlatformId.eq(platform_id))
+        .count(db)
+        .await?)
 }
 
 /// The operator account with `username`, if any.
@@ -240,6 +245,88 @@ pub async fn reset_password(
         .await?
         .rows_affected;
     Ok((account, ended))
+}
+
+/// Adds a host administrator (only the command line calls this: no HTTP
+/// route can make one).
+pub async fn add_host_admin(
+    db: &impl ConnectionTrait,
+    username: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<host_admin::Model> {
+    let username = check_username(username)?;
+    if host_admin_named(db, &username).await?.is_some() {
+        return Err(DomainError::Duplicate(format!(
+            "the host administrator `{username}` exists"
+        )));
+    }
+    Ok(host_admin::ActiveModel {
+        username: Set(username),
+        password_hash: Set(password_hash.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The host administrator with `username`, if any.
+pub async fn host_admin_named(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> DomainResult<Option<host_admin::Model>> {
+    Ok(host_admin::Entity::find()
+        .filter(host_admin::Column::Username.eq(username.trim()))
+        .one(db)
+        .await?)
+}
+
+/// One entry of the host audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    /// Who.
+    pub host_admin_id: i64,
+    /// What (`create_platform`, …).
+    pub action: &'a str,
+    /// On what: a platform code or a username.
+    pub target: &'a str,
+    /// The request's fields, without secrets (JSON).
+    pub detail: String,
+    /// `ok`, `unchanged` or the error code.
+    pub outcome: &'a str,
+}
+
+/// Writes an entry of the host audit log.
+pub async fn audit(
+    db: &impl ConnectionTrait,
+    entry: AuditEntry<'_>,
+    now: DateTime<Utc>,
+) -> DomainResult<host_audit::Model> {
+    Ok(host_audit::ActiveModel {
+        host_admin_id: Set(entry.host_admin_id),
+        action: Set(entry.action.chars().take(64).collect()),
+        target: Set(entry.target.chars().take(128).collect()),
+        detail: Set(entry.detail),
+        outcome: Set(entry.outcome.chars().take(64).collect()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The newest `limit` entries of the host audit log, newest first.
+pub async fn audit_log(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> DomainResult<Vec<host_audit::Model>> {
+    use sea_orm::QuerySelect;
+    Ok(host_audit::Entity::find()
+        .order_by_desc(host_audit::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 /// Parses a UTC offset: `+08:00`, `-03:30`, `+8` or minutes (`480`).

@@ -78,6 +78,8 @@ pub mod departure_plan;
 pub mod dispatch_offer;
 pub mod driver;
 pub mod fee_rule;
+pub mod host_admin;
+pub mod host_audit;
 pub mod job;
 pub mod ledger_account;
 pub mod ledger_entry;

@@ -12,6 +12,7 @@ mod crash;
 mod delivery;
 mod errors;
 mod fuzz;
+mod host;
 mod images;
 mod jobs;
 mod ledger;

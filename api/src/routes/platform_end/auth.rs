@@ -272,45 +272,12 @@ pub(crate) async fn check_password(
         return Err(ApiError::field("password", "must be 1 to 256 bytes"));
     }
     let now = state.clock.now();
-    let auth = &state.settings.auth;
-    match throttle::reserve(
-        &state.db,
-        &username,
-        now,
-        auth.max_failed_logins,
-        auth.lockout_base_secs,
-    )
-    .await?
-    {
-        throttle::Reservation::Granted => {}
-        throttle::Reservation::Locked(secs) => {
-            return Err(ApiError::new(
-                ErrorCode::LOGIN_LOCKED,
-                "too many failed logins; try again later",
-            )
-            .retry_after(secs as u64));
-        }
-    }
     let account = operator_account::Entity::find()
         .filter(operator_account::Column::Username.eq(&username))
         .one(&state.db)
         .await?;
-    let phc = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_owned());
-    let given = password.to_owned();
-    // argon2 needs ~19 MiB and a core for a while: a bounded number at once.
-    let _slot = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        state.password_slots.clone().acquire_owned(),
-    )
-    .await
-    .map_err(|_| ApiError::new(ErrorCode::SERVER_BUSY, "too many logins at once; retry"))?
-    .map_err(ApiError::internal)?;
-    let matches = web::block(move || password::verify(&given, &phc))
-        .await
-        .map_err(ApiError::internal)?;
+    let phc = account.as_ref().map(|a| a.password_hash.clone());
+    let matches = verify_throttled(state, &username, phc, password).await?;
     let (Some(account), true) = (account, matches) else {
         return Err(invalid_credentials());
     };
@@ -327,7 +294,50 @@ pub(crate) async fn check_password(
     Ok((account, user, txn))
 }
 
-fn invalid_credentials() -> ApiError {
+/// Checks `password` against `phc` (a dummy hash when the account is
+/// unknown, so both take as long), counting the attempt against the lockout
+/// of `throttle_key` first; 429 LOGIN_LOCKED while locked.
+pub(crate) async fn verify_throttled(
+    state: &AppState,
+    throttle_key: &str,
+    phc: Option<String>,
+    password: &str,
+) -> ApiResult<bool> {
+    let auth = &state.settings.auth;
+    match throttle::reserve(
+        &state.db,
+        throttle_key,
+        state.clock.now(),
+        auth.max_failed_logins,
+        auth.lockout_base_secs,
+    )
+    .await?
+    {
+        throttle::Reservation::Granted => {}
+        throttle::Reservation::Locked(secs) => {
+            return Err(ApiError::new(
+                ErrorCode::LOGIN_LOCKED,
+                "too many failed logins; try again later",
+            )
+            .retry_after(secs as u64));
+        }
+    }
+    let phc = phc.unwrap_or_else(|| password::dummy_hash().to_owned());
+    let given = password.to_owned();
+    // argon2 needs ~19 MiB and a core for a while: a bounded number at once.
+    let _slot = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        state.password_slots.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| ApiError::new(ErrorCode::SERVER_BUSY, "too many logins at once; retry"))?
+    .map_err(ApiError::internal)?;
+    web::block(move || password::verify(&given, &phc))
+        .await
+        .map_err(ApiError::internal)
+}
+
+pub(crate) fn invalid_credentials() -> ApiError {
     ApiError::new(
         ErrorCode::INVALID_CREDENTIALS,
         "unknown username or wrong password",

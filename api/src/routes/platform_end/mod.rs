@@ -1,9 +1,11 @@
-//! The platform end's routes: sign-in and sessions, the platform, the service
+//! The platform end's routes: sign-in and sessions, host administrators
+//! opening counties, the platform, the service
 //! area, the ledger (accounts, settlement, commission, reconciliation,
 //! revenue), payouts and statistics.
 
 pub mod accounts;
 pub mod auth;
+pub mod host;
 pub mod ledger;
 pub mod me;
 pub mod payouts;
@@ -20,6 +22,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::password_login);
     cfg.service(auth::refresh);
     cfg.service(auth::logout);
+    cfg.service(host::host_login);
+    cfg.service(host::host_platforms);
+    cfg.service(host::open_county);
+    cfg.service(host::add_operator);
+    cfg.service(host::reset_password);
+    cfg.service(host::audit_log);
     cfg.service(me::me);
     cfg.service(platform::platform_overview);
     cfg.service(accounts::merchant_account);
