@@ -10,6 +10,7 @@ pub mod csv;
 pub mod demo;
 pub mod demo_linkage;
 pub mod demo_menu;
+pub mod doctor;
 pub mod error;
 pub mod extract;
 pub mod media;

@@ -38,6 +38,14 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Check the configuration and its environment without serving:
+    /// secrets, key files, the database and its schema, the media
+    /// directory, https callbacks. Exits 1 when anything is wrong.
+    Check {
+        /// Check it as `serve --demo` would run.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Seed (or complete) the Kang county demo; running it twice changes nothing.
     SeedDemo,
     /// Open a county platform, or list them.
@@ -154,6 +162,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load(Path::new("config"), cli.config.as_deref()) {
         Ok(s) => s,
+        Err(e) if matches!(cli.command, Some(Command::Check { .. })) => {
+            // The doctor reports a configuration that does not load like
+            // any other problem: the message names the key.
+            println!("PROBLEM  {e}");
+            println!("1 problems found");
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::from(2);
@@ -178,6 +193,22 @@ async fn main() -> ExitCode {
                     eprintln!("migration failed: {e}");
                     ExitCode::FAILURE
                 }
+            }
+        }
+        Command::Check { demo } => {
+            let report = api::doctor::check(&settings, demo).await;
+            for line in &report.passed {
+                println!("ok       {line}");
+            }
+            for p in &report.problems {
+                println!("PROBLEM  {}: {}", p.key, p.message);
+            }
+            if report.problems.is_empty() {
+                println!("no problems found");
+                ExitCode::SUCCESS
+            } else {
+                println!("{} problems found", report.problems.len());
+                ExitCode::FAILURE
             }
         }
         Command::Platform(command) => provision(&settings, Provision::Platform(command)).await,

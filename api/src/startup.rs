@@ -97,7 +97,7 @@ fn identity_key(secret: &[u8]) -> aws_lc_rs::hmac::Key {
     aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, derived.as_ref())
 }
 
-fn jwt_secret(settings: &Settings, demo: bool) -> Result<Vec<u8>, StartupError> {
+pub(crate) fn jwt_secret(settings: &Settings, demo: bool) -> Result<Vec<u8>, StartupError> {
     match settings.auth.jwt_secret.as_deref() {
         Some(s) if !demo => {
             if s.len() < 32 || KNOWN_DEFAULT_SECRETS.contains(&s.to_ascii_lowercase().as_str()) {

@@ -34,6 +34,11 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// How many migrations are not applied yet.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.len())
+}
+
 /// Migrates over a connection of its own, then opens the pool.
 ///
 /// No pooled connection predates the schema. With one pool for both, SQLite

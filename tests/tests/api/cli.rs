@@ -225,9 +225,104 @@ async fn help_explains_every_command(_backend: Backend) {
     assert!(String::from_utf8_lossy(&serve.stdout).contains("--demo"));
 }
 
+async fn check_names_every_problem_with_the_key_to_fix(backend: Backend) {
+    let cwd = tempfile::tempdir().unwrap();
+    let (url, _pg) = match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}?mode=rwc", cwd.path().join("t.db").display());
+            // An existing file with no schema: migrations are pending.
+            std::fs::write(cwd.path().join("t.db"), b"").unwrap();
+            (url, None)
+        }
+        Backend::Postgres => tests::app::fresh_database(backend).await,
+    };
+    let not_a_dir = cwd.path().join("media-file");
+    std::fs::write(&not_a_dir, b"x").unwrap();
+    let bad = [
+        ("TONGCHENG__DATABASE__URL", url.clone()),
+        ("TONGCHENG__AUTH__JWT_SECRET", "changeme".to_owned()),
+        ("TONGCHENG__HTTP__BIND", "everywhere".to_owned()),
+        ("TONGCHENG__WECHAT__APPID", "wx0123456789abcdef".to_owned()),
+        ("TONGCHENG__WECHATPAY__MCHID", "1900000001".to_owned()),
+        (
+            "TONGCHENG__WECHATPAY__NOTIFY_URL",
+            "http://pay.example/notify".to_owned(),
+        ),
+        ("TONGCHENG__MEDIA__DIR", not_a_dir.display().to_string()),
+    ];
+    // A configuration that does not even load is a problem like the others.
+    let out = tongcheng(cwd.path(), &bad).arg("check").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("PROBLEM") && text.contains("TONGCHENG__WECHAT__APPID"),
+        "{text}"
+    );
+    let mut bad = bad.to_vec();
+    bad.push((
+        "TONGCHENG__WECHAT__SECRET",
+        "mini-program-secret".to_owned(),
+    ));
+    let out = tongcheng(cwd.path(), &bad).arg("check").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for key in [
+        "TONGCHENG__AUTH__JWT_SECRET",
+        "TONGCHENG__HTTP__BIND",
+        "TONGCHENG__WECHATPAY__NOTIFY_URL",
+        "TONGCHENG__WECHATPAY__MERCHANT_KEY_PEM_FILE",
+        "TONGCHENG__MEDIA__DIR",
+        "TONGCHENG__DATABASE__URL",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("PROBLEM") && l.contains(key)),
+            "{key} not named:\n{text}"
+        );
+    }
+    assert!(text.contains("not applied"), "pending migrations: {text}");
+
+    // Fixed, and migrated: nothing to report.
+    let media = cwd.path().join("media");
+    let good = [
+        ("TONGCHENG__DATABASE__URL", url.clone()),
+        (
+            "TONGCHENG__AUTH__JWT_SECRET",
+            "a-random-secret-of-at-least-32-bytes-long".to_owned(),
+        ),
+        ("TONGCHENG__MEDIA__DIR", media.display().to_string()),
+    ];
+    let migrate = tongcheng(cwd.path(), &good)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    let out = tongcheng(cwd.path(), &good).arg("check").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("no problems found"), "{text}");
+    assert!(text.contains("schema up to date"), "{text}");
+    assert!(!media.exists(), "check leaves nothing behind");
+    let leftovers: Vec<_> = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".tongcheng-check")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 both!(
     serve_demo_runs_with_no_configuration,
     migrate_and_seed_demo_are_repeatable,
+    check_names_every_problem_with_the_key_to_fix,
 );
 
 mod single {
