@@ -5,6 +5,7 @@
 //! `entity`, map the result.
 
 pub mod auth;
+pub mod backup;
 pub mod console;
 pub mod csv;
 pub mod demo;

@@ -38,6 +38,21 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Copy the SQLite database, while the server runs, into a new FILE
+    /// (one consistent snapshot). PostgreSQL: use pg_dump.
+    Backup {
+        /// The new file.
+        file: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database. An existing database
+    /// is replaced only with --force (stop the server first).
+    Restore {
+        /// The backup.
+        file: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check the configuration and its environment without serving:
     /// secrets, key files, the database and its schema, the media
     /// directory, https callbacks. Exits 1 when anything is wrong.
@@ -191,6 +206,30 @@ async fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("migration failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Backup { file } => {
+            match api::backup::backup(&settings.database.url, &file).await {
+                Ok(bytes) => {
+                    println!("backed up to {} ({bytes} bytes)", file.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Restore { file, force } => {
+            match api::backup::restore(&settings.database.url, &file, force).await {
+                Ok(to) => {
+                    println!("restored {} to {}", file.display(), to.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -36,6 +36,16 @@ fn run(cmd: &mut Command) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// The installed PostgreSQL program `name` (`pg_dump`, `pg_restore`, …):
+/// beside `initdb`, or else on the PATH.
+pub fn bin(name: &str) -> PathBuf {
+    bin_dir()
+        .map(|dir| dir.join(name))
+        .ok()
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
 fn bin_dir() -> Result<PathBuf, String> {
     if let Ok(path) = run(Command::new("sh").args(["-c", "command -v initdb"]))
         && !path.is_empty()

@@ -4,6 +4,7 @@
 
 mod auth_password;
 mod auth_wechat;
+mod backup;
 mod browsing;
 mod cli;
 mod cold_chain;
