@@ -10,6 +10,7 @@ pub mod provisioning;
 pub mod reconciliation;
 pub mod service_area;
 pub mod sessions;
+pub mod settings;
 pub mod settlement;
 pub mod stats;
 pub mod throttle;

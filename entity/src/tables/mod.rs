@@ -110,6 +110,7 @@ pub mod role;
 pub mod role_membership;
 pub mod route;
 pub mod route_stop;
+pub mod setting_change;
 pub mod settlement_run;
 pub mod sku;
 pub mod statement;

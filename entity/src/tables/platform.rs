@@ -45,6 +45,10 @@ pub struct Model {
     /// Days an order may wait at an agent point before it goes to the
     /// exception queue.
     pub collect_within_days: i32,
+    /// When residents can reach the platform, e.g. `08:00-21:00`.
+    pub service_hours: String,
+    /// The platform's contact phone for residents and merchants.
+    pub contact_phone: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

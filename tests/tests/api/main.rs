@@ -30,6 +30,7 @@ mod rate_limits;
 mod seed;
 mod service_area;
 mod sessions;
+mod settings;
 mod stats;
 mod tokens;
 mod village;

@@ -12,6 +12,7 @@ pub mod payouts;
 pub mod platform;
 pub mod reconciliation;
 pub mod service_area;
+pub mod settings;
 pub mod stats;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -30,6 +31,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(host::audit_log);
     cfg.service(me::me);
     cfg.service(platform::platform_overview);
+    cfg.service(settings::fee_rule_versions);
+    cfg.service(settings::add_fee_rules);
+    cfg.service(settings::preview_fee_rules);
+    cfg.service(settings::timeouts);
+    cfg.service(settings::set_timeouts);
+    cfg.service(settings::profile);
+    cfg.service(settings::set_profile);
+    cfg.service(settings::setting_changes);
     cfg.service(accounts::merchant_account);
     cfg.service(ledger::trial_balance);
     cfg.service(ledger::add_commission_rule);
