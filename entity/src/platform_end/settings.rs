@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{DomainError, DomainResult};
+use crate::platform_end::platforms::{DispatchSettings, VillageSettings};
 use crate::tables::{platform, setting_change};
 
 /// Records a change of `setting` by `user_id`.
@@ -163,6 +164,45 @@ pub async fn set_profile(
     a.update(db).await?;
     record(db, platform_id, user_id, "profile", &old, &new, now).await?;
     Ok(new)
+}
+
+/// Changes the dispatch settings and records the change.
+pub async fn change_dispatch(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    user_id: i64,
+    new: &DispatchSettings,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
+    let old = DispatchSettings {
+        mode: p.dispatch_mode,
+        hybrid_wait_secs: p.hybrid_wait_secs,
+        rider_max_jobs: p.rider_max_jobs,
+        offer_timeout_secs: p.offer_timeout_secs,
+        unassigned_alert_secs: p.unassigned_alert_secs,
+        pickup_geofence_m: p.pickup_geofence_m,
+    };
+    crate::platform_end::platforms::set_dispatch(db, platform_id, new).await?;
+    record(db, platform_id, user_id, "dispatch", &old, new, now).await?;
+    Ok(())
+}
+
+/// Changes the village settings and records the change.
+pub async fn change_village(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    user_id: i64,
+    new: &VillageSettings,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
+    let old = VillageSettings {
+        collect_within_days: p.collect_within_days,
+    };
+    crate::platform_end::platforms::set_village(db, platform_id, new).await?;
+    record(db, platform_id, user_id, "village", &old, new, now).await?;
+    Ok(())
 }
 
 #[cfg(test)]

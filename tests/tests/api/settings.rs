@@ -178,6 +178,27 @@ async fn an_operator_changes_fees_timeouts_and_profile_on_the_record(backend: Ba
         .await;
     assert_eq!(pr.status, 422, "{}", pr.text);
 
+    for (path, body) in [
+        (
+            "/api/v1/admin/dispatch/settings",
+            json!({"mode": "hybrid", "hybrid_wait_secs": 120, "rider_max_jobs": 3, "offer_timeout_secs": 60, "unassigned_alert_secs": 600, "pickup_geofence_m": 300}),
+        ),
+        (
+            "/api/v1/admin/village/settings",
+            json!({"collect_within_days": 5}),
+        ),
+    ] {
+        let r = app
+            .send(
+                app.client
+                    .put(format!("{}{path}", app.address))
+                    .bearer_auth(&op)
+                    .json(&body),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+    }
+
     // Every change is on the record: who, when, old and new.
     let log = app.get("/api/v1/admin/setting-changes", Some(&op)).await;
     assert_eq!(log.status, 200, "{}", log.text);
@@ -188,15 +209,15 @@ async fn an_operator_changes_fees_timeouts_and_profile_on_the_record(backend: Ba
         .collect();
     assert_eq!(
         settings,
-        ["profile", "timeouts", "fee_rules"],
+        ["village", "dispatch", "profile", "timeouts", "fee_rules"],
         "{}",
         log.text
     );
     let timeouts: Value =
-        serde_json::from_str(entries[1]["old_value"].as_str().unwrap_or("{}")).unwrap_or_default();
+        serde_json::from_str(entries[3]["old_value"].as_str().unwrap_or("{}")).unwrap_or_default();
     assert_ne!(timeouts["payment_timeout_secs"], 600, "the old value");
     let fees: Value =
-        serde_json::from_str(entries[2]["new_value"].as_str().unwrap_or("{}")).unwrap_or_default();
+        serde_json::from_str(entries[4]["new_value"].as_str().unwrap_or("{}")).unwrap_or_default();
     assert_eq!(fees["frozen_surcharge_fen"], 450);
     let me = app.get("/api/v1/me", Some(&op)).await;
     assert!(

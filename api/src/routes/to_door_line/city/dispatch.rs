@@ -238,7 +238,16 @@ pub async fn settings(
 ) -> ApiResult<web::Json<DispatchSettings>> {
     who.require(Role::Operator)?;
     let b = body.into_inner();
-    platforms::set_dispatch(&state.db, who.platform_id, &b).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::platform_end::settings::change_dispatch(
+        &txn,
+        who.platform_id,
+        who.user_id,
+        &b,
+        state.clock.now(),
+    )
+    .await;
+    finish(txn, res).await?;
     Ok(web::Json(b))
 }
 

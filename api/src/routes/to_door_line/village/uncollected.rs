@@ -3,7 +3,7 @@
 
 use actix_web::{get, post, put, web};
 use entity::Role;
-use entity::platform_end::platforms::{self, VillageSettings};
+use entity::platform_end::platforms::VillageSettings;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -75,7 +75,16 @@ pub async fn village_settings(
     body: ApiJson<VillageSettings>,
 ) -> ApiResult<web::Json<VillageSettings>> {
     who.require(Role::Operator)?;
-    platforms::set_village(&state.db, who.platform_id, &body).await?;
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = entity::platform_end::settings::change_village(
+        &txn,
+        who.platform_id,
+        who.user_id,
+        &body,
+        state.clock.now(),
+    )
+    .await;
+    crate::routes::finish(txn, res).await?;
     Ok(web::Json(VillageSettings {
         collect_within_days: body.collect_within_days,
     }))
