@@ -1,11 +1,12 @@
-//! CSV exports of reports: RFC 4180 quoting, UTF-8 with a byte-order mark
-//! so that spreadsheet programs read the Chinese names right.
+//! CSV exports of reports, written by the `csv` crate (RFC 4180 quoting,
+//! CRLF), UTF-8 with a byte-order mark so that spreadsheet programs read the
+//! Chinese names right.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
 /// A CSV document being written.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Csv {
     out: String,
 }
@@ -26,22 +27,14 @@ impl Csv {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut first = true;
-        for cell in cells {
-            if !first {
-                self.out.push(',');
-            }
-            first = false;
-            let cell = cell.as_ref();
-            if cell.contains([',', '"', '\n', '\r']) {
-                self.out.push('"');
-                self.out.push_str(&cell.replace('"', "\"\""));
-                self.out.push('"');
-            } else {
-                self.out.push_str(cell);
-            }
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        // Writing into memory fails only on a full memory.
+        let _ = w.write_record(cells.into_iter().map(|c| c.as_ref().to_owned()));
+        if let Ok(bytes) = w.into_inner() {
+            self.out.push_str(&String::from_utf8_lossy(&bytes));
         }
-        self.out.push_str("\r\n");
     }
 
     /// The document as a download named `file_name`.

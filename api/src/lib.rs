@@ -14,6 +14,7 @@ pub mod demo_menu;
 pub mod doctor;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod media;
 pub mod middleware;
 pub mod openapi;

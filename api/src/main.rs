@@ -53,6 +53,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Import a county's data from a CSV file, all or nothing.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Check the configuration and its environment without serving:
     /// secrets, key files, the database and its schema, the media
     /// directory, https callbacks. Exits 1 when anything is wrong.
@@ -73,6 +76,25 @@ enum Command {
     /// (they open counties over HTTP, audited). Only this command makes one.
     #[command(subcommand)]
     HostAdmin(HostAdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Villages and their agent points, a line per point (columns:
+    /// township, village, village_lat, village_lng, agent_point,
+    /// keeper_name, phone, lat, lng, opening_hours; see
+    /// docs/samples/villages.csv). Nothing is written unless every line is
+    /// good; the same file again changes nothing.
+    Villages {
+        /// The CSV file.
+        file: PathBuf,
+        /// The platform's code.
+        #[arg(long)]
+        platform: String,
+        /// Check every line and say what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,6 +256,11 @@ async fn main() -> ExitCode {
                 }
             }
         }
+        Command::Import(ImportCommand::Villages {
+            file,
+            platform,
+            dry_run,
+        }) => import_villages(&settings, &file, &platform, dry_run).await,
         Command::Check { demo } => {
             let report = api::doctor::check(&settings, demo).await;
             for line in &report.passed {
@@ -408,6 +435,66 @@ async fn provision_lines(
     };
     txn.commit().await?;
     Ok(lines)
+}
+
+/// `tongcheng import villages`: 0 when imported (or, dry, importable), 1
+/// with every bad line listed.
+async fn import_villages(settings: &Settings, file: &Path, code: &str, dry_run: bool) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = async {
+        let db = entity::runtime::database::connect_migrated(&settings.database)
+            .await
+            .map_err(|e| e.to_string())?;
+        let platform = entity::platform_end::provisioning::platform_by_code(&db, code)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(
+            api::import::import_villages(&db, platform.id, &bytes, dry_run, chrono::Utc::now())
+                .await,
+        )
+    }
+    .await;
+    match result {
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+        Ok(Ok(r)) => {
+            let verb = if dry_run { "would import" } else { "imported" };
+            println!(
+                "{verb} {} lines: villages {} new, {} changed; agent points {} new, {} changed; {} unchanged",
+                r.lines,
+                r.villages_created,
+                r.villages_updated,
+                r.points_created,
+                r.points_updated,
+                r.unchanged
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Err(api::import::ImportFailed::BadLines(errors))) => {
+            for e in &errors {
+                let field = if e.field.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}:", e.field)
+                };
+                eprintln!("line {}:{field} {}", e.line, e.message);
+            }
+            eprintln!("error: {} bad lines; nothing was written", errors.len());
+            ExitCode::FAILURE
+        }
+        Ok(Err(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn serve(settings: Settings, demo: bool) -> ExitCode {

@@ -3,6 +3,7 @@
 //! the double-entry ledger with settlement, payouts and reconciliation, and
 //! statistics.
 
+pub mod area_import;
 pub mod ledger;
 pub mod payouts;
 pub mod platforms;

@@ -2,6 +2,7 @@
 //! PostgreSQL cluster is started once. Every scenario runs on SQLite and on
 //! PostgreSQL (`both!`).
 
+mod area_import;
 mod auth_password;
 mod auth_wechat;
 mod backup;

@@ -1,0 +1,201 @@
+//! Reading import files (CSV, as spreadsheets save it: a byte-order mark,
+//! quoted cells, CRLF or LF) and running an import all or nothing. The
+//! rules are in [`entity::platform_end::area_import`].
+
+use chrono::{DateTime, Utc};
+use entity::platform_end::area_import::{
+    self, ImportError, ImportReport, LineError, PointLine, VillageLine,
+};
+use sea_orm::DatabaseConnection;
+
+/// The columns of a villages file, in the order of the sample.
+pub const VILLAGE_COLUMNS: [&str; 10] = [
+    "township",
+    "village",
+    "village_lat",
+    "village_lng",
+    "agent_point",
+    "keeper_name",
+    "phone",
+    "lat",
+    "lng",
+    "opening_hours",
+];
+
+fn bad(line: u64, field: &str, message: impl Into<String>) -> LineError {
+    LineError {
+        line,
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// The line (from 1) where a record starts, counted from its byte offset.
+/// After a CRLF line end the reader places a record at the `\n` it has not
+/// consumed yet (and counts its lines one short), so line ends at the
+/// offset are skipped first.
+fn line_at(bytes: &[u8], at: Option<&csv::Position>) -> u64 {
+    let mut start = at.map_or(0, |p| p.byte() as usize).min(bytes.len());
+    while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Reads a villages file: one line per agent point (or per village without
+/// one). Every bad line is reported, not just the first.
+pub fn read_villages(bytes: &[u8]) -> Result<Vec<VillageLine>, Vec<LineError>> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| vec![bad(1, "", e.to_string())])?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let missing: Vec<&str> = VILLAGE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| column(c).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(vec![bad(
+            1,
+            "",
+            format!("the header lacks the columns {}", missing.join(", ")),
+        )]);
+    }
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = line_at(bytes, e.position());
+                errors.push(bad(line, "", e.to_string()));
+                continue;
+            }
+        };
+        let line = line_at(bytes, record.position());
+        let cell = |name: &str| {
+            column(name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .to_owned()
+        };
+        let number = |name: &str, errors: &mut Vec<LineError>| -> f64 {
+            cell(name).parse::<f64>().unwrap_or_else(|_| {
+                errors.push(bad(line, name, format!("`{}` is not a number", cell(name))));
+                0.0
+            })
+        };
+        let before = errors.len();
+        let village_at = (
+            number("village_lat", &mut errors),
+            number("village_lng", &mut errors),
+        );
+        let point = if cell("agent_point").is_empty() {
+            None
+        } else {
+            Some(PointLine {
+                name: cell("agent_point"),
+                keeper_name: cell("keeper_name"),
+                phone: cell("phone"),
+                at: (number("lat", &mut errors), number("lng", &mut errors)),
+                opening_hours: cell("opening_hours"),
+            })
+        };
+        if errors.len() == before {
+            lines.push(VillageLine {
+                line,
+                township: cell("township"),
+                village: cell("village"),
+                village_at,
+                point,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailed {
+    /// Bad lines, each with its number and reason.
+    #[error("{} bad lines; nothing was written", .0.len())]
+    BadLines(Vec<LineError>),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+/// Imports a villages file into a platform in one transaction; a dry run
+/// checks every line and counts what would change, then rolls back.
+pub async fn import_villages(
+    db: &DatabaseConnection,
+    platform_id: i64,
+    bytes: &[u8],
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportFailed> {
+    let lines = read_villages(bytes).map_err(ImportFailed::BadLines)?;
+    let txn = entity::tx::begin_write(db).await?;
+    match area_import::import_villages(&txn, platform_id, &lines, now).await {
+        Ok(report) => {
+            if dry_run {
+                txn.rollback().await?;
+            } else {
+                txn.commit().await?;
+            }
+            Ok(report)
+        }
+        Err(ImportError::BadLines(errors)) => {
+            txn.rollback().await?;
+            Err(ImportFailed::BadLines(errors))
+        }
+        Err(ImportError::Database(e)) => Err(ImportFailed::Database(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_csv_reads_with_a_bom_quotes_and_crlf() {
+        let text = "\u{feff}township,village,village_lat,village_lng,agent_point,keeper_name,phone,lat,lng,opening_hours\r\n\
+                    长坝镇,花桥村,33.41,105.72,\"花桥村便民服务点, 村委会旁\",杨秀英,13909391001,33.411,105.721,08:00-20:00\r\n\
+                    长坝镇,石门村,33.42,105.73,,,,,,\r\n";
+        let lines = read_villages(text.as_bytes()).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].line, 2);
+        assert_eq!(
+            lines[0].point.as_ref().map(|p| p.name.as_str()),
+            Some("花桥村便民服务点, 村委会旁")
+        );
+        assert_eq!(lines[1].point, None);
+    }
+
+    #[test]
+    fn every_bad_line_is_named() {
+        let text = "township,village,village_lat,village_lng,agent_point,keeper_name,phone,lat,lng,opening_hours\n\
+                    长坝镇,花桥村,north,105.72,,,,,,\n\
+                    长坝镇,石门村,33.42,105.73,点,人,139,33.4,east,08:00-20:00\n";
+        let errors = read_villages(text.as_bytes()).unwrap_err();
+        assert_eq!(
+            errors
+                .iter()
+                .map(|e| (e.line, e.field.as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "village_lat"), (3, "lng")]
+        );
+        let missing = read_villages(b"township,village\n").unwrap_err();
+        assert!(missing[0].message.contains("village_lat"), "{missing:?}");
+    }
+}
