@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::platform_end::area_import::{
-    self, ImportError, ImportReport, LineError, PointLine, VillageLine,
+    self, CommunityLine, ImportError, ImportReport, LineError, PointLine, VillageLine,
 };
 use sea_orm::DatabaseConnection;
 
@@ -124,6 +124,111 @@ pub fn read_villages(bytes: &[u8]) -> Result<Vec<VillageLine>, Vec<LineError>> {
     }
 }
 
+/// The columns of a communities file.
+pub const COMMUNITY_COLUMNS: [&str; 4] = ["name", "lat", "lng", "radius_m"];
+
+/// Reads a communities file, one community a line.
+pub fn read_communities(bytes: &[u8]) -> Result<Vec<CommunityLine>, Vec<LineError>> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| vec![bad(1, "", e.to_string())])?
+        .clone();
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let missing: Vec<&str> = COMMUNITY_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| column(c).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(vec![bad(
+            1,
+            "",
+            format!("the header lacks the columns {}", missing.join(", ")),
+        )]);
+    }
+    let mut lines = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(bad(line_at(bytes, e.position()), "", e.to_string()));
+                continue;
+            }
+        };
+        let line = line_at(bytes, record.position());
+        let cell = |name: &str| column(name).and_then(|i| record.get(i)).unwrap_or("");
+        let before = errors.len();
+        let mut number = |name: &str| -> f64 {
+            cell(name).parse().unwrap_or_else(|_| {
+                errors.push(bad(line, name, format!("`{}` is not a number", cell(name))));
+                0.0
+            })
+        };
+        let at = (number("lat"), number("lng"));
+        let radius_m = number("radius_m");
+        if radius_m.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(&radius_m) {
+            errors.push(bad(line, "radius_m", "whole metres"));
+        }
+        if errors.len() == before {
+            lines.push(CommunityLine {
+                line,
+                name: cell("name").to_owned(),
+                at,
+                radius_m: radius_m as i32,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Imports a communities file into a platform, all or nothing (see
+/// [`import_villages`]).
+pub async fn import_communities(
+    db: &DatabaseConnection,
+    platform_id: i64,
+    bytes: &[u8],
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportFailed> {
+    let lines = read_communities(bytes).map_err(ImportFailed::BadLines)?;
+    let txn = entity::tx::begin_write(db).await?;
+    let result = area_import::import_communities(&txn, platform_id, &lines, now).await;
+    settle(txn, result, dry_run).await
+}
+
+/// Commits a good import (rolls a dry run or a bad one back).
+async fn settle(
+    txn: sea_orm::DatabaseTransaction,
+    result: Result<ImportReport, ImportError>,
+    dry_run: bool,
+) -> Result<ImportReport, ImportFailed> {
+    match result {
+        Ok(report) => {
+            if dry_run {
+                txn.rollback().await?;
+            } else {
+                txn.commit().await?;
+            }
+            Ok(report)
+        }
+        Err(ImportError::BadLines(errors)) => {
+            txn.rollback().await?;
+            Err(ImportFailed::BadLines(errors))
+        }
+        Err(ImportError::Database(e)) => Err(ImportFailed::Database(e)),
+    }
+}
+
 /// Why an import wrote nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportFailed {
@@ -146,21 +251,8 @@ pub async fn import_villages(
 ) -> Result<ImportReport, ImportFailed> {
     let lines = read_villages(bytes).map_err(ImportFailed::BadLines)?;
     let txn = entity::tx::begin_write(db).await?;
-    match area_import::import_villages(&txn, platform_id, &lines, now).await {
-        Ok(report) => {
-            if dry_run {
-                txn.rollback().await?;
-            } else {
-                txn.commit().await?;
-            }
-            Ok(report)
-        }
-        Err(ImportError::BadLines(errors)) => {
-            txn.rollback().await?;
-            Err(ImportFailed::BadLines(errors))
-        }
-        Err(ImportError::Database(e)) => Err(ImportFailed::Database(e)),
-    }
+    let result = area_import::import_villages(&txn, platform_id, &lines, now).await;
+    settle(txn, result, dry_run).await
 }
 
 #[cfg(test)]

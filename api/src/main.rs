@@ -80,6 +80,19 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum ImportCommand {
+    /// City communities, one a line (columns: name, lat, lng, radius_m;
+    /// see docs/samples/communities.csv). All or nothing; the same file
+    /// again changes nothing.
+    Communities {
+        /// The CSV file.
+        file: PathBuf,
+        /// The platform's code.
+        #[arg(long)]
+        platform: String,
+        /// Check every line and say what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Villages and their agent points, a line per point (columns:
     /// township, village, village_lat, village_lng, agent_point,
     /// keeper_name, phone, lat, lng, opening_hours; see
@@ -256,11 +269,7 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::Import(ImportCommand::Villages {
-            file,
-            platform,
-            dry_run,
-        }) => import_villages(&settings, &file, &platform, dry_run).await,
+        Command::Import(command) => import(&settings, command).await,
         Command::Check { demo } => {
             let report = api::doctor::check(&settings, demo).await;
             for line in &report.passed {
@@ -437,9 +446,21 @@ async fn provision_lines(
     Ok(lines)
 }
 
-/// `tongcheng import villages`: 0 when imported (or, dry, importable), 1
-/// with every bad line listed.
-async fn import_villages(settings: &Settings, file: &Path, code: &str, dry_run: bool) -> ExitCode {
+/// `tongcheng import …`: 0 when imported (or, dry, importable), 1 with
+/// every bad line listed.
+async fn import(settings: &Settings, command: ImportCommand) -> ExitCode {
+    let (communities, file, code, dry_run) = match &command {
+        ImportCommand::Communities {
+            file,
+            platform,
+            dry_run,
+        } => (true, file, platform, *dry_run),
+        ImportCommand::Villages {
+            file,
+            platform,
+            dry_run,
+        } => (false, file, platform, *dry_run),
+    };
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
@@ -454,16 +475,26 @@ async fn import_villages(settings: &Settings, file: &Path, code: &str, dry_run: 
         let platform = entity::platform_end::provisioning::platform_by_code(&db, code)
             .await
             .map_err(|e| e.to_string())?;
-        Ok::<_, String>(
-            api::import::import_villages(&db, platform.id, &bytes, dry_run, chrono::Utc::now())
-                .await,
-        )
+        let now = chrono::Utc::now();
+        Ok::<_, String>(if communities {
+            api::import::import_communities(&db, platform.id, &bytes, dry_run, now).await
+        } else {
+            api::import::import_villages(&db, platform.id, &bytes, dry_run, now).await
+        })
     }
     .await;
     match result {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+        Ok(Ok(r)) if communities => {
+            let verb = if dry_run { "would import" } else { "imported" };
+            println!(
+                "{verb} {} lines: communities {} new, {} changed; {} unchanged",
+                r.lines, r.communities_created, r.communities_updated, r.unchanged
+            );
+            ExitCode::SUCCESS
         }
         Ok(Ok(r)) => {
             let verb = if dry_run { "would import" } else { "imported" };

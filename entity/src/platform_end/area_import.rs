@@ -1,4 +1,5 @@
-//! Bulk import of a county's villages and their agent points: every line is
+//! Bulk import of a county's communities, and of its villages with their
+//! agent points: every line is
 //! checked first, and nothing is written unless all of them are good; the
 //! same lines imported again change nothing. (Reading the file is the
 //! caller's: the CSV reader is in the API crate.)
@@ -9,8 +10,21 @@ use serde::Serialize;
 
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
-use crate::platform_end::service_area::{self, AgentPointInput, VillageInput};
-use crate::tables::{agent_point, village};
+use crate::platform_end::service_area::{self, AgentPointInput, CommunityInput, VillageInput};
+use crate::tables::{agent_point, community, village};
+
+/// One line of a communities file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityLine {
+    /// The line's number in the file (for errors).
+    pub line: u64,
+    /// Name, e.g. 东关社区.
+    pub name: String,
+    /// Its centre.
+    pub at: (f64, f64),
+    /// The radius it covers, metres.
+    pub radius_m: i32,
+}
 
 /// One line of a villages file: a village, and optionally one of its agent
 /// points (a village with several points has a line per point).
@@ -59,6 +73,10 @@ pub struct LineError {
 pub struct ImportReport {
     /// Lines read.
     pub lines: u64,
+    /// Communities created.
+    pub communities_created: u64,
+    /// Communities whose centre or radius changed.
+    pub communities_updated: u64,
     /// Villages created.
     pub villages_created: u64,
     /// Villages whose centre changed.
@@ -91,19 +109,7 @@ pub async fn import_villages(
     let mut errors = Vec::new();
     for l in lines {
         if let Err(e) = import_line(db, platform_id, l, now, &mut report).await {
-            match e {
-                DomainError::Invalid { field, message } => errors.push(LineError {
-                    line: l.line,
-                    field: field.to_owned(),
-                    message,
-                }),
-                DomainError::Db(db) => return Err(ImportError::Database(db)),
-                other => errors.push(LineError {
-                    line: l.line,
-                    field: String::new(),
-                    message: other.to_string(),
-                }),
-            }
+            errors.push(line_error(l.line, e)?);
         }
     }
     if errors.is_empty() {
@@ -111,6 +117,85 @@ pub async fn import_villages(
     } else {
         Err(ImportError::BadLines(errors))
     }
+}
+
+/// A line's error, or the database's failure (which ends the import).
+fn line_error(line: u64, e: DomainError) -> Result<LineError, ImportError> {
+    match e {
+        DomainError::Invalid { field, message } => Ok(LineError {
+            line,
+            field: field.to_owned(),
+            message,
+        }),
+        DomainError::Db(db) => Err(ImportError::Database(db)),
+        other => Ok(LineError {
+            line,
+            field: String::new(),
+            message: other.to_string(),
+        }),
+    }
+}
+
+/// Imports communities (matched by name) into the platform; any bad line
+/// fails the whole import with every bad line listed.
+pub async fn import_communities(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    lines: &[CommunityLine],
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        lines: lines.len() as u64,
+        ..Default::default()
+    };
+    let mut errors = Vec::new();
+    for l in lines {
+        if let Err(e) = community_line(db, platform_id, l, now, &mut report).await {
+            errors.push(line_error(l.line, e)?);
+        }
+    }
+    if errors.is_empty() {
+        Ok(report)
+    } else {
+        Err(ImportError::BadLines(errors))
+    }
+}
+
+async fn community_line(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    l: &CommunityLine,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> DomainResult<()> {
+    let input = CommunityInput {
+        name: l.name.clone(),
+        center: coordinates("lat", l.at)?,
+        radius_m: l.radius_m,
+    };
+    let found = community::Entity::find()
+        .filter(community::Column::PlatformId.eq(platform_id))
+        .filter(community::Column::Name.eq(l.name.trim()))
+        .one(db)
+        .await?;
+    match found {
+        Some(c)
+            if c.center_lat == input.center.lat
+                && c.center_lng == input.center.lng
+                && c.radius_m == input.radius_m =>
+        {
+            report.unchanged += 1;
+        }
+        Some(c) => {
+            service_area::save_community(db, platform_id, Some(c.id), &input, now).await?;
+            report.communities_updated += 1;
+        }
+        None => {
+            service_area::save_community(db, platform_id, None, &input, now).await?;
+            report.communities_created += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Why an import wrote nothing.

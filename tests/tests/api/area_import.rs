@@ -1,4 +1,4 @@
-//! A county's villages and agent points from a CSV file: a dry run says
+//! A county's communities, villages and agent points from CSV files: a dry run says
 //! what would change and writes nothing, a bad file is refused whole with
 //! every bad line named, and the same file twice changes nothing.
 
@@ -150,6 +150,51 @@ async fn a_county_imports_its_villages_from_a_spreadsheet(backend: Backend) {
         text(&again)
     );
     assert_eq!(count("agent_points").await, 11);
+
+    // Communities the same way.
+    let communities = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/samples/communities.csv");
+    let communities = communities.display().to_string();
+    let bad = d.join("bad-communities.csv");
+    std::fs::write(
+        &bad,
+        "name,lat,lng,radius_m\n东关社区,33.33,105.61,900\n西关社区,33.32,105.59,10\n",
+    )
+    .expect("bad");
+    let refused = run(
+        d,
+        &url,
+        &[
+            "import",
+            "communities",
+            &bad.display().to_string(),
+            "--platform",
+            "kang",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("line 3: radius_m:"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(count("communities").await, 0);
+    let done = run(
+        d,
+        &url,
+        &["import", "communities", &communities, "--platform", "kang"],
+    );
+    assert!(
+        text(&done).contains("imported 5 lines: communities 5 new, 0 changed; 0 unchanged"),
+        "{}",
+        text(&done)
+    );
+    let again = run(
+        d,
+        &url,
+        &["import", "communities", &communities, "--platform", "kang"],
+    );
+    assert!(text(&again).contains("5 unchanged"), "{}", text(&again));
+    assert_eq!(count("communities").await, 5);
 }
 
 both!(a_county_imports_its_villages_from_a_spreadsheet);
