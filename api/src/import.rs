@@ -42,9 +42,44 @@ fn line_at(bytes: &[u8], at: Option<&csv::Position>) -> u64 {
     1 + bytes[..start].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-/// Reads a villages file: one line per agent point (or per village without
-/// one). Every bad line is reported, not just the first.
-pub fn read_villages(bytes: &[u8]) -> Result<Vec<VillageLine>, Vec<LineError>> {
+/// One record of a CSV file, with its line number and the header's columns.
+struct Row<'a> {
+    line: u64,
+    record: &'a csv::StringRecord,
+    headers: &'a csv::StringRecord,
+}
+
+impl Row<'_> {
+    /// The cell under `name` (empty when the line is short).
+    fn cell(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| self.record.get(i))
+            .unwrap_or("")
+    }
+
+    /// The number under `name`; a bad one is noted in `errors` (and 0).
+    fn number(&self, name: &str, errors: &mut Vec<LineError>) -> f64 {
+        self.cell(name).parse().unwrap_or_else(|_| {
+            errors.push(bad(
+                self.line,
+                name,
+                format!("`{}` is not a number", self.cell(name)),
+            ));
+            0.0
+        })
+    }
+}
+
+/// Reads a CSV file that has (at least) `columns` in its header, handing
+/// each record to `parse`, which notes what is wrong with it in `errors`.
+/// Every bad line is reported, not just the first.
+fn read_rows<T>(
+    bytes: &[u8],
+    columns: &[&str],
+    mut parse: impl FnMut(&Row<'_>, &mut Vec<LineError>) -> T,
+) -> Result<Vec<T>, Vec<LineError>> {
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -54,11 +89,10 @@ pub fn read_villages(bytes: &[u8]) -> Result<Vec<VillageLine>, Vec<LineError>> {
         .headers()
         .map_err(|e| vec![bad(1, "", e.to_string())])?
         .clone();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let missing: Vec<&str> = VILLAGE_COLUMNS
+    let missing: Vec<&str> = columns
         .iter()
         .copied()
-        .filter(|c| column(c).is_none())
+        .filter(|c| !headers.iter().any(|h| h == *c))
         .collect();
     if !missing.is_empty() {
         return Err(vec![bad(
@@ -67,61 +101,55 @@ pub fn read_villages(bytes: &[u8]) -> Result<Vec<VillageLine>, Vec<LineError>> {
             format!("the header lacks the columns {}", missing.join(", ")),
         )]);
     }
-    let mut lines = Vec::new();
+    let mut rows = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = line_at(bytes, e.position());
-                errors.push(bad(line, "", e.to_string()));
-                continue;
+        match record {
+            Ok(record) => {
+                let row = Row {
+                    line: line_at(bytes, record.position()),
+                    record: &record,
+                    headers: &headers,
+                };
+                let before = errors.len();
+                let parsed = parse(&row, &mut errors);
+                if errors.len() == before {
+                    rows.push(parsed);
+                }
             }
-        };
-        let line = line_at(bytes, record.position());
-        let cell = |name: &str| {
-            column(name)
-                .and_then(|i| record.get(i))
-                .unwrap_or("")
-                .to_owned()
-        };
-        let number = |name: &str, errors: &mut Vec<LineError>| -> f64 {
-            cell(name).parse::<f64>().unwrap_or_else(|_| {
-                errors.push(bad(line, name, format!("`{}` is not a number", cell(name))));
-                0.0
-            })
-        };
-        let before = errors.len();
-        let village_at = (
-            number("village_lat", &mut errors),
-            number("village_lng", &mut errors),
-        );
-        let point = if cell("agent_point").is_empty() {
-            None
-        } else {
-            Some(PointLine {
-                name: cell("agent_point"),
-                keeper_name: cell("keeper_name"),
-                phone: cell("phone"),
-                at: (number("lat", &mut errors), number("lng", &mut errors)),
-                opening_hours: cell("opening_hours"),
-            })
-        };
-        if errors.len() == before {
-            lines.push(VillageLine {
-                line,
-                township: cell("township"),
-                village: cell("village"),
-                village_at,
-                point,
-            });
+            Err(e) => errors.push(bad(line_at(bytes, e.position()), "", e.to_string())),
         }
     }
     if errors.is_empty() {
-        Ok(lines)
+        Ok(rows)
     } else {
         Err(errors)
     }
+}
+
+/// Reads a villages file: one line per agent point (or per village without
+/// one).
+pub fn read_villages(bytes: &[u8]) -> Result<Vec<VillageLine>, Vec<LineError>> {
+    read_rows(bytes, &VILLAGE_COLUMNS, |row, errors| {
+        let village_at = (
+            row.number("village_lat", errors),
+            row.number("village_lng", errors),
+        );
+        let point = (!row.cell("agent_point").is_empty()).then(|| PointLine {
+            name: row.cell("agent_point").to_owned(),
+            keeper_name: row.cell("keeper_name").to_owned(),
+            phone: row.cell("phone").to_owned(),
+            at: (row.number("lat", errors), row.number("lng", errors)),
+            opening_hours: row.cell("opening_hours").to_owned(),
+        });
+        VillageLine {
+            line: row.line,
+            township: row.cell("township").to_owned(),
+            village: row.cell("village").to_owned(),
+            village_at,
+            point,
+        }
+    })
 }
 
 /// The columns of a communities file.
@@ -129,66 +157,19 @@ pub const COMMUNITY_COLUMNS: [&str; 4] = ["name", "lat", "lng", "radius_m"];
 
 /// Reads a communities file, one community a line.
 pub fn read_communities(bytes: &[u8]) -> Result<Vec<CommunityLine>, Vec<LineError>> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| vec![bad(1, "", e.to_string())])?
-        .clone();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let missing: Vec<&str> = COMMUNITY_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| column(c).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(vec![bad(
-            1,
-            "",
-            format!("the header lacks the columns {}", missing.join(", ")),
-        )]);
-    }
-    let mut lines = Vec::new();
-    let mut errors = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(bad(line_at(bytes, e.position()), "", e.to_string()));
-                continue;
-            }
-        };
-        let line = line_at(bytes, record.position());
-        let cell = |name: &str| column(name).and_then(|i| record.get(i)).unwrap_or("");
-        let before = errors.len();
-        let mut number = |name: &str| -> f64 {
-            cell(name).parse().unwrap_or_else(|_| {
-                errors.push(bad(line, name, format!("`{}` is not a number", cell(name))));
-                0.0
-            })
-        };
-        let at = (number("lat"), number("lng"));
-        let radius_m = number("radius_m");
+    read_rows(bytes, &COMMUNITY_COLUMNS, |row, errors| {
+        let at = (row.number("lat", errors), row.number("lng", errors));
+        let radius_m = row.number("radius_m", errors);
         if radius_m.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(&radius_m) {
-            errors.push(bad(line, "radius_m", "whole metres"));
+            errors.push(bad(row.line, "radius_m", "whole metres"));
         }
-        if errors.len() == before {
-            lines.push(CommunityLine {
-                line,
-                name: cell("name").to_owned(),
-                at,
-                radius_m: radius_m as i32,
-            });
+        CommunityLine {
+            line: row.line,
+            name: row.cell("name").to_owned(),
+            at,
+            radius_m: radius_m as i32,
         }
-    }
-    if errors.is_empty() {
-        Ok(lines)
-    } else {
-        Err(errors)
-    }
+    })
 }
 
 /// Imports a communities file into a platform, all or nothing (see

@@ -102,14 +102,29 @@ pub async fn import_villages(
     lines: &[VillageLine],
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
+    each_line(
+        lines,
+        |l| l.line,
+        async |l, report| import_line(db, platform_id, l, now, report).await,
+    )
+    .await
+}
+
+/// Runs `import` on every line, collecting every bad line; the report when
+/// all were good.
+async fn each_line<L>(
+    lines: &[L],
+    line_of: impl Fn(&L) -> u64,
+    mut import: impl AsyncFnMut(&L, &mut ImportReport) -> DomainResult<()>,
+) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport {
         lines: lines.len() as u64,
         ..Default::default()
     };
     let mut errors = Vec::new();
     for l in lines {
-        if let Err(e) = import_line(db, platform_id, l, now, &mut report).await {
-            errors.push(line_error(l.line, e)?);
+        if let Err(e) = import(l, &mut report).await {
+            errors.push(line_error(line_of(l), e)?);
         }
     }
     if errors.is_empty() {
@@ -144,21 +159,12 @@ pub async fn import_communities(
     lines: &[CommunityLine],
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
-    let mut report = ImportReport {
-        lines: lines.len() as u64,
-        ..Default::default()
-    };
-    let mut errors = Vec::new();
-    for l in lines {
-        if let Err(e) = community_line(db, platform_id, l, now, &mut report).await {
-            errors.push(line_error(l.line, e)?);
-        }
-    }
-    if errors.is_empty() {
-        Ok(report)
-    } else {
-        Err(ImportError::BadLines(errors))
-    }
+    each_line(
+        lines,
+        |l| l.line,
+        async |l, report| community_line(db, platform_id, l, now, report).await,
+    )
+    .await
 }
 
 async fn community_line(
