@@ -227,17 +227,25 @@ async fn fuzz_as(
         (passed, text) = run(&cmd).await;
         text = format!("{first}\n--- run again after an error of the tool ---\n{text}");
     }
+    let _ = std::fs::write(reports().join(format!("{backend:?}-{role}.txt")), &text);
+    (!passed).then_some(text)
+}
+
+/// `target/fuzz/`: the reports, and schemathesis's own cache (it keeps one
+/// in its working directory).
+fn reports() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/fuzz");
     let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join(format!("{backend:?}-{role}.txt")), &text);
-    (!passed).then_some(text)
+    dir
 }
 
 /// Runs the command off the test's runtime (the server runs on it):
 /// whether it passed, and what it printed.
 async fn run(cmd: &std::process::Command) -> (bool, String) {
     let mut mine = std::process::Command::new(cmd.get_program());
-    mine.args(cmd.get_args()).stdin(Stdio::null());
+    mine.args(cmd.get_args())
+        .current_dir(reports())
+        .stdin(Stdio::null());
     let out = tokio::task::spawn_blocking(move || mine.output())
         .await
         .expect("join")
