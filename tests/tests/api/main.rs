@@ -14,6 +14,7 @@ mod crash;
 mod delivery;
 mod errors;
 mod fuzz;
+mod go_live;
 mod host;
 mod images;
 mod jobs;
