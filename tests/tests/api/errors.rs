@@ -369,9 +369,43 @@ async fn a_nul_character_is_refused_with_its_field(backend: Backend) {
     assert!((400..500).contains(&r.status), "{} {}", r.status, r.text);
 }
 
+/// A status filter that names no status is refused, not answered with an
+/// empty list that looks like "nothing there".
+async fn an_unknown_status_filter_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let resident = app.demo_token("zhang").await;
+    let op = app.operator_token().await;
+    // Outside the documented enum: a malformed query.
+    assert_shape(
+        &app.get("/api/v1/orders?status=delivered-ish", Some(&resident))
+            .await,
+        400,
+        "BAD_REQUEST",
+    );
+    assert_shape(
+        &app.get("/api/v1/admin/payouts?status=nope", Some(&op))
+            .await,
+        400,
+        "BAD_REQUEST",
+    );
+    // The review queues take any text and name the field.
+    for path in [
+        "/api/v1/admin/merchant-applications?status=nope",
+        "/api/v1/admin/products?status=nope",
+    ] {
+        let r = app.get(path, Some(&op)).await;
+        assert_shape(&r, 422, "VALIDATION_FAILED");
+        assert_eq!(r.body["errors"][0]["field"], "status", "{}", r.text);
+    }
+    // Known ones still filter.
+    let ok = app.get("/api/v1/orders?status=paid", Some(&resident)).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+}
+
 both!(
     bad_requests_get_the_standard_error_body,
     a_callers_request_id_is_kept,
     role_endpoints_refuse_a_resident,
     a_nul_character_is_refused_with_its_field,
+    an_unknown_status_filter_is_refused,
 );

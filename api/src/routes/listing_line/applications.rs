@@ -9,7 +9,7 @@ use entity::{Role, merchant_application};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Principal;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::listing_line::queues::{QueueQuery, RejectRequest};
 use crate::state::AppState;
@@ -69,13 +69,12 @@ pub async fn list_applications(
     q: web::Query<QueueQuery>,
 ) -> ApiResult<web::Json<Vec<merchant_application::Model>>> {
     who.require(Role::Operator)?;
-    // An unknown status matches nothing, as before the statuses were typed.
     let status = match q.status.as_deref() {
         None => ApplicationStatus::Pending,
-        Some(s) => match ApplicationStatus::parse(s) {
-            Some(st) => st,
-            None => return Ok(web::Json(Vec::new())),
-        },
+        Some(s) => ApplicationStatus::parse(s).ok_or_else(|| {
+            let names: Vec<&str> = ApplicationStatus::ALL.iter().map(|v| v.as_str()).collect();
+            ApiError::field("status", format!("one of {}", names.join(", ")))
+        })?,
     };
     Ok(web::Json(
         merchant_application::Entity::find()

@@ -7,7 +7,7 @@ use entity::{Role, product};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Principal;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::listing_line::product_view::{ProductView, product_view, step_and_view};
 use crate::routes::listing_line::queues::{QueueQuery, RejectRequest};
@@ -25,13 +25,12 @@ pub async fn list_products(
     q: web::Query<QueueQuery>,
 ) -> ApiResult<web::Json<Vec<ProductView>>> {
     who.require(Role::Operator)?;
-    // An unknown status matches nothing, as before the statuses were typed.
     let status = match q.status.as_deref() {
         None => ProductStatus::PendingReview,
-        Some(s) => match ProductStatus::parse(s) {
-            Some(st) => st,
-            None => return Ok(web::Json(Vec::new())),
-        },
+        Some(s) => ProductStatus::parse(s).ok_or_else(|| {
+            let names: Vec<&str> = ProductStatus::ALL.iter().map(|v| v.as_str()).collect();
+            ApiError::field("status", format!("one of {}", names.join(", ")))
+        })?,
     };
     let rows = product::Entity::find()
         .filter(product::Column::PlatformId.eq(who.platform_id))

@@ -195,8 +195,8 @@ pub async fn carrier_list(
 /// `GET /admin/payouts` filter.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PayoutFilter {
-    /// e.g. `review` for the review queue.
-    pub status: Option<String>,
+    /// e.g. `review` for the review queue (an unknown one is refused with 400).
+    pub status: Option<entity::payout::PayoutStatus>,
 }
 
 /// The platform's payouts, newest first (`?status=review`: the queue).
@@ -212,8 +212,8 @@ pub async fn admin_list(
 ) -> ApiResult<web::Json<Vec<payout::Model>>> {
     who.require(Role::Operator)?;
     let mut find = payout::Entity::find().filter(payout::Column::PlatformId.eq(who.platform_id));
-    if let Some(s) = &q.status {
-        find = find.filter(payout::Column::Status.eq(s.as_str()));
+    if let Some(s) = q.status {
+        find = find.filter(payout::Column::Status.eq(s));
     }
     Ok(web::Json(
         find.order_by_desc(payout::Column::Id)

@@ -167,8 +167,8 @@ pub async fn place(
 /// `GET /orders` parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PageQuery {
-    /// Only this status.
-    pub status: Option<String>,
+    /// Only this status (an unknown one is refused with 400).
+    pub status: Option<order::OrderStatus>,
     /// From a previous page's `next_cursor`.
     pub cursor: Option<i64>,
     /// Page size, 1 to 50 (default 20).
@@ -187,8 +187,8 @@ pub async fn page(
         return Err(ApiError::field("limit", "must be 1 to 50"));
     }
     let mut find = order::Entity::find().filter(filter);
-    if let Some(s) = &q.status {
-        find = find.filter(order::Column::Status.eq(s.as_str()));
+    if let Some(s) = q.status {
+        find = find.filter(order::Column::Status.eq(s));
     }
     if let Some(c) = q.cursor {
         find = find.filter(order::Column::Id.lt(c));
