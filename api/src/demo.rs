@@ -6,9 +6,7 @@
 use chrono::{DateTime, Utc};
 use entity::platform_end::users;
 use entity::rider::RiderStatus;
-use entity::{
-    Role, agent_point, community, operator_account, platform, user, village, wechat_identity,
-};
+use entity::{Role, agent_point, community, operator_account, platform, village, wechat_identity};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, Set,
@@ -321,26 +319,17 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
         Some(existing) => (None, existing.user_id),
         None => {
             inserted += 1;
-            let u = user::ActiveModel {
-                platform_id: Set(pid),
-                display_name: Set("康县平台运营".into()),
-                disabled: Set(false),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            users::grant_role(&txn, pid, u.id, Role::Operator, now).await?;
-            operator_account::ActiveModel {
-                platform_id: Set(pid),
-                user_id: Set(u.id),
-                username: Set(DEMO_OPERATOR.into()),
-                password_hash: Set(phc),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
+            let (u, _) = users::add_password_user(
+                &txn,
+                pid,
+                DEMO_OPERATOR,
+                "康县平台运营".into(),
+                phc,
+                Role::Operator,
+                now,
+            )
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
             (Some(fresh_password), u.id)
         }
     };

@@ -3,7 +3,6 @@
 //! `tongcheng operator …`; the password hashes come from the caller.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set,
@@ -13,7 +12,7 @@ use crate::Role;
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
 use crate::platform_end::users;
-use crate::tables::{host_admin, host_audit, operator_account, platform, refresh_token, user};
+use crate::tables::{host_admin, host_audit, operator_account, platform};
 
 /// A county to open.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,31 +194,17 @@ pub async fn add_operator(
 ) -> DomainResult<operator_account::Model> {
     let username = check_username(username)?;
     let display_name = crate::validate::required("name", display_name, 64)?;
-    if operator(db, &username).await?.is_some() {
-        return Err(DomainError::Duplicate(format!(
-            "the username `{username}` is taken; choose another, or reset its password"
-        )));
-    }
-    let u = user::ActiveModel {
-        platform_id: Set(platform_id),
-        display_name: Set(display_name),
-        disabled: Set(false),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
+    let (_, account) = users::add_password_user(
+        db,
+        platform_id,
+        &username,
+        display_name,
+        password_hash.to_owned(),
+        Role::Operator,
+        now,
+    )
     .await?;
-    users::grant_role(db, platform_id, u.id, Role::Operator, now).await?;
-    Ok(operator_account::ActiveModel {
-        platform_id: Set(platform_id),
-        user_id: Set(u.id),
-        username: Set(username),
-        password_hash: Set(password_hash.to_owned()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    Ok(account)
 }
 
 /// Sets an operator's password and ends every session they have open (a
@@ -237,13 +222,7 @@ pub async fn reset_password(
     let mut active: operator_account::ActiveModel = account.into();
     active.password_hash = Set(password_hash.to_owned());
     let account = active.update(db).await?;
-    let ended = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
-        .filter(refresh_token::Column::UserId.eq(account.user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?
-        .rows_affected;
+    let ended = crate::platform_end::sessions::revoke_user(db, account.user_id, now).await?;
     Ok((account, ended))
 }
 

@@ -141,6 +141,22 @@ pub async fn revoke_family(
     Ok(res.rows_affected)
 }
 
+/// Revokes every open session of a user (a password reset); returns how
+/// many tokens were still live.
+pub async fn revoke_user(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let res = RefreshTokens::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
+
 /// Whether a session (a refresh-token family) is still open: not logged
 /// out, not revoked for reuse, not purged after expiry.
 pub async fn is_live(db: &impl ConnectionTrait, family_id: &str) -> Result<bool, DbErr> {

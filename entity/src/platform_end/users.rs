@@ -6,7 +6,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, sea_query::OnConflict,
 };
 
-use crate::{Role, platform, role_membership, user, wechat_identity};
+use crate::error::{DomainError, DomainResult};
+use crate::{Role, operator_account, platform, role_membership, user, wechat_identity};
 
 /// Why a platform could not be chosen.
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +132,50 @@ async fn find_identity(
         .filter(wechat_identity::Column::Openid.eq(openid))
         .one(db)
         .await
+}
+
+/// Creates a user of the platform with `role` and a password sign-in
+/// (operators, and kitchen staff at the console). A username is unique on
+/// the server. Run it in a transaction, with the password already hashed.
+pub async fn add_password_user(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    username: &str,
+    display_name: String,
+    password_hash: String,
+    role: Role,
+    now: DateTime<Utc>,
+) -> DomainResult<(user::Model, operator_account::Model)> {
+    let taken = operator_account::Entity::find()
+        .filter(operator_account::Column::Username.eq(username))
+        .one(db)
+        .await?;
+    if taken.is_some() {
+        return Err(DomainError::Duplicate(format!(
+            "the username `{username}` is taken"
+        )));
+    }
+    let u = user::ActiveModel {
+        platform_id: Set(platform_id),
+        display_name: Set(display_name),
+        disabled: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    grant_role(db, platform_id, u.id, role, now).await?;
+    let account = operator_account::ActiveModel {
+        platform_id: Set(platform_id),
+        user_id: Set(u.id),
+        username: Set(username.to_owned()),
+        password_hash: Set(password_hash),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((u, account))
 }
 
 /// Grants a role on a platform; granting it again changes nothing.

@@ -3,12 +3,12 @@
 //! the store's staff and an account that signs in at the console.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use crate::error::{DomainError, DomainResult};
-use crate::platform_end::users::grant_role;
+use crate::platform_end::users::add_password_user;
 use crate::validate::required;
-use crate::{Role, operator_account, store_staff, user};
+use crate::{Role, store_staff, user};
 
 /// Checks a username: 3–32 of `a-z0-9-_`.
 pub fn valid_username(u: &str) -> bool {
@@ -53,37 +53,20 @@ pub async fn add_console_staff(
     display_name: String,
     now: DateTime<Utc>,
 ) -> DomainResult<ConsoleStaff> {
-    let taken = operator_account::Entity::find()
-        .filter(operator_account::Column::Username.eq(username))
-        .one(db)
-        .await?;
-    if taken.is_some() {
-        return Err(DomainError::Duplicate("this username is taken".into()));
-    }
-    let u = user::ActiveModel {
-        platform_id: Set(platform_id),
-        display_name: Set(display_name),
-        disabled: Set(false),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
+    let (u, _) = add_password_user(
+        db,
+        platform_id,
+        username,
+        display_name,
+        password_hash,
+        Role::MerchantStaff,
+        now,
+    )
     .await?;
-    grant_role(db, platform_id, u.id, Role::MerchantStaff, now).await?;
     let staff = store_staff::ActiveModel {
         platform_id: Set(platform_id),
         store_id: Set(store_id),
         user_id: Set(u.id),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    operator_account::ActiveModel {
-        platform_id: Set(platform_id),
-        user_id: Set(u.id),
-        username: Set(username.to_owned()),
-        password_hash: Set(password_hash),
         created_at: Set(now),
         ..Default::default()
     }

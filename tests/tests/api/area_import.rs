@@ -8,21 +8,10 @@ use std::process::Output;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use tests::{Backend, both};
 
-use crate::cli::tongcheng;
+use crate::cli::{output_text as text, run_on};
 
 fn run(dir: &Path, url: &str, args: &[&str]) -> Output {
-    tongcheng(dir, &[("TONGCHENG__DATABASE__URL", url.to_owned())])
-        .args(args)
-        .output()
-        .expect("run tongcheng")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    run_on(dir, url, args, None)
 }
 
 async fn a_county_imports_its_villages_from_a_spreadsheet(backend: Backend) {

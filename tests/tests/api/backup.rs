@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use tests::{Backend, TestApp, both};
 
-use crate::cli::tongcheng;
+use crate::cli::run_on;
 use crate::delivery::{monday_10am, paid_order};
 
 async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
@@ -47,10 +47,7 @@ async fn assert_balanced(db: &DatabaseConnection) {
 }
 
 fn run(dir: &Path, url: &str, args: &[&str]) -> std::process::Output {
-    tongcheng(dir, &[("TONGCHENG__DATABASE__URL", url.to_owned())])
-        .args(args)
-        .output()
-        .expect("run tongcheng")
+    run_on(dir, url, args, None)
 }
 
 async fn a_backup_taken_under_load_restores_whole(backend: Backend) {

@@ -2,9 +2,10 @@
 //! configuration, refusal without a JWT secret, `migrate`, `seed-demo`,
 //! graceful exit on SIGTERM.
 
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -78,6 +79,37 @@ pub(crate) fn wait_for(
         "{needle:?} never printed; output so far:\n{}",
         seen.join("\n")
     );
+}
+
+/// Runs `tongcheng ARGS` on the database at `url`, with `stdin` as
+/// standard input.
+pub(crate) fn run_on(cwd: &Path, url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = tongcheng(cwd, &[("TONGCHENG__DATABASE__URL", url.to_owned())])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tongcheng");
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("tongcheng output")
+}
+
+/// What a run printed, standard output then standard error.
+pub(crate) fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 async fn serve_demo_runs_with_no_configuration(backend: Backend) {

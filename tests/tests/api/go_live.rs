@@ -4,45 +4,22 @@
 //! approved, a product listed, and a resident signing in with WeChat and
 //! paying with WeChat Pay (both faked on loopback, speaking their protocols).
 
-use std::io::Write;
-use std::process::Stdio;
-
 use serde_json::{Value, json};
 use tests::app::ClockExt;
 use tests::wechatpay_fake::APIV3_KEY;
 use tests::{Backend, Options, TestApp, both};
 
-use crate::cli::tongcheng;
+use crate::cli::{output_text, run_on};
 use crate::delivery::monday_10am;
 use crate::wechatpay::{post_notify, transaction};
 
 const OPERATOR_PASSWORD: &str = "kang-opening-day-2026";
 
-/// Runs `tongcheng ARGS` on the app's database.
+/// Runs `tongcheng ARGS` on the app's database; what it printed.
 fn cli(app: &TestApp, args: &[&str], stdin: &str) -> String {
     let dir = tempfile::tempdir().expect("dir");
-    let mut child = tongcheng(
-        dir.path(),
-        &[("TONGCHENG__DATABASE__URL", app.database_url.clone())],
-    )
-    .args(args)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("tongcheng");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("stdin");
-    let out = child.wait_with_output().expect("output");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_on(dir.path(), &app.database_url, args, Some(stdin));
+    let text = output_text(&out);
     assert!(out.status.success(), "tongcheng {args:?}: {text}");
     text
 }

@@ -3,46 +3,28 @@
 //! host tokens on county routes, and every call is in the audit log without
 //! its passwords.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use serde_json::{Value, json};
 use tests::{Backend, TestApp, both};
 
-use crate::cli::tongcheng;
+use crate::cli::{output_text, run_on};
 
 const HOST_PASSWORD: &str = "host-of-sixty-six-counties";
 
 fn add_host_admin(app: &TestApp) {
     let cwd = tempfile::tempdir().expect("cwd");
-    let mut child = tongcheng(
+    let out = run_on(
         cwd.path(),
-        &[("TONGCHENG__DATABASE__URL", app.database_url.clone())],
-    )
-    .args([
-        "host-admin",
-        "add",
-        "--username",
-        "longnan-host",
-        "--password-stdin",
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("tongcheng host-admin add");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{HOST_PASSWORD}\n").as_bytes())
-        .expect("password");
-    let out = child.wait_with_output().expect("output");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &app.database_url,
+        &[
+            "host-admin",
+            "add",
+            "--username",
+            "longnan-host",
+            "--password-stdin",
+        ],
+        Some(&format!("{HOST_PASSWORD}\n")),
     );
+    assert!(out.status.success(), "{}", output_text(&out));
 }
 
 fn county(code: &str, name: &str) -> Value {

@@ -2,45 +2,14 @@
 //! platform create|list` and `tongcheng operator add|reset-password` on an
 //! empty database, then the operator signs in over HTTP.
 
-use std::io::Write;
-use std::path::Path;
 use std::process::{Output, Stdio};
 
 use serde_json::json;
 use tests::{Backend, both};
 
-use crate::cli::{lines, tongcheng, wait_for};
+use crate::cli::{lines, output_text as text, run_on as run, tongcheng, wait_for};
 
 const SECRET: &str = "provisioning-test-secret-of-32-bytes!";
-
-/// Runs `tongcheng ARGS`, with `stdin` as standard input.
-fn run(cwd: &Path, url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = tongcheng(cwd, &[("TONGCHENG__DATABASE__URL", url.to_owned())])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run tongcheng");
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(text.as_bytes())
-            .expect("write stdin");
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("tongcheng output")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 /// The password printed once in `out`, right after `marker`.
 fn printed_password(out: &Output, marker: &str) -> String {
