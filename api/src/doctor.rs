@@ -219,9 +219,12 @@ async fn check_database(settings: &Settings, report: &mut Report) {
         }
     };
     match entity::runtime::database::pending_migrations(&db).await {
-        Ok(0) => report
-            .passed
-            .push("database: reachable, schema up to date".into()),
+        Ok(0) => {
+            report
+                .passed
+                .push("database: reachable, schema up to date".into());
+            check_stored_secrets(settings, &db, report).await;
+        }
         Ok(pending) => report.problem(
             KEY,
             format!("{pending} migrations are not applied; run `tongcheng migrate`"),
@@ -229,6 +232,49 @@ async fn check_database(settings: &Settings, report: &mut Report) {
         Err(e) => report.problem(KEY, format!("cannot read the migration state: {e}")),
     }
     let _ = db.close().await;
+}
+
+/// Every county's stored mini-program secret must open with the key.
+async fn check_stored_secrets(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    report: &mut Report,
+) {
+    const KEY: &str = "TONGCHENG__SECRETS__KEY";
+    let stored = match entity::platform_end::mini_programs::all(db).await {
+        Ok(stored) => stored,
+        Err(e) => return report.problem(KEY, format!("cannot read the stored secrets: {e}")),
+    };
+    if stored.is_empty() {
+        return;
+    }
+    // A key that does not parse is reported when the settings load.
+    let key = settings.secrets.key().ok().flatten();
+    let closed: Vec<&str> = stored
+        .iter()
+        .filter(|m| crate::provision::secret_state(key.as_ref(), m) != "opens")
+        .map(|m| m.appid.as_str())
+        .collect();
+    match (key.is_some(), closed.is_empty()) {
+        (_, true) => report.passed.push(format!(
+            "secrets: the {} stored mini-program secrets open",
+            stored.len()
+        )),
+        (false, false) => report.problem(
+            KEY,
+            format!(
+                "{} counties' mini-program secrets are stored but no key is set (openssl rand -base64 32, kept where the other instances read it)",
+                closed.len()
+            ),
+        ),
+        (true, false) => report.problem(
+            KEY,
+            format!(
+                "the secrets of {} do not open with this key: set the key they were sealed with, or set them again (`tongcheng mini-program set`)",
+                closed.join(", ")
+            ),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,8 @@ error_codes! {
     REFRESH_TOKEN_EXPIRED = StatusCode::UNAUTHORIZED, "The refresh token has expired; log in again.";
     REFRESH_TOKEN_REUSED = StatusCode::UNAUTHORIZED, "The refresh token was used before; the session is revoked.";
     PLATFORM_NOT_FOUND = StatusCode::NOT_FOUND, "No county platform has that code.";
+    MINI_PROGRAM_NOT_FOUND = StatusCode::NOT_FOUND, "No county's mini-program has that appid.";
+    MINI_PROGRAM_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The county's mini-program credentials cannot be opened (secrets key missing or wrong); the operator must fix the configuration.";
     CONFLICT = StatusCode::CONFLICT, "The object already exists or changed meanwhile.";
     STALE_VERSION = StatusCode::CONFLICT, "Someone changed the object since you read it; reload and retry with the new `version`.";
     ADDRESS_OUTSIDE_SERVICE_AREA = StatusCode::UNPROCESSABLE_ENTITY, "No community or agent point of this platform serves that address.";

@@ -76,6 +76,32 @@ enum Command {
     /// (they open counties over HTTP, audited). Only this command makes one.
     #[command(subcommand)]
     HostAdmin(HostAdminCommand),
+    /// A county's own WeChat mini-program (its secret sealed with
+    /// TONGCHENG__SECRETS__KEY); counties without one use [wechat].
+    #[command(subcommand)]
+    MiniProgram(MiniProgramCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum MiniProgramCommand {
+    /// Give a county its own mini-program, or change it; the AppSecret is
+    /// read from the first line of standard input. The same again changes
+    /// nothing.
+    Set {
+        /// The platform's code.
+        #[arg(long)]
+        platform: String,
+        /// The mini-program's appid (wx and 16 hex digits).
+        #[arg(long)]
+        appid: String,
+        /// A subscription template: EVENT=TEMPLATE_ID (events: order_paid,
+        /// order_accepted, out_for_delivery, at_agent_point, delivered,
+        /// refunded). Repeat for each.
+        #[arg(long = "template", value_name = "EVENT=ID")]
+        templates: Vec<String>,
+    },
+    /// List the counties' own mini-programs and whether their secrets open.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,6 +315,9 @@ async fn main() -> ExitCode {
         Command::Platform(command) => provision(&settings, Provision::Platform(command)).await,
         Command::Operator(command) => provision(&settings, Provision::Operator(command)).await,
         Command::HostAdmin(command) => provision(&settings, Provision::HostAdmin(command)).await,
+        Command::MiniProgram(command) => {
+            provision(&settings, Provision::MiniProgram(command)).await
+        }
         Command::SeedDemo => {
             let result = async {
                 let db = entity::runtime::database::connect(&settings.database).await?;
@@ -315,6 +344,7 @@ enum Provision {
     Platform(PlatformCommand),
     Operator(OperatorCommand),
     HostAdmin(HostAdminCommand),
+    MiniProgram(MiniProgramCommand),
 }
 
 /// The password of `--password-stdin` (the first line), or one made up.
@@ -322,11 +352,34 @@ fn password(from_stdin: bool) -> std::io::Result<api::provision::Password> {
     if !from_stdin {
         return Ok(api::provision::Password::Generate);
     }
+    Ok(api::provision::Password::Given(read_line()?))
+}
+
+/// The first line of standard input, without its line ending.
+fn read_line() -> std::io::Result<String> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
-    Ok(api::provision::Password::Given(
-        line.trim_end_matches(['\r', '\n']).to_owned(),
-    ))
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `EVENT=ID` pairs into a map; a pair without `=` is refused.
+fn parse_templates(
+    pairs: &[String],
+) -> Result<std::collections::BTreeMap<String, String>, api::provision::ProvisionError> {
+    pairs
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(e, id)| (e.trim().to_owned(), id.trim().to_owned()))
+                .ok_or_else(|| {
+                    entity::error::DomainError::invalid(
+                        "templates",
+                        format!("{pair:?}: write EVENT=TEMPLATE_ID"),
+                    )
+                    .into()
+                })
+        })
+        .collect()
 }
 
 /// Runs a provisioning command on a migrated database: 0 when done, 1 when
@@ -351,6 +404,7 @@ async fn provision_lines(
     command: Provision,
 ) -> Result<Vec<String>, api::provision::ProvisionError> {
     use api::provision::{self as p, ProvisionError};
+    use entity::platform_end::mini_programs::{Change, Credentials};
     use entity::platform_end::provisioning::{self, NewCounty};
     let db = entity::runtime::database::connect_migrated(&settings.database).await?;
     let now = chrono::Utc::now();
@@ -359,12 +413,48 @@ async fn provision_lines(
         let pw = password(from_stdin).map_err(|e| ProvisionError::Password(e.to_string()))?;
         p::hash_password(&pw)
     };
-    if let Provision::Platform(PlatformCommand::List) = command {
-        return p::platform_lines(&db).await;
+    let key = settings.secrets.key()?;
+    match command {
+        Provision::Platform(PlatformCommand::List) => return p::platform_lines(&db).await,
+        Provision::MiniProgram(MiniProgramCommand::List) => {
+            return p::mini_program_lines(&db, key.as_ref()).await;
+        }
+        _ => {}
     }
     let txn = entity::tx::begin_write(&db).await?;
     let lines = match command {
-        Provision::Platform(PlatformCommand::List) => Vec::new(),
+        Provision::Platform(PlatformCommand::List)
+        | Provision::MiniProgram(MiniProgramCommand::List) => Vec::new(),
+        Provision::MiniProgram(MiniProgramCommand::Set {
+            platform,
+            appid,
+            templates,
+        }) => {
+            let creds = Credentials {
+                appid,
+                secret: read_line().map_err(|e| ProvisionError::Password(e.to_string()))?,
+                templates: parse_templates(&templates)?,
+            };
+            let (p, change) = p::set_mini_program(
+                &txn,
+                key.as_ref(),
+                settings.wechat.appid.as_deref(),
+                &platform,
+                &creds,
+                now,
+            )
+            .await?;
+            vec![format!(
+                "mini-program {} of {}: {}",
+                creds.appid.trim(),
+                p.code,
+                match change {
+                    Change::Created => "set",
+                    Change::Updated => "changed",
+                    Change::Unchanged => "unchanged (exactly as given)",
+                }
+            )]
+        }
         Provision::Platform(PlatformCommand::Create {
             code,
             name,

@@ -1,17 +1,20 @@
 //! Provisioning, shared by the command line (`tongcheng platform …`,
 //! `tongcheng operator …`) and the host administrators' routes: a county
-//! with its first operator, more operators, password resets. The caller
+//! with its first operator, more operators, password resets, its own
+//! mini-program. The caller
 //! owns the transaction; the rules are in
 //! [`entity::platform_end::provisioning`].
 
 use chrono::{DateTime, Utc};
 use entity::error::DomainError;
+use entity::platform_end::mini_programs::{self, Change, Credentials, StoreError};
 use entity::platform_end::provisioning::{self, NewCounty, Outcome};
-use entity::{operator_account, platform};
+use entity::secrets::{SecretError, SecretKey};
+use entity::{mini_program, operator_account, platform};
 use sea_orm::DatabaseTransaction;
 
 use crate::auth::password;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Where an operator's password comes from.
 #[derive(Debug, Clone)]
@@ -34,6 +37,18 @@ pub enum ProvisionError {
     /// The password could not be read or hashed.
     #[error("password: {0}")]
     Password(String),
+    /// A secret could not be sealed or opened (the secrets key).
+    #[error("{0}")]
+    Secret(#[from] SecretError),
+}
+
+impl From<StoreError> for ProvisionError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(d) => d.into(),
+            StoreError::Secret(s) => s.into(),
+        }
+    }
 }
 
 impl From<ProvisionError> for ApiError {
@@ -42,6 +57,9 @@ impl From<ProvisionError> for ApiError {
             ProvisionError::Refused(d) => d.into(),
             ProvisionError::Database(d) => d.into(),
             ProvisionError::Password(m) => ApiError::internal(m),
+            ProvisionError::Secret(s) => {
+                ApiError::new(ErrorCode::MINI_PROGRAM_UNAVAILABLE, s.to_string())
+            }
         }
     }
 }
@@ -231,4 +249,68 @@ pub async fn platform_lines(
 pub fn utc_offset(minutes: i32) -> String {
     let sign = if minutes < 0 { '-' } else { '+' };
     format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+}
+
+/// Gives the county with `code` its own mini-program (or changes it). The
+/// secret is sealed with `key`; the instance's shared `[wechat]` appid
+/// cannot become one county's.
+pub async fn set_mini_program(
+    txn: &DatabaseTransaction,
+    key: Option<&SecretKey>,
+    shared_appid: Option<&str>,
+    code: &str,
+    creds: &Credentials,
+    now: DateTime<Utc>,
+) -> Result<(platform::Model, Change), ProvisionError> {
+    let p = provisioning::platform_by_code(txn, code).await?;
+    let creds = creds.checked()?;
+    if shared_appid == Some(creds.appid.as_str()) {
+        return Err(DomainError::Duplicate(format!(
+            "appid {} is the instance's shared mini-program ([wechat]); a county's own needs its own appid",
+            creds.appid
+        ))
+        .into());
+    }
+    let key = key.ok_or(SecretError::NoKey)?;
+    let change = mini_programs::set(txn, key, p.id, &creds, now).await?;
+    Ok((p, change))
+}
+
+/// The stored mini-programs, one line each (secrets never shown).
+pub async fn mini_program_lines(
+    db: &impl sea_orm::ConnectionTrait,
+    key: Option<&SecretKey>,
+) -> Result<Vec<String>, ProvisionError> {
+    let mut lines = vec![format!(
+        "{:<16} {:<20} {:<10} templates",
+        "platform", "appid", "secret"
+    )];
+    let codes: std::collections::HashMap<i64, String> = provisioning::platforms(db)
+        .await?
+        .into_iter()
+        .map(|(p, _)| (p.id, p.code))
+        .collect();
+    for m in mini_programs::all(db).await? {
+        lines.push(format!(
+            "{:<16} {:<20} {:<10} {}",
+            codes.get(&m.platform_id).map_or("?", String::as_str),
+            m.appid,
+            secret_state(key, &m),
+            mini_programs::templates_of(&m)
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
+    Ok(lines)
+}
+
+/// `opens` when the stored secret opens with `key`, else why not.
+pub fn secret_state(key: Option<&SecretKey>, m: &mini_program::Model) -> &'static str {
+    match key.map(|k| mini_programs::open_secret(k, m)) {
+        Some(Ok(_)) => "opens",
+        Some(Err(_)) => "WONT-OPEN",
+        None => "NO-KEY",
+    }
 }

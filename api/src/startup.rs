@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
-use worker::{jobs::Worker, wechat::WechatClient};
+use worker::{jobs::Worker, mini_programs::MiniPrograms};
 
 use crate::auth::jwt::JwtKeys;
 use crate::error::{ApiError, ErrorCode};
@@ -65,9 +65,6 @@ pub enum StartupError {
         /// The cause.
         source: std::io::Error,
     },
-    /// The HTTP client could not be built.
-    #[error("http client: {0}")]
-    Client(#[from] reqwest::Error),
     /// Seeding the demo county failed.
     #[error("demo seed: {0}")]
     Seed(String),
@@ -185,7 +182,7 @@ impl Application {
         } else {
             None
         };
-        let wechat = WechatClient::from_settings(&settings.wechat)?;
+        let mini_programs = MiniPrograms::from_settings(&settings).map_err(StartupError::Config)?;
         let wechatpay = worker::wechatpay::WechatPay::from_settings(
             &settings.wechatpay,
             settings.wechat.appid.as_deref(),
@@ -218,7 +215,7 @@ impl Application {
             admission,
             db: db.clone(),
             jwt: Arc::new(JwtKeys::new(&secret, settings.auth.access_ttl_secs)),
-            wechat,
+            mini_programs,
             wechatpay,
             demo_login,
             clock: opts.clock.clone(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use entity::clock::SharedClock;
 use entity::runtime::Settings;
 use sea_orm::DatabaseConnection;
-use worker::wechat::WechatClient;
+use worker::mini_programs::MiniPrograms;
 
 use crate::auth::jwt::JwtKeys;
 
@@ -18,8 +18,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Access-token keys.
     pub jwt: Arc<JwtKeys>,
-    /// The WeChat client, when credentials are configured.
-    pub wechat: Option<WechatClient>,
+    /// The mini-programs: the counties' own and the instance's `[wechat]`.
+    pub mini_programs: MiniPrograms,
     /// The WeChat Pay merchant, when configured (demo pay is then off).
     pub wechatpay: Option<Arc<worker::wechatpay::WechatPay>>,
     /// Whether `demo:<name>` login codes are accepted.

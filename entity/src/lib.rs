@@ -10,7 +10,8 @@
 //! - [`to_door_line`]: browse, quote, place, pay, order states and
 //!   transitions, with [`to_door_line::city`] and [`to_door_line::village`];
 //! - shared leaves: [`error`], [`calendar`], [`geo`], [`validate`], [`tx`],
-//!   [`outbox`], [`scope`] (loading by id, platform-scoped), [`clock`], [`ids`];
+//!   [`outbox`], [`scope`] (loading by id, platform-scoped), [`clock`], [`ids`],
+//!   [`secrets`] (credentials sealed at rest);
 //! - [`runtime`]: settings, the database connection, logging.
 //!
 //! Domain operations are functions over `&impl ConnectionTrait` with the time
@@ -29,6 +30,7 @@ pub mod outbox;
 pub mod platform_end;
 pub mod runtime;
 pub mod scope;
+pub mod secrets;
 pub mod supply_end;
 pub mod tables;
 pub mod to_door_line;

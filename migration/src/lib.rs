@@ -22,6 +22,7 @@ mod m20261130_000014_cold_no_data;
 mod m20261130_000015_pickup_code_tries;
 mod m20261201_000016_host_admins;
 mod m20261201_000017_setting_changes;
+mod m20261201_000018_mini_programs;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_pickup_code_tries::Migration),
             Box::new(m20261201_000016_host_admins::Migration),
             Box::new(m20261201_000017_setting_changes::Migration),
+            Box::new(m20261201_000018_mini_programs::Migration),
         ]
     }
 }

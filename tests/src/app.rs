@@ -14,6 +14,8 @@ use crate::wechat_fake::WechatFake;
 
 /// The HS256 secret of test apps.
 pub const TEST_JWT_SECRET: &str = "test-secret-of-at-least-32-bytes-for-hs256";
+/// The secrets key (`secrets.key`) the test apps run with.
+pub const TEST_SECRETS_KEY: &str = "dGVzdC1rZXktb2YtdGhpcnR5LXR3by1ieXRlcy0xMjM=";
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +177,7 @@ impl TestApp {
             }
         });
         settings.auth.jwt_secret = Some(TEST_JWT_SECRET.into());
+        settings.secrets.key = Some(TEST_SECRETS_KEY.into());
         settings.worker.embedded = false;
         settings.http.stream_poll_ms = 100;
         let media_dir = tempfile::tempdir().expect("media dir");

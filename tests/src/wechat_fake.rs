@@ -7,7 +7,14 @@
 //! that errcode, `http:<status>` answers that HTTP status, `slow` never
 //! answers in time. Wrong appid/secret/grant_type answer 40013/40125/40002,
 //! as WeChat does.
+//!
+//! Several mini-programs can be registered ([`WechatFake::add_app`]), each
+//! with its secret and its own access token. A code `app:<appid>:<openid>`
+//! was issued by that mini-program's `wx.login` and is refused (40029) by
+//! any other, as WeChat binds codes to their appid. Recorded messages carry
+//! `"__appid"`: the mini-program whose token sent them.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
@@ -20,6 +27,7 @@ pub const SECRET: &str = "fake-mini-program-secret";
 /// The running fake and what it has seen.
 pub struct WechatFake {
     server: MockServer,
+    apps: Apps,
     seen: Arc<Mutex<Vec<String>>>,
     messages: Arc<Mutex<Vec<serde_json::Value>>>,
     tokens_issued: Arc<Mutex<u32>>,
@@ -28,16 +36,35 @@ pub struct WechatFake {
 /// The access token the fake issues.
 pub const ACCESS_TOKEN: &str = "fake-access-token";
 
+/// The registered mini-programs: appid → secret.
+type Apps = Arc<Mutex<HashMap<String, String>>>;
+
+/// The access token the fake issues to `appid`.
+pub fn token_of(appid: &str) -> String {
+    if appid == APPID {
+        ACCESS_TOKEN.to_owned()
+    } else {
+        format!("token-{appid}")
+    }
+}
+
+fn secret_of(apps: &Apps, appid: &str) -> Option<String> {
+    apps.lock().ok().and_then(|a| a.get(appid).cloned())
+}
+
 /// `POST /cgi-bin/stable_token`: checks the credentials, issues a token.
 struct StableToken {
+    apps: Apps,
     issued: Arc<Mutex<u32>>,
 }
 
 impl Respond for StableToken {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        if body["appid"] != APPID
-            || body["secret"] != SECRET
+        let appid = body["appid"].as_str().unwrap_or("");
+        let secret = secret_of(&self.apps, appid);
+        if secret.is_none()
+            || body["secret"].as_str() != secret.as_deref()
             || body["grant_type"] != "client_credential"
         {
             return errcode(40013, "invalid appid or secret");
@@ -46,29 +73,38 @@ impl Respond for StableToken {
             *n += 1;
         }
         ResponseTemplate::new(200)
-            .set_body_json(serde_json::json!({"access_token": ACCESS_TOKEN, "expires_in": 7200}))
+            .set_body_json(serde_json::json!({"access_token": token_of(appid), "expires_in": 7200}))
     }
 }
 
 /// `POST /cgi-bin/message/subscribe/send?access_token=`: records messages;
 /// the openid `refuser` never subscribed (43101).
 struct SubscribeSend {
+    apps: Apps,
     messages: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Respond for SubscribeSend {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let token_ok = req
+        let token = req
             .url
             .query_pairs()
-            .any(|(k, v)| k == "access_token" && v == ACCESS_TOKEN);
-        if !token_ok {
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        let apps: Vec<String> = self
+            .apps
+            .lock()
+            .map(|a| a.keys().cloned().collect())
+            .unwrap_or_default();
+        let Some(appid) = apps.into_iter().find(|a| token_of(a) == token) else {
             return errcode(
                 40001,
                 "invalid credential, access_token is invalid or not latest",
             );
-        }
-        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        };
+        let mut body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        body["__appid"] = serde_json::Value::String(appid);
         if let Ok(mut m) = self.messages.lock() {
             m.push(body.clone());
         }
@@ -80,6 +116,7 @@ impl Respond for SubscribeSend {
 }
 
 struct Jscode2Session {
+    apps: Apps,
     seen: Arc<Mutex<Vec<String>>>,
 }
 
@@ -95,10 +132,10 @@ impl Respond for Jscode2Session {
         let q: std::collections::HashMap<String, String> =
             req.url.query_pairs().into_owned().collect();
         let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-        if get("appid") != APPID {
+        let Some(secret) = secret_of(&self.apps, get("appid")) else {
             return errcode(40013, "invalid appid");
-        }
-        if get("secret") != SECRET {
+        };
+        if get("secret") != secret {
             return errcode(40125, "invalid appsecret");
         }
         if get("grant_type") != "authorization_code" {
@@ -108,7 +145,13 @@ impl Respond for Jscode2Session {
         if let Ok(mut seen) = self.seen.lock() {
             seen.push(code.clone());
         }
-        if let Some(openid) = code.strip_prefix("ok:") {
+        // A code from one mini-program's wx.login is no code to another.
+        let bound = code
+            .strip_prefix("app:")
+            .and_then(|rest| rest.split_once(':'))
+            .filter(|(appid, _)| *appid == get("appid"))
+            .map(|(_, openid)| openid);
+        if let Some(openid) = code.strip_prefix("ok:").or(bound) {
             return ResponseTemplate::new(200).set_body_raw(
                 format!(
                     r#"{{"openid":"{openid}","session_key":"c2Vzc2lvbmtleQ==","unionid":"u-{openid}"}}"#
@@ -139,14 +182,22 @@ impl WechatFake {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let messages = Arc::new(Mutex::new(Vec::new()));
         let tokens_issued = Arc::new(Mutex::new(0));
+        let apps: Apps = Arc::new(Mutex::new(HashMap::from([(
+            APPID.to_owned(),
+            SECRET.to_owned(),
+        )])));
         Mock::given(matchers::method("GET"))
             .and(matchers::path("/sns/jscode2session"))
-            .respond_with(Jscode2Session { seen: seen.clone() })
+            .respond_with(Jscode2Session {
+                apps: apps.clone(),
+                seen: seen.clone(),
+            })
             .mount(&server)
             .await;
         Mock::given(matchers::method("POST"))
             .and(matchers::path("/cgi-bin/stable_token"))
             .respond_with(StableToken {
+                apps: apps.clone(),
                 issued: tokens_issued.clone(),
             })
             .mount(&server)
@@ -154,15 +205,24 @@ impl WechatFake {
         Mock::given(matchers::method("POST"))
             .and(matchers::path("/cgi-bin/message/subscribe/send"))
             .respond_with(SubscribeSend {
+                apps: apps.clone(),
                 messages: messages.clone(),
             })
             .mount(&server)
             .await;
         Self {
             server,
+            apps,
             seen,
             messages,
             tokens_issued,
+        }
+    }
+
+    /// Registers another mini-program with its secret.
+    pub fn add_app(&self, appid: &str, secret: &str) {
+        if let Ok(mut apps) = self.apps.lock() {
+            apps.insert(appid.to_owned(), secret.to_owned());
         }
     }
 

@@ -7,6 +7,7 @@
 
 pub mod dispatch;
 pub mod jobs;
+pub mod mini_programs;
 pub mod notify;
 pub mod orders;
 pub mod payouts;

@@ -3,18 +3,19 @@
 //! Template data keys are fixed: `character_string1` (order number),
 //! `phrase2` (status), `amount3` (amount paid), `time4` (when); pick
 //! templates with these keywords in the mini-program admin and configure
-//! their ids under `[wechat.templates]`.
-
-use std::collections::BTreeMap;
+//! their ids under `[wechat.templates]`, or with the county's own
+//! mini-program (`tongcheng mini-program set`). A message goes through the
+//! order's county's mini-program, to the resident's openid there.
 
 use entity::order::OrderStatus;
-use entity::{job, wechat_identity};
+use entity::{job, order, wechat_identity};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
-use crate::wechat::{SendError, WechatClient};
+use crate::mini_programs::MiniPrograms;
+use crate::wechat::SendError;
 
 #[derive(Debug, Deserialize)]
 struct Payload {
@@ -43,17 +44,17 @@ pub fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
 }
 
-/// Sends `notify.subscribe` jobs; without WeChat credentials it does nothing.
+/// Sends `notify.subscribe` jobs; a county without a mini-program (its own
+/// or the instance's) sends nothing.
 #[derive(Debug, Clone)]
 pub struct SubscribeSender {
-    client: Option<WechatClient>,
-    templates: BTreeMap<String, String>,
+    programs: MiniPrograms,
 }
 
 impl SubscribeSender {
-    /// A sender for the configured mini-program and templates.
-    pub fn new(client: Option<WechatClient>, templates: BTreeMap<String, String>) -> Self {
-        Self { client, templates }
+    /// A sender through the instance's mini-programs.
+    pub fn new(programs: MiniPrograms) -> Self {
+        Self { programs }
     }
 }
 
@@ -62,14 +63,25 @@ impl JobHandler for SubscribeSender {
         Box::pin(async move {
             let p: Payload = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-            let Some(client) = &self.client else {
+            let platform_id = order::Entity::find_by_id(p.order_id)
+                .one(&ctx.db)
+                .await?
+                .ok_or_else(|| JobError::Permanent(format!("order {} is gone", p.order_id)))?
+                .platform_id;
+            let program = self
+                .programs
+                .of_platform(&ctx.db, platform_id)
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            let Some(program) = program else {
                 tracing::debug!(
                     order = p.order_id,
                     "WeChat not configured: notification skipped"
                 );
                 return Ok(());
             };
-            let Some(template_id) = self.templates.get(&p.template) else {
+            let client = &program.client;
+            let Some(template_id) = program.templates.get(&p.template) else {
                 tracing::debug!(template = %p.template, "no template configured: notification skipped");
                 return Ok(());
             };

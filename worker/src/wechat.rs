@@ -105,22 +105,15 @@ impl std::fmt::Debug for WechatClient {
 }
 
 impl WechatClient {
-    /// A client for the configured mini-program; `None` without credentials.
-    pub fn from_settings(settings: &WechatSettings) -> Result<Option<Self>, reqwest::Error> {
-        let (Some(appid), Some(secret)) = (&settings.appid, &settings.secret) else {
-            return Ok(None);
-        };
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_millis(settings.timeout_ms))
-            .connect_timeout(Duration::from_millis(settings.timeout_ms.min(3_000)))
-            .build()?;
-        Ok(Some(Self {
+    /// A client for one mini-program over a shared HTTP client.
+    pub fn new(http: reqwest::Client, api_base: &str, appid: &str, secret: &str) -> Self {
+        Self {
             http,
-            api_base: settings.api_base.trim_end_matches('/').to_owned(),
-            appid: appid.clone(),
-            secret: secret.clone(),
+            api_base: api_base.trim_end_matches('/').to_owned(),
+            appid: appid.to_owned(),
+            secret: secret.to_owned(),
             token: Default::default(),
-        }))
+        }
     }
 
     /// The access token, from `/cgi-bin/stable_token` (which hands every
@@ -267,6 +260,14 @@ impl WechatClient {
             }),
         }
     }
+}
+
+/// The HTTP client for WeChat calls, with the configured timeouts.
+pub fn http_client(settings: &WechatSettings) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_millis(settings.timeout_ms))
+        .connect_timeout(Duration::from_millis(settings.timeout_ms.min(3_000)))
+        .build()
 }
 
 /// Describes a transport error without its URL, which carries the secret.

@@ -1,10 +1,12 @@
-//! The platform end (平台端): the county platforms and their provisioning,
+//! The platform end (平台端): the county platforms and their provisioning
+//! and mini-programs,
 //! users with their roles, sessions and login throttling, the service area,
 //! the double-entry ledger with settlement, payouts and reconciliation, and
 //! statistics.
 
 pub mod area_import;
 pub mod ledger;
+pub mod mini_programs;
 pub mod payouts;
 pub mod platforms;
 pub mod provisioning;

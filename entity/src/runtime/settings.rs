@@ -30,6 +30,36 @@ pub struct Settings {
     pub media: MediaSettings,
     /// Request rate limits on the paths worth abusing.
     pub rate_limits: RateLimitSettings,
+    /// The key of secrets kept in the database.
+    pub secrets: SecretsSettings,
+}
+
+/// `[secrets]`: set the key from the environment
+/// (`TONGCHENG__SECRETS__KEY`), never in a file that is copied around.
+#[derive(Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsSettings {
+    /// 32 bytes in base64 (`openssl rand -base64 32`); seals the
+    /// mini-program secrets stored per county. Without it none can be stored.
+    pub key: Option<String>,
+}
+
+impl SecretsSettings {
+    /// The key, when one is set.
+    pub fn key(&self) -> Result<Option<crate::secrets::SecretKey>, crate::secrets::SecretError> {
+        self.key
+            .as_deref()
+            .map(crate::secrets::SecretKey::from_base64)
+            .transpose()
+    }
+}
+
+impl std::fmt::Debug for SecretsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretsSettings")
+            .field("key", &redacted(&self.key))
+            .finish()
+    }
 }
 
 /// `[rate_limits]`: requests per minute (a burst of that many, refilled
@@ -499,6 +529,9 @@ impl Settings {
                 "auth.access_ttl_secs and auth.refresh_ttl_secs must be positive".into(),
             ));
         }
+        self.secrets
+            .key()
+            .map_err(|e| SettingsError(e.to_string()))?;
         if self.wechat.appid.is_some() != self.wechat.secret.is_some() {
             return Err(SettingsError(
                 "wechat.appid and wechat.secret (TONGCHENG__WECHAT__APPID / __SECRET) go together"

@@ -89,6 +89,7 @@ pub mod login_throttle;
 pub mod media;
 pub mod merchant;
 pub mod merchant_application;
+pub mod mini_program;
 pub mod operator_account;
 pub mod order;
 pub mod order_event;

@@ -84,7 +84,23 @@ pub(crate) fn wait_for(
 /// Runs `tongcheng ARGS` on the database at `url`, with `stdin` as
 /// standard input.
 pub(crate) fn run_on(cwd: &Path, url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = tongcheng(cwd, &[("TONGCHENG__DATABASE__URL", url.to_owned())])
+    run_with(
+        cwd,
+        &[("TONGCHENG__DATABASE__URL", url.to_owned())],
+        args,
+        stdin,
+    )
+}
+
+/// Runs `tongcheng ARGS` with only the given environment, with `stdin` as
+/// standard input.
+pub(crate) fn run_with(
+    cwd: &Path,
+    env: &[(&str, String)],
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
+    let mut child = tongcheng(cwd, env)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

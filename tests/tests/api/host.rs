@@ -8,9 +8,10 @@ use tests::{Backend, TestApp, both};
 
 use crate::cli::{output_text, run_on};
 
-const HOST_PASSWORD: &str = "host-of-sixty-six-counties";
+pub(crate) const HOST_PASSWORD: &str = "host-of-sixty-six-counties";
 
-fn add_host_admin(app: &TestApp) {
+/// Adds the host administrator `longnan-host` from the command line.
+pub(crate) fn add_host_admin(app: &TestApp) {
     let cwd = tempfile::tempdir().expect("cwd");
     let out = run_on(
         cwd.path(),
@@ -240,6 +241,7 @@ async fn a_host_opens_a_county_and_every_call_is_audited(backend: Backend) {
             "/api/v1/host/login",
             "/api/v1/host/operators/{username}/password",
             "/api/v1/host/platforms",
+            "/api/v1/host/platforms/{code}/mini-program",
             "/api/v1/host/platforms/{code}/operators",
         ]
     );

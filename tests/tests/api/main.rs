@@ -23,6 +23,7 @@ mod ledger_props;
 mod linkage;
 mod menu;
 mod migrations;
+mod mini_programs;
 mod onboarding;
 mod ops;
 mod orders;

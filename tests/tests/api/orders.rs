@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tests::{Backend, Resp, TestApp, both};
 
 /// Monday 2026-11-23 10:00 in Kang county (UTC+8).
-fn monday_10am() -> chrono::DateTime<Utc> {
+pub(crate) fn monday_10am() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap()
 }
 
@@ -74,7 +74,7 @@ async fn place(app: &TestApp, s: &Shop, items: &[(&str, i64)], key: Option<&str>
     app.send(req).await
 }
 
-async fn pay(app: &TestApp, token: &str, id: i64) -> Resp {
+pub(crate) async fn pay(app: &TestApp, token: &str, id: i64) -> Resp {
     let p = app
         .post(&format!("/api/v1/orders/{id}/pay"), json!({}), Some(token))
         .await;

@@ -135,15 +135,15 @@ impl Worker {
             entity::to_door_line::refunds::EXECUTE_JOB,
             crate::orders::ExecuteRefund { wechatpay },
         );
-        let client =
-            crate::wechat::WechatClient::from_settings(&settings.wechat).unwrap_or_else(|e| {
-                tracing::error!(error = %e, "WeChat client unavailable: notifications are off");
-                None
-            });
-        worker.register(
-            entity::to_door_line::notices::NOTIFY_JOB,
-            crate::notify::SubscribeSender::new(client, settings.wechat.templates.clone()),
-        );
+        let programs = crate::mini_programs::MiniPrograms::from_settings(settings)
+            .map_err(|e| tracing::error!(error = %e, "WeChat clients unavailable: notifications are off"))
+            .ok();
+        if let Some(programs) = programs {
+            worker.register(
+                entity::to_door_line::notices::NOTIFY_JOB,
+                crate::notify::SubscribeSender::new(programs),
+            );
+        }
         worker
     }
 

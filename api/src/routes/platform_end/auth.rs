@@ -5,11 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use crate::rate_limit::Rule;
 use chrono::Duration;
-use entity::platform_end::{sessions, throttle, users};
+use entity::platform_end::{mini_programs, sessions, throttle, users};
 use entity::{Role, operator_account, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use worker::mini_programs::{MiniProgram, MiniProgramError};
 use worker::wechat::WechatError;
 
 use crate::auth::{password, tokens};
@@ -26,8 +27,12 @@ pub const DEMO_APPID: &str = "demo";
 pub struct WechatLoginRequest {
     /// The code from `wx.login()`; in demo mode also `demo:<name>`.
     pub code: String,
-    /// The county platform's code (e.g. `kang`); optional when there is one.
+    /// The county platform's code (e.g. `kang`); optional when there is one
+    /// or when `appid` names a county's own mini-program.
     pub platform: Option<String>,
+    /// The mini-program's appid (`wx.getAccountInfoSync().miniProgram.appId`).
+    /// A county's own mini-program signs in that county's residents only.
+    pub appid: Option<String>,
 }
 
 /// `POST /auth/password-login`
@@ -121,6 +126,88 @@ fn user_disabled() -> ApiError {
     ApiError::new(ErrorCode::USER_DISABLED, "this account is disabled")
 }
 
+/// The platform a WeChat login is for and the mini-program that answers
+/// it: the county whose own mini-program has the given appid, else the
+/// named (or only) platform with its own mini-program or the instance's.
+async fn platform_and_program(
+    state: &AppState,
+    body: &WechatLoginRequest,
+) -> ApiResult<(entity::platform::Model, Option<MiniProgram>)> {
+    let programs = &state.mini_programs;
+    let Some(appid) = body
+        .appid
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    else {
+        let platform = users::choose_platform(&state.db, body.platform.as_deref())
+            .await
+            .map_err(platform_error)?;
+        let program = programs
+            .of_platform(&state.db, platform.id)
+            .await
+            .map_err(program_error)?;
+        return Ok((platform, program));
+    };
+    let program = programs
+        .by_appid(&state.db, appid)
+        .await
+        .map_err(program_error)?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::MINI_PROGRAM_NOT_FOUND,
+                format!("no mini-program with appid {appid:?} is set up here"),
+            )
+        })?;
+    let platform = match program.platform_id {
+        Some(id) => {
+            let platform = entity::platform::Entity::find_by_id(id)
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| ApiError::new(ErrorCode::PLATFORM_NOT_FOUND, "no such platform"))?;
+            if let Some(code) = body.platform.as_deref()
+                && code.trim() != platform.code
+            {
+                return Err(ApiError::field(
+                    "platform",
+                    format!("this mini-program is county {:?}'s", platform.code),
+                ));
+            }
+            platform
+        }
+        None => {
+            let platform = users::choose_platform(&state.db, body.platform.as_deref())
+                .await
+                .map_err(platform_error)?;
+            // A county with its own mini-program does not sign in through the shared one.
+            if mini_programs::of_platform(&state.db, platform.id)
+                .await?
+                .is_some()
+            {
+                return Err(ApiError::field(
+                    "appid",
+                    format!(
+                        "county {:?} signs in through its own mini-program",
+                        platform.code
+                    ),
+                ));
+            }
+            platform
+        }
+    };
+    Ok((platform, Some(program)))
+}
+
+fn program_error(e: MiniProgramError) -> ApiError {
+    match e {
+        MiniProgramError::Db(db) => db.into(),
+        MiniProgramError::Secret(e) => {
+            tracing::error!(error = %e, "a county's mini-program secret does not open");
+            ApiError::new(ErrorCode::MINI_PROGRAM_UNAVAILABLE, e.to_string())
+        }
+    }
+}
+
 /// Signs a mini-program user in with a `wx.login()` code.
 #[utoipa::path(
     tag = "auth",
@@ -129,11 +216,11 @@ fn user_disabled() -> ApiError {
         (status = 200, body = LoginResponse),
         (status = 401, description = "WECHAT_CODE_INVALID", body = ErrorBody),
         (status = 403, description = "WECHAT_USER_BLOCKED, USER_DISABLED", body = ErrorBody),
-        (status = 404, description = "PLATFORM_NOT_FOUND", body = ErrorBody),
+        (status = 404, description = "PLATFORM_NOT_FOUND, MINI_PROGRAM_NOT_FOUND", body = ErrorBody),
         (status = 422, description = "VALIDATION_FAILED", body = ErrorBody),
         (status = 429, description = "WECHAT_RATE_LIMITED or RATE_LIMITED (see Retry-After)", body = ErrorBody),
         (status = 502, description = "WECHAT_ERROR", body = ErrorBody),
-        (status = 503, description = "WECHAT_UNAVAILABLE, WECHAT_LOGIN_NOT_CONFIGURED", body = ErrorBody),
+        (status = 503, description = "WECHAT_UNAVAILABLE, WECHAT_LOGIN_NOT_CONFIGURED, MINI_PROGRAM_UNAVAILABLE", body = ErrorBody),
     )
 )]
 #[post("/auth/wechat-login")]
@@ -148,18 +235,20 @@ pub async fn wechat_login(
         &state.rate_limits.client_address(&req),
     )?;
     let code = required_text("code", &body.code, 128)?;
-    let platform = users::choose_platform(&state.db, body.platform.as_deref())
-        .await
-        .map_err(platform_error)?;
+    let (platform, program) = platform_and_program(&state, &body).await?;
 
-    let (appid, openid, unionid, display_name) = match (demo_name(&code), &state.wechat) {
+    let (appid, openid, unionid, display_name) = match (demo_name(&code), program) {
         (Some(name), _) if state.demo_login => {
             (DEMO_APPID.to_owned(), code.clone(), None, name.to_owned())
         }
-        (_, Some(client)) => {
-            let session = client.code2session(&code).await.map_err(wechat_error)?;
+        (_, Some(program)) => {
+            let session = program
+                .client
+                .code2session(&code)
+                .await
+                .map_err(wechat_error)?;
             (
-                client.appid().to_owned(),
+                program.client.appid().to_owned(),
                 session.openid,
                 session.unionid,
                 "微信用户".to_owned(),
@@ -174,7 +263,7 @@ pub async fn wechat_login(
         (_, None) => {
             return Err(ApiError::new(
                 ErrorCode::WECHAT_LOGIN_NOT_CONFIGURED,
-                "WeChat login is not configured (TONGCHENG__WECHAT__APPID / __SECRET)",
+                "WeChat login is not configured (TONGCHENG__WECHAT__APPID / __SECRET, or the county's own mini-program)",
             ));
         }
     };

@@ -1,9 +1,10 @@
 //! Host administrators over HTTP: the company that runs many counties opens
-//! counties and manages their operators. The accounts are made only by
+//! counties, manages their operators and gives them their own mini-programs. The accounts are made only by
 //! `tongcheng host-admin add`; every call, refused or not, is written to
 //! the audit log (`GET /host/audit`), passwords left out.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use entity::platform_end::mini_programs::{self, Change, Credentials};
 use entity::platform_end::provisioning::{self, AuditEntry, NewCounty, Outcome};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -435,4 +436,123 @@ pub async fn audit_log(
     )
     .await?;
     Ok(web::Json(provisioning::audit_log(&state.db, limit).await?))
+}
+
+/// `PUT /host/platforms/{code}/mini-program`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MiniProgramBody {
+    /// The mini-program's appid (`wx` and 16 hex digits).
+    pub appid: String,
+    /// Its AppSecret; stored sealed, never returned.
+    pub secret: String,
+    /// Subscription template ids by event: `order_paid`, `order_accepted`,
+    /// `out_for_delivery`, `at_agent_point`, `delivered`, `refunded`.
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, String>,
+}
+
+/// A county's own mini-program, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MiniProgramView {
+    /// The platform's code.
+    pub platform: String,
+    /// The appid.
+    pub appid: String,
+    /// Template ids by event.
+    pub templates: std::collections::BTreeMap<String, String>,
+    /// `opens` when the stored secret opens with this instance's key,
+    /// `WONT-OPEN` or `NO-KEY` otherwise.
+    pub secret: String,
+    /// `created`, `updated` or `unchanged` (answers to a change only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+/// Gives a county its own mini-program, or changes it (audited, the secret
+/// left out). The same credentials again change nothing.
+#[utoipa::path(tag = "host", security(("bearer" = ["host_admin"])), request_body = MiniProgramBody, params(("code" = String, Path, description = "The platform's code")), responses(
+    (status = 200, body = MiniProgramView),
+    (status = 404, description = "NOT_FOUND: no such platform", body = ErrorBody),
+    (status = 409, description = "CONFLICT: the appid is another county's or the shared one", body = ErrorBody),
+    (status = 503, description = "MINI_PROGRAM_UNAVAILABLE: no secrets key is set", body = ErrorBody),
+))]
+#[put("/host/platforms/{code}/mini-program")]
+pub async fn set_mini_program(
+    state: web::Data<AppState>,
+    who: HostAdmin,
+    code: web::Path<String>,
+    body: ApiJson<MiniProgramBody>,
+) -> ApiResult<web::Json<MiniProgramView>> {
+    let creds = Credentials {
+        appid: body.appid.clone(),
+        secret: body.secret.clone(),
+        templates: body.templates.clone(),
+    };
+    let detail = json!({"appid": body.appid, "templates": body.templates});
+    let key = state.mini_programs.key();
+    let shared = state.settings.wechat.appid.as_deref();
+    let now = state.clock.now();
+    let (p, change) = audited(
+        &state,
+        &who,
+        "set_mini_program",
+        &code,
+        detail,
+        async |txn| {
+            let done = provision::set_mini_program(txn, key, shared, &code, &creds, now).await?;
+            Ok((done, "ok"))
+        },
+    )
+    .await?;
+    let stored = mini_programs::of_platform(&state.db, p.id)
+        .await?
+        .ok_or(ApiError::not_found("mini-program"))?;
+    Ok(web::Json(MiniProgramView {
+        platform: p.code,
+        appid: stored.appid.clone(),
+        templates: mini_programs::templates_of(&stored),
+        secret: provision::secret_state(key, &stored).to_owned(),
+        outcome: Some(
+            match change {
+                Change::Created => "created",
+                Change::Updated => "updated",
+                Change::Unchanged => "unchanged",
+            }
+            .to_owned(),
+        ),
+    }))
+}
+
+/// A county's own mini-program (404 when it uses the shared one).
+#[utoipa::path(tag = "host", security(("bearer" = ["host_admin"])), params(("code" = String, Path, description = "The platform's code")), responses(
+    (status = 200, body = MiniProgramView),
+    (status = 404, description = "NOT_FOUND: no such platform, or no mini-program of its own", body = ErrorBody),
+))]
+#[get("/host/platforms/{code}/mini-program")]
+pub async fn mini_program(
+    state: web::Data<AppState>,
+    who: HostAdmin,
+    code: web::Path<String>,
+) -> ApiResult<web::Json<MiniProgramView>> {
+    audit(
+        &state,
+        None,
+        &who,
+        "read_mini_program",
+        &code,
+        json!({}),
+        "ok",
+    )
+    .await?;
+    let p = provisioning::platform_by_code(&state.db, &code).await?;
+    let stored = mini_programs::of_platform(&state.db, p.id)
+        .await?
+        .ok_or(ApiError::not_found("mini-program"))?;
+    Ok(web::Json(MiniProgramView {
+        platform: p.code,
+        appid: stored.appid.clone(),
+        templates: mini_programs::templates_of(&stored),
+        secret: provision::secret_state(state.mini_programs.key(), &stored).to_owned(),
+        outcome: None,
+    }))
 }

@@ -29,6 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(host::add_operator);
     cfg.service(host::reset_password);
     cfg.service(host::audit_log);
+    cfg.service(host::set_mini_program);
+    cfg.service(host::mini_program);
     cfg.service(me::me);
     cfg.service(platform::platform_overview);
     cfg.service(settings::fee_rule_versions);
