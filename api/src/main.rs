@@ -36,6 +36,12 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Run the background worker alone, without HTTP (the same as the
+    /// `tongcheng-worker` binary): beside `serve` replicas started with
+    /// TONGCHENG__WORKER__EMBEDDED=false, as many as wanted; periodic jobs
+    /// still run once per period and a dead worker's job is taken over
+    /// after its lease.
+    Worker,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Copy the SQLite database, while the server runs, into a new FILE
@@ -254,10 +260,14 @@ async fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     match command {
         Command::Serve { demo } => serve(settings, demo).await,
+        Command::Worker => {
+            println!("Tongcheng worker running");
+            worker::standalone::run(&settings).await
+        }
         Command::Migrate => {
             let result = async {
-                let db = entity::runtime::database::connect(&settings.database).await?;
-                entity::runtime::database::migrate(&db).await
+                let db = entity::runtime::database::connect_migrated(&settings.database).await?;
+                db.close().await
             }
             .await;
             match result {
@@ -320,8 +330,7 @@ async fn main() -> ExitCode {
         }
         Command::SeedDemo => {
             let result = async {
-                let db = entity::runtime::database::connect(&settings.database).await?;
-                entity::runtime::database::migrate(&db).await?;
+                let db = entity::runtime::database::connect_migrated(&settings.database).await?;
                 demo::seed(&db, chrono::Utc::now()).await
             }
             .await;

@@ -15,6 +15,7 @@
 //! `"__appid"`: the mini-program whose token sent them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
@@ -28,6 +29,7 @@ pub const SECRET: &str = "fake-mini-program-secret";
 pub struct WechatFake {
     server: MockServer,
     apps: Apps,
+    stall: Arc<AtomicU32>,
     seen: Arc<Mutex<Vec<String>>>,
     messages: Arc<Mutex<Vec<serde_json::Value>>>,
     tokens_issued: Arc<Mutex<u32>>,
@@ -82,6 +84,7 @@ impl Respond for StableToken {
 struct SubscribeSend {
     apps: Apps,
     messages: Arc<Mutex<Vec<serde_json::Value>>>,
+    stall: Arc<AtomicU32>,
 }
 
 impl Respond for SubscribeSend {
@@ -110,6 +113,13 @@ impl Respond for SubscribeSend {
         }
         if body["touser"] == "refuser" {
             return errcode(43101, "user refuse to accept the msg");
+        }
+        let stalled = self
+            .stall
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if stalled {
+            return errcode(0, "ok").set_delay(std::time::Duration::from_secs(120));
         }
         errcode(0, "ok")
     }
@@ -182,6 +192,7 @@ impl WechatFake {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let messages = Arc::new(Mutex::new(Vec::new()));
         let tokens_issued = Arc::new(Mutex::new(0));
+        let stall = Arc::new(AtomicU32::new(0));
         let apps: Apps = Arc::new(Mutex::new(HashMap::from([(
             APPID.to_owned(),
             SECRET.to_owned(),
@@ -207,12 +218,14 @@ impl WechatFake {
             .respond_with(SubscribeSend {
                 apps: apps.clone(),
                 messages: messages.clone(),
+                stall: stall.clone(),
             })
             .mount(&server)
             .await;
         Self {
             server,
             apps,
+            stall,
             seen,
             messages,
             tokens_issued,
@@ -224,6 +237,12 @@ impl WechatFake {
         if let Ok(mut apps) = self.apps.lock() {
             apps.insert(appid.to_owned(), secret.to_owned());
         }
+    }
+
+    /// The next `n` subscription messages are received (and recorded) but
+    /// answered only after two minutes: a sender stuck mid-call.
+    pub fn stall_next_sends(&self, n: u32) {
+        self.stall.store(n, Ordering::SeqCst);
     }
 
     /// The fake's base URL.

@@ -14,6 +14,7 @@ pub mod payouts;
 pub mod purge;
 pub mod reconcile;
 pub mod settle;
+pub mod standalone;
 pub mod village;
 pub mod wechat;
 pub mod wechatpay;

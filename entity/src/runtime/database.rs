@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::runtime::settings::DatabaseSettings;
 
@@ -29,9 +29,26 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     Database::connect(opts).await
 }
 
-/// Applies every pending migration.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+/// The PostgreSQL advisory lock held while migrating (any fixed number:
+/// the processes of one deployment agree on it).
+const MIGRATION_LOCK: i64 = 0x746f_6e67_6368_656e;
+
+/// Applies every pending migration. On PostgreSQL it holds a session
+/// advisory lock meanwhile, so replicas that start together migrate one
+/// after the other (the later ones find nothing to do). It is given a
+/// connection of its own: the lock belongs to the session.
+async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .await?;
+    }
+    let result = Migrator::up(db, None).await;
+    if postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .await?;
+    }
+    result
 }
 
 /// How many migrations are not applied yet.

@@ -30,15 +30,15 @@ const JWT_SECRET: &str = "crash-test-secret-of-at-least-32-bytes";
 const LEASE_SECS: u64 = 3;
 
 /// A running server process.
-struct Server {
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
 }
 
 impl Server {
     /// Starts the binary and waits until it serves; the demo seed's output
     /// (the operator's password on the first start) is returned with it.
-    fn start(cwd: &Path, env: &[(&str, String)]) -> (Server, Vec<String>) {
+    pub(crate) fn start(cwd: &Path, env: &[(&str, String)]) -> (Server, Vec<String>) {
         let port = free_port();
         let mut env = env.to_vec();
         env.push(("TONGCHENG__HTTP__BIND", format!("127.0.0.1:{port}")));
@@ -61,7 +61,7 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown, no flush, no goodbye.
-    fn kill9(mut self) {
+    pub(crate) fn kill9(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -88,13 +88,13 @@ struct Told {
     unanswered: BTreeMap<i64, (String, String)>,
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
+pub(crate) struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
 }
 
 impl Client {
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -114,28 +114,28 @@ impl Client {
         Some((status, body))
     }
 
-    async fn post(&self, path: &str, token: &str, body: Value) -> Option<(u16, Value)> {
+    pub(crate) async fn post(&self, path: &str, token: &str, body: Value) -> Option<(u16, Value)> {
         self.call(reqwest::Method::POST, path, token, Some(body))
             .await
     }
 
-    async fn get(&self, path: &str, token: &str) -> Option<(u16, Value)> {
+    pub(crate) async fn get(&self, path: &str, token: &str) -> Option<(u16, Value)> {
         self.call(reqwest::Method::GET, path, token, None).await
     }
 }
 
 /// Tokens and ids that live across restarts (sessions are in the database
 /// and the JWT secret is fixed).
-struct County {
-    operator: String,
-    kitchen: String,
-    rider: String,
-    residents: Vec<(String, i64)>,
-    store: i64,
-    sku: i64,
+pub(crate) struct County {
+    pub(crate) operator: String,
+    pub(crate) kitchen: String,
+    pub(crate) rider: String,
+    pub(crate) residents: Vec<(String, i64)>,
+    pub(crate) store: i64,
+    pub(crate) sku: i64,
 }
 
-async fn login(c: &Client, body: Value) -> String {
+pub(crate) async fn login(c: &Client, body: Value) -> String {
     let res = c
         .http
         .post(format!(
@@ -151,7 +151,7 @@ async fn login(c: &Client, body: Value) -> String {
     v["access_token"].as_str().expect("access token").to_owned()
 }
 
-async fn prepare(c: &Client, password: &str) -> County {
+pub(crate) async fn prepare(c: &Client, password: &str) -> County {
     let operator = login(
         c,
         json!({"path": "password-login", "body": {"username": "kang-admin", "password": password}}),
@@ -391,7 +391,7 @@ async fn staff(c: Arc<Client>, county: Arc<County>, told: Arc<Mutex<Told>>, stop
     }
 }
 
-async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+pub(crate) async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),

@@ -24,7 +24,7 @@ fn id_number(n: u32) -> String {
     format!("{body}{check}")
 }
 
-fn registration(n: u32) -> Value {
+pub(crate) fn registration(n: u32) -> Value {
     json!({
         "real_name": "测试骑手", "phone": "13900000000", "id_number": id_number(n),
         "vehicle": "e_bike", "health_cert_no": format!("JK{n:06}"),
@@ -33,7 +33,7 @@ fn registration(n: u32) -> Value {
 }
 
 /// Reads an event stream until `until` appears, or to its end (10 s at most).
-async fn read_until(resp: reqwest::Response, until: Option<&str>) -> String {
+pub(crate) async fn read_until(resp: reqwest::Response, until: Option<&str>) -> String {
     use futures_util::StreamExt;
     let mut body = resp.bytes_stream();
     let mut text = String::new();

@@ -17,6 +17,7 @@ mod fuzz;
 mod go_live;
 mod host;
 mod images;
+mod instances;
 mod jobs;
 mod ledger;
 mod ledger_props;
