@@ -175,7 +175,7 @@ async fn two_servers_and_two_workers_share_one_database(backend: Backend) {
             "TPL_PAID".to_owned(),
         ),
     ]);
-    let mut workers = vec![
+    let mut workers = [
         WorkerProcess::start(cwd.path(), &worker_env),
         WorkerProcess::start(cwd.path(), &worker_env),
     ];
