@@ -181,6 +181,20 @@ impl ApiError {
         }
     }
 
+    /// A validation failure of several fields at once.
+    pub fn fields(problems: Vec<FieldError>) -> Self {
+        let message = match problems.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} problems; see `errors`", many.len()),
+        };
+        Self {
+            code: ErrorCode::VALIDATION_FAILED,
+            message,
+            errors: problems,
+            retry_after_secs: None,
+        }
+    }
+
     /// Adds a `Retry-After` header.
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs);

@@ -1,11 +1,13 @@
 //! Reading import files (CSV, as spreadsheets save it: a byte-order mark,
 //! quoted cells, CRLF or LF) and running an import all or nothing. The
-//! rules are in [`entity::platform_end::area_import`].
+//! rules are in [`entity::platform_end::area_import`] and
+//! [`entity::supply_end::menu_import`].
 
 use chrono::{DateTime, Utc};
-use entity::platform_end::area_import::{
-    self, CommunityLine, ImportError, ImportReport, LineError, PointLine, VillageLine,
-};
+use entity::bulk::{ImportError, ImportReport, LineError};
+use entity::error::DomainError;
+use entity::platform_end::area_import::{self, CommunityLine, PointLine, RouteLine, VillageLine};
+use entity::supply_end::menu_import::{self, MenuLine};
 use sea_orm::DatabaseConnection;
 
 /// The columns of a villages file, in the order of the sample.
@@ -172,21 +174,6 @@ pub fn read_communities(bytes: &[u8]) -> Result<Vec<CommunityLine>, Vec<LineErro
     })
 }
 
-/// Imports a communities file into a platform, all or nothing (see
-/// [`import_villages`]).
-pub async fn import_communities(
-    db: &DatabaseConnection,
-    platform_id: i64,
-    bytes: &[u8],
-    dry_run: bool,
-    now: DateTime<Utc>,
-) -> Result<ImportReport, ImportFailed> {
-    let lines = read_communities(bytes).map_err(ImportFailed::BadLines)?;
-    let txn = entity::tx::begin_write(db).await?;
-    let result = area_import::import_communities(&txn, platform_id, &lines, now).await;
-    settle(txn, result, dry_run).await
-}
-
 /// Commits a good import (rolls a dry run or a bad one back).
 async fn settle(
     txn: sea_orm::DatabaseTransaction,
@@ -216,24 +203,193 @@ pub enum ImportFailed {
     /// Bad lines, each with its number and reason.
     #[error("{} bad lines; nothing was written", .0.len())]
     BadLines(Vec<LineError>),
+    /// The import itself was refused (an unknown store).
+    #[error("{0}")]
+    Refused(DomainError),
     /// The database failed.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
 }
 
-/// Imports a villages file into a platform in one transaction; a dry run
-/// checks every line and counts what would change, then rolls back.
-pub async fn import_villages(
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// City communities ([`COMMUNITY_COLUMNS`]).
+    Communities,
+    /// Villages and agent points ([`VILLAGE_COLUMNS`]).
+    Villages,
+    /// Routes and their stops ([`ROUTE_COLUMNS`]).
+    Routes,
+    /// One store's menu ([`MENU_COLUMNS`]).
+    Menu {
+        /// The store (of the platform).
+        store_id: i64,
+    },
+}
+
+impl Kind {
+    /// The kind by its name in URLs and on the command line.
+    pub fn parse(name: &str, store_id: Option<i64>) -> Option<Kind> {
+        match (name, store_id) {
+            ("communities", _) => Some(Kind::Communities),
+            ("villages", _) => Some(Kind::Villages),
+            ("routes", _) => Some(Kind::Routes),
+            ("menu", Some(store_id)) => Some(Kind::Menu { store_id }),
+            _ => None,
+        }
+    }
+
+    /// The header a file of this kind must have.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Kind::Communities => &COMMUNITY_COLUMNS,
+            Kind::Villages => &VILLAGE_COLUMNS,
+            Kind::Routes => &ROUTE_COLUMNS,
+            Kind::Menu { .. } => &MENU_COLUMNS,
+        }
+    }
+}
+
+/// Imports a file into a platform in one transaction, all or nothing; a dry
+/// run checks every line and counts what would change, then rolls back.
+pub async fn run(
     db: &DatabaseConnection,
     platform_id: i64,
+    kind: Kind,
     bytes: &[u8],
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportFailed> {
-    let lines = read_villages(bytes).map_err(ImportFailed::BadLines)?;
-    let txn = entity::tx::begin_write(db).await?;
-    let result = area_import::import_villages(&txn, platform_id, &lines, now).await;
-    settle(txn, result, dry_run).await
+    let bad = ImportFailed::BadLines;
+    match kind {
+        Kind::Communities => {
+            let lines = read_communities(bytes).map_err(bad)?;
+            let txn = entity::tx::begin_write(db).await?;
+            let result = area_import::import_communities(&txn, platform_id, &lines, now).await;
+            settle(txn, result, dry_run).await
+        }
+        Kind::Villages => {
+            let lines = read_villages(bytes).map_err(bad)?;
+            let txn = entity::tx::begin_write(db).await?;
+            let result = area_import::import_villages(&txn, platform_id, &lines, now).await;
+            settle(txn, result, dry_run).await
+        }
+        Kind::Routes => {
+            let lines = read_routes(bytes).map_err(bad)?;
+            let txn = entity::tx::begin_write(db).await?;
+            let result = area_import::import_routes(&txn, platform_id, &lines, now).await;
+            settle(txn, result, dry_run).await
+        }
+        Kind::Menu { store_id } => {
+            let store = entity::scope::on_platform::<entity::store::Entity>(
+                db,
+                platform_id,
+                store_id,
+                "store",
+            )
+            .await
+            .map_err(ImportFailed::Refused)?;
+            let lines = read_menu(bytes).map_err(bad)?;
+            let txn = entity::tx::begin_write(db).await?;
+            let result = menu_import::import_menu(&txn, &store, &lines, now).await;
+            settle(txn, result, dry_run).await
+        }
+    }
+}
+
+/// What a report counts, in words: `communities 3 new, 1 changed; 2 unchanged`.
+pub fn summary(r: &ImportReport) -> String {
+    let mut parts = Vec::new();
+    for (what, created, updated) in [
+        ("communities", r.communities_created, r.communities_updated),
+        ("villages", r.villages_created, r.villages_updated),
+        ("agent points", r.points_created, r.points_updated),
+        ("routes", r.routes_created, r.routes_updated),
+        ("categories", r.categories_created, 0),
+        ("products", r.products_created, r.products_updated),
+        ("SKUs", r.skus_created, r.skus_updated),
+    ] {
+        if created + updated > 0 {
+            parts.push(format!("{what} {created} new, {updated} changed"));
+        }
+    }
+    parts.push(format!("{} unchanged", r.unchanged));
+    format!("{} lines: {}", r.lines, parts.join("; "))
+}
+
+/// The columns of a routes file: a line per stop, in visiting order.
+pub const ROUTE_COLUMNS: [&str; 7] = [
+    "route",
+    "hub_name",
+    "hub_lat",
+    "hub_lng",
+    "township",
+    "village",
+    "agent_point",
+];
+
+/// Reads a routes file.
+pub fn read_routes(bytes: &[u8]) -> Result<Vec<RouteLine>, Vec<LineError>> {
+    read_rows(bytes, &ROUTE_COLUMNS, |row, errors| RouteLine {
+        line: row.line,
+        route: row.cell("route").to_owned(),
+        hub_name: row.cell("hub_name").to_owned(),
+        hub_at: (row.number("hub_lat", errors), row.number("hub_lng", errors)),
+        township: row.cell("township").to_owned(),
+        village: row.cell("village").to_owned(),
+        agent_point: row.cell("agent_point").to_owned(),
+    })
+}
+
+/// The columns a menu file must have (`description` and `origin` may be
+/// added): a line per SKU; `price` in yuan, `stock` empty for unlimited.
+pub const MENU_COLUMNS: [&str; 8] = [
+    "category",
+    "product",
+    "unit",
+    "cold_chain",
+    "weight_g",
+    "sku",
+    "price",
+    "stock",
+];
+
+/// Reads a menu file.
+pub fn read_menu(bytes: &[u8]) -> Result<Vec<MenuLine>, Vec<LineError>> {
+    read_rows(bytes, &MENU_COLUMNS, |row, errors| {
+        let weight = row.number("weight_g", errors);
+        if weight.fract() != 0.0 || !(1.0..=50_000.0).contains(&weight) {
+            errors.push(bad(row.line, "weight_g", "whole grams, 1 to 50000"));
+        }
+        let price_fen = entity::bulk::fen_of_yuan(row.cell("price")).unwrap_or_else(|m| {
+            errors.push(bad(row.line, "price", m));
+            0
+        });
+        let stock = match row.cell("stock") {
+            "" => None,
+            s => Some(s.parse::<i64>().unwrap_or_else(|_| {
+                errors.push(bad(
+                    row.line,
+                    "stock",
+                    format!("`{s}` is not a whole number (leave it empty for unlimited)"),
+                ));
+                0
+            })),
+        };
+        MenuLine {
+            line: row.line,
+            category: row.cell("category").to_owned(),
+            product: row.cell("product").to_owned(),
+            unit: row.cell("unit").to_owned(),
+            cold_chain: row.cell("cold_chain").to_owned(),
+            weight_g: weight as i32,
+            description: row.cell("description").to_owned(),
+            origin: row.cell("origin").to_owned(),
+            sku: row.cell("sku").to_owned(),
+            price_fen,
+            stock,
+        }
+    })
 }
 
 #[cfg(test)]

@@ -113,33 +113,42 @@ enum MiniProgramCommand {
 #[derive(Debug, Subcommand)]
 enum ImportCommand {
     /// City communities, one a line (columns: name, lat, lng, radius_m;
-    /// see docs/samples/communities.csv). All or nothing; the same file
-    /// again changes nothing.
-    Communities {
-        /// The CSV file.
-        file: PathBuf,
-        /// The platform's code.
-        #[arg(long)]
-        platform: String,
-        /// Check every line and say what would change; write nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    /// see docs/samples/communities.csv).
+    Communities(ImportArgs),
     /// Villages and their agent points, a line per point (columns:
     /// township, village, village_lat, village_lng, agent_point,
     /// keeper_name, phone, lat, lng, opening_hours; see
-    /// docs/samples/villages.csv). Nothing is written unless every line is
-    /// good; the same file again changes nothing.
-    Villages {
-        /// The CSV file.
-        file: PathBuf,
-        /// The platform's code.
+    /// docs/samples/villages.csv).
+    Villages(ImportArgs),
+    /// Routes and their stops, a line per stop in visiting order (columns:
+    /// route, hub_name, hub_lat, hub_lng, township, village, agent_point;
+    /// see docs/samples/routes.csv). Import the villages first.
+    Routes(ImportArgs),
+    /// A store's menu, a line per SKU (columns: category, product, unit,
+    /// cold_chain, weight_g, sku, price [yuan], stock [empty: unlimited],
+    /// and optionally description, origin; see docs/samples/menu.csv). New
+    /// products are drafts for the kitchen to submit for review.
+    Menu {
+        #[command(flatten)]
+        args: ImportArgs,
+        /// The store's id.
         #[arg(long)]
-        platform: String,
-        /// Check every line and say what would change; write nothing.
-        #[arg(long)]
-        dry_run: bool,
+        store: i64,
     },
+}
+
+/// What every import takes. Nothing is written unless every line is good;
+/// the same file again changes nothing.
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The CSV file.
+    file: PathBuf,
+    /// The platform's code.
+    #[arg(long)]
+    platform: String,
+    /// Check every line and say what would change; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -548,22 +557,17 @@ async fn provision_lines(
 /// `tongcheng import …`: 0 when imported (or, dry, importable), 1 with
 /// every bad line listed.
 async fn import(settings: &Settings, command: ImportCommand) -> ExitCode {
-    let (communities, file, code, dry_run) = match &command {
-        ImportCommand::Communities {
-            file,
-            platform,
-            dry_run,
-        } => (true, file, platform, *dry_run),
-        ImportCommand::Villages {
-            file,
-            platform,
-            dry_run,
-        } => (false, file, platform, *dry_run),
+    use api::import::Kind;
+    let (args, kind) = match command {
+        ImportCommand::Communities(args) => (args, Kind::Communities),
+        ImportCommand::Villages(args) => (args, Kind::Villages),
+        ImportCommand::Routes(args) => (args, Kind::Routes),
+        ImportCommand::Menu { args, store } => (args, Kind::Menu { store_id: store }),
     };
-    let bytes = match std::fs::read(file) {
+    let bytes = match std::fs::read(&args.file) {
         Ok(b) => b,
         Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+            eprintln!("error: {}: {e}", args.file.display());
             return ExitCode::FAILURE;
         }
     };
@@ -571,15 +575,11 @@ async fn import(settings: &Settings, command: ImportCommand) -> ExitCode {
         let db = entity::runtime::database::connect_migrated(&settings.database)
             .await
             .map_err(|e| e.to_string())?;
-        let platform = entity::platform_end::provisioning::platform_by_code(&db, code)
+        let platform = entity::platform_end::provisioning::platform_by_code(&db, &args.platform)
             .await
             .map_err(|e| e.to_string())?;
         let now = chrono::Utc::now();
-        Ok::<_, String>(if communities {
-            api::import::import_communities(&db, platform.id, &bytes, dry_run, now).await
-        } else {
-            api::import::import_villages(&db, platform.id, &bytes, dry_run, now).await
-        })
+        Ok::<_, String>(api::import::run(&db, platform.id, kind, &bytes, args.dry_run, now).await)
     }
     .await;
     match result {
@@ -587,25 +587,13 @@ async fn import(settings: &Settings, command: ImportCommand) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
-        Ok(Ok(r)) if communities => {
-            let verb = if dry_run { "would import" } else { "imported" };
-            println!(
-                "{verb} {} lines: communities {} new, {} changed; {} unchanged",
-                r.lines, r.communities_created, r.communities_updated, r.unchanged
-            );
-            ExitCode::SUCCESS
-        }
         Ok(Ok(r)) => {
-            let verb = if dry_run { "would import" } else { "imported" };
-            println!(
-                "{verb} {} lines: villages {} new, {} changed; agent points {} new, {} changed; {} unchanged",
-                r.lines,
-                r.villages_created,
-                r.villages_updated,
-                r.points_created,
-                r.points_updated,
-                r.unchanged
-            );
+            let verb = if args.dry_run {
+                "would import"
+            } else {
+                "imported"
+            };
+            println!("{verb} {}", api::import::summary(&r));
             ExitCode::SUCCESS
         }
         Ok(Err(api::import::ImportFailed::BadLines(errors))) => {

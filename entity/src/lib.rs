@@ -9,7 +9,7 @@
 //! - [`listing_line`]: merchant applications and product review;
 //! - [`to_door_line`]: browse, quote, place, pay, order states and
 //!   transitions, with [`to_door_line::city`] and [`to_door_line::village`];
-//! - shared leaves: [`error`], [`calendar`], [`geo`], [`validate`], [`tx`],
+//! - shared leaves: [`error`], [`bulk`] (all-or-nothing imports), [`calendar`], [`geo`], [`validate`], [`tx`],
 //!   [`outbox`], [`scope`] (loading by id, platform-scoped), [`clock`], [`ids`],
 //!   [`secrets`] (credentials sealed at rest);
 //! - [`runtime`]: settings, the database connection, logging.
@@ -19,6 +19,7 @@
 //! Nothing here knows about HTTP. Dependencies between modules run one way:
 //! `entity/tests/module_graph.rs` fails on any import cycle.
 
+pub mod bulk;
 pub mod calendar;
 pub mod clock;
 pub mod delivery_end;

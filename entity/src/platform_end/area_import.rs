@@ -1,17 +1,18 @@
-//! Bulk import of a county's communities, and of its villages with their
-//! agent points: every line is
-//! checked first, and nothing is written unless all of them are good; the
-//! same lines imported again change nothing. (Reading the file is the
-//! caller's: the CSV reader is in the API crate.)
+//! Bulk import of a county's communities, of its villages with their agent
+//! points, and of its routes with their stops: every line is checked first,
+//! and nothing is written unless all of them are good; the same lines
+//! imported again change nothing. (Reading the file is the caller's: the
+//! CSV reader is in the API crate.)
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde::Serialize;
-
+use crate::bulk::{ImportError, ImportReport, LineError, each_line, line_error};
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
-use crate::platform_end::service_area::{self, AgentPointInput, CommunityInput, VillageInput};
-use crate::tables::{agent_point, community, village};
+use crate::platform_end::service_area::{
+    self, AgentPointInput, CommunityInput, RouteInput, VillageInput,
+};
+use crate::tables::{agent_point, community, route, route_stop, village};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// One line of a communities file.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,36 +58,23 @@ pub struct PointLine {
     pub opening_hours: String,
 }
 
-/// A bad line: its number and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct LineError {
-    /// The line in the file (the header is line 1).
+/// One line of a routes file: a stop of a route, in visiting order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteLine {
+    /// The line's number in the file (for errors).
     pub line: u64,
-    /// The column, when one is to blame.
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// What an import did (or, in a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct ImportReport {
-    /// Lines read.
-    pub lines: u64,
-    /// Communities created.
-    pub communities_created: u64,
-    /// Communities whose centre or radius changed.
-    pub communities_updated: u64,
-    /// Villages created.
-    pub villages_created: u64,
-    /// Villages whose centre changed.
-    pub villages_updated: u64,
-    /// Agent points created.
-    pub points_created: u64,
-    /// Agent points whose keeper, phone, place or hours changed.
-    pub points_updated: u64,
-    /// Lines that changed nothing.
-    pub unchanged: u64,
+    /// The route's name, e.g. 县城—长坝线 (its lines together, in order).
+    pub route: String,
+    /// The hub it starts from.
+    pub hub_name: String,
+    /// Where the hub is.
+    pub hub_at: (f64, f64),
+    /// The stop's township.
+    pub township: String,
+    /// The stop's village.
+    pub village: String,
+    /// The stop: an agent point of that village.
+    pub agent_point: String,
 }
 
 fn coordinates(field: &'static str, at: (f64, f64)) -> DomainResult<Coordinates> {
@@ -108,47 +96,6 @@ pub async fn import_villages(
         async |l, report| import_line(db, platform_id, l, now, report).await,
     )
     .await
-}
-
-/// Runs `import` on every line, collecting every bad line; the report when
-/// all were good.
-async fn each_line<L>(
-    lines: &[L],
-    line_of: impl Fn(&L) -> u64,
-    mut import: impl AsyncFnMut(&L, &mut ImportReport) -> DomainResult<()>,
-) -> Result<ImportReport, ImportError> {
-    let mut report = ImportReport {
-        lines: lines.len() as u64,
-        ..Default::default()
-    };
-    let mut errors = Vec::new();
-    for l in lines {
-        if let Err(e) = import(l, &mut report).await {
-            errors.push(line_error(line_of(l), e)?);
-        }
-    }
-    if errors.is_empty() {
-        Ok(report)
-    } else {
-        Err(ImportError::BadLines(errors))
-    }
-}
-
-/// A line's error, or the database's failure (which ends the import).
-fn line_error(line: u64, e: DomainError) -> Result<LineError, ImportError> {
-    match e {
-        DomainError::Invalid { field, message } => Ok(LineError {
-            line,
-            field: field.to_owned(),
-            message,
-        }),
-        DomainError::Db(db) => Err(ImportError::Database(db)),
-        other => Ok(LineError {
-            line,
-            field: String::new(),
-            message: other.to_string(),
-        }),
-    }
 }
 
 /// Imports communities (matched by name) into the platform; any bad line
@@ -202,17 +149,6 @@ async fn community_line(
         }
     }
     Ok(())
-}
-
-/// Why an import wrote nothing.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// These lines are bad.
-    #[error("{} bad lines", .0.len())]
-    BadLines(Vec<LineError>),
-    /// The database failed.
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
 }
 
 async fn import_line(
@@ -284,4 +220,166 @@ async fn import_line(
         report.unchanged += 1;
     }
     Ok(())
+}
+
+/// Imports routes (matched by name) with their stops in the order of their
+/// lines; the agent points must exist (import the villages first). A route
+/// given again exactly as it is changes nothing.
+pub async fn import_routes(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    lines: &[RouteLine],
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        lines: lines.len() as u64,
+        ..Default::default()
+    };
+    let mut names: Vec<&str> = Vec::new();
+    for l in lines {
+        if !names.contains(&l.route.trim()) {
+            names.push(l.route.trim());
+        }
+    }
+    let mut errors = Vec::new();
+    for name in names {
+        let group: Vec<&RouteLine> = lines.iter().filter(|l| l.route.trim() == name).collect();
+        if let Err(e) = route_group(db, platform_id, &group, now, &mut report, &mut errors).await {
+            // The route as a whole was refused (e.g. too many stops).
+            errors.push(line_error(group[0].line, e)?);
+        }
+    }
+    if errors.is_empty() {
+        Ok(report)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(ImportError::BadLines(errors))
+    }
+}
+
+/// One route's lines: their stops resolved, the route saved if it changed.
+/// Bad stops are added to `errors`; a refused route (or the database's
+/// failure) is the `Err`.
+async fn route_group(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    group: &[&RouteLine],
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+    errors: &mut Vec<LineError>,
+) -> Result<(), DomainError> {
+    let first = group[0];
+    let hub = coordinates("hub_lat", first.hub_at)?;
+    let mut stops = Vec::new();
+    let before = errors.len();
+    for l in group {
+        if l.hub_name.trim() != first.hub_name.trim() || l.hub_at != first.hub_at {
+            errors.push(LineError {
+                line: l.line,
+                field: "hub_name".into(),
+                message: format!(
+                    "route {} starts from {} on line {}; give one hub per route",
+                    first.route.trim(),
+                    first.hub_name.trim(),
+                    first.line
+                ),
+            });
+            continue;
+        }
+        match stop_of(db, platform_id, l).await {
+            Ok(id) => stops.push(id),
+            Err(DomainError::Db(e)) => return Err(DomainError::Db(e)),
+            Err(e) => errors.push(LineError {
+                line: l.line,
+                field: match &e {
+                    DomainError::Invalid { field, .. } => (*field).to_owned(),
+                    _ => String::new(),
+                },
+                message: match e {
+                    DomainError::Invalid { message, .. } => message,
+                    other => other.to_string(),
+                },
+            }),
+        }
+    }
+    if errors.len() > before {
+        return Ok(());
+    }
+    let input = RouteInput {
+        name: first.route.clone(),
+        hub_name: first.hub_name.clone(),
+        hub,
+        stops,
+        active: true,
+    };
+    let found = route::Entity::find()
+        .filter(route::Column::PlatformId.eq(platform_id))
+        .filter(route::Column::Name.eq(first.route.trim()))
+        .one(db)
+        .await?;
+    match found {
+        Some(r) => {
+            let current: Vec<i64> = route_stop::Entity::find()
+                .filter(route_stop::Column::RouteId.eq(r.id))
+                .order_by_asc(route_stop::Column::Seq)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| s.agent_point_id)
+                .collect();
+            let same = r.hub_name == input.hub_name.trim()
+                && r.hub_lat == hub.lat
+                && r.hub_lng == hub.lng
+                && r.active
+                && current == input.stops;
+            if same {
+                report.unchanged += group.len() as u64;
+            } else {
+                service_area::save_route(db, platform_id, Some(r.id), &input, now).await?;
+                report.routes_updated += 1;
+            }
+        }
+        None => {
+            service_area::save_route(db, platform_id, None, &input, now).await?;
+            report.routes_created += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The agent point a route line names.
+async fn stop_of(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    l: &RouteLine,
+) -> Result<i64, DomainError> {
+    let v = village::Entity::find()
+        .filter(village::Column::PlatformId.eq(platform_id))
+        .filter(village::Column::Township.eq(l.township.trim()))
+        .filter(village::Column::Name.eq(l.village.trim()))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "village",
+                format!(
+                    "no village {} in {} (import the villages first)",
+                    l.village.trim(),
+                    l.township.trim()
+                ),
+            )
+        })?;
+    agent_point::Entity::find()
+        .filter(agent_point::Column::PlatformId.eq(platform_id))
+        .filter(agent_point::Column::VillageId.eq(v.id))
+        .filter(agent_point::Column::Name.eq(l.agent_point.trim()))
+        .one(db)
+        .await?
+        .map(|p| p.id)
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "agent_point",
+                format!("{} has no agent point {}", v.name, l.agent_point.trim()),
+            )
+        })
 }

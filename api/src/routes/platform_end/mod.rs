@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod host;
+pub mod imports;
 pub mod ledger;
 pub mod me;
 pub mod payouts;
@@ -85,4 +86,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(service_area::delete_agent_point);
     cfg.service(service_area::delete_route);
     cfg.service(service_area::delete_departure);
+    cfg.service(imports::import_file);
 }

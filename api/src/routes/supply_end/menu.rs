@@ -1,6 +1,6 @@
 //! The kitchen's menu: categories, products and SKUs.
 
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use entity::supply_end::menu;
 use entity::supply_end::menu::{CategoryInput, ProductInput, ProductPatch, SkuInput};
 use entity::{category, product, sku};
@@ -10,6 +10,7 @@ use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::listing_line::product_view::{ProductView, product_view};
+use crate::routes::platform_end::imports::{self, ImportDone};
 use crate::routes::supply_end::store::my_store;
 use crate::state::AppState;
 
@@ -221,4 +222,41 @@ pub async fn update_sku(
     let k = menu::save_sku(&txn, p, Some(sku_id), &body, state.clock.now()).await?;
     txn.commit().await?;
     Ok(web::Json(k))
+}
+
+/// `?dry_run=`
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct DryRunQuery {
+    /// Check and count, write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Imports the kitchen's own menu from a CSV file, all or nothing.
+#[utoipa::path(tag = "merchant", security(("bearer" = ["merchant_staff"])),
+    params(DryRunQuery),
+    request_body(content = String, description = "The menu as CSV: category, product, unit, cold_chain, weight_g, sku, price, stock (and description, origin)", content_type = "text/csv"),
+    responses(
+        (status = 200, body = ImportDone),
+        (status = 403, description = "NOT_STORE_STAFF", body = ErrorBody),
+        (status = 422, description = "VALIDATION_FAILED: every bad line, as `line.<n>.<column>`", body = ErrorBody),
+    ))]
+#[post("/merchant/menu/import")]
+pub async fn import_menu(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    q: web::Query<DryRunQuery>,
+    body: web::Bytes,
+) -> ApiResult<web::Json<ImportDone>> {
+    let store = my_store(&state.db, &who).await?;
+    imports::csv_body(&req)?;
+    imports::answer(
+        &state,
+        store.platform_id,
+        crate::import::Kind::Menu { store_id: store.id },
+        &body,
+        q.dry_run,
+    )
+    .await
 }

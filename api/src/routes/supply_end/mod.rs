@@ -13,6 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Registers the documented routes of this group.
 pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(menu::import_menu);
     cfg.service(households::add_supplier);
     cfg.service(households::admin_suppliers);
     cfg.service(households::merchant_suppliers);
