@@ -406,9 +406,15 @@ mod tests {
             max_connections: 1,
             acquire_timeout_ms: 50,
         };
-        let db = entity::runtime::database::connect(&settings)
-            .await
-            .expect("connect");
+        // Opening the file can itself outlast 50 ms on a busy machine.
+        let mut db = None;
+        for _ in 0..20 {
+            if let Ok(c) = entity::runtime::database::connect(&settings).await {
+                db = Some(c);
+                break;
+            }
+        }
+        let db = db.expect("connect");
         let held = db.begin().await.expect("the one connection");
         let refused = db
             .execute_unprepared("SELECT 1")

@@ -156,8 +156,10 @@ impl Session {
 
     /// Opens a URL.
     pub async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+        let v = self
+            .call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
             .await;
+        assert!(v.get("error").is_none(), "goto {url}: {v}");
     }
 
     /// The current URL.
@@ -219,12 +221,14 @@ impl Session {
 
     /// Types into an element.
     pub async fn type_into(&self, e: &Element, text: &str) {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", e.0),
-            Some(json!({ "text": text })),
-        )
-        .await;
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{}/value", e.0),
+                Some(json!({ "text": text })),
+            )
+            .await;
+        assert!(v.get("error").is_none(), "typing {text:?}: {v}");
     }
 
     /// An element's visible text.

@@ -58,6 +58,8 @@ impl Layout {
             "menu" => t.menu,
             "area" => t.service_area,
             "account" => t.account,
+            "imports" => t.imports,
+            "settings" => t.settings,
             "login" => t.login,
             _ => t.error,
         };
@@ -168,17 +170,7 @@ async fn home(who: Option<ConsoleUser>) -> HttpResponse {
 
 /// Parses `12`, `12.5` or `12.05` yuan into fen.
 pub fn parse_yuan(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    if whole.is_empty() || frac.len() > 2 || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
+    entity::bulk::fen_of_yuan(s).ok()
 }
 
 #[cfg(test)]

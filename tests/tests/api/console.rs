@@ -490,3 +490,196 @@ async fn the_owner_makes_staff_console_accounts(backend: Backend) {
 }
 
 tests::both!(the_owner_makes_staff_console_accounts);
+
+/// Waits until `check` holds on the page source (10 s).
+async fn until_source(s: &Session, what: &str, check: impl Fn(&str) -> bool) -> String {
+    for _ in 0..100 {
+        let source = s.source().await;
+        if check(&source) {
+            return source;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not on the page:\n{}", s.source().await);
+}
+
+/// The operator changes the county's settings and imports a file in the
+/// browser: timeouts and profile are saved and recorded, proposed fee rules
+/// are previewed on a sample delivery and saved as a new version, and a
+/// villages file is previewed (its bad lines listed), then imported; the
+/// kitchen imports its own menu the same way.
+#[tokio::test]
+async fn settings_and_imports_in_the_console() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.clock.set(monday_10am());
+    let driver = Driver::start().await.expect("chromedriver");
+    let seed = app.seed.clone().expect("seeded");
+    let op = driver.session().await.expect("browser");
+    let password = seed.operator_password.clone().expect("operator password");
+    sign_in(&op, &app, "kang-admin", &password).await;
+    op.wait_for("#orders-delivered", 10).await;
+
+    // Timeouts and the profile.
+    op.goto(&format!("{}/console/settings", app.address)).await;
+    let pay = op.wait_for("#to-pay", 10).await;
+    op.run("document.querySelector('#to-pay').value = ''").await;
+    op.type_into(&pay, "20").await;
+    let save = op.wait_for("#save-timeouts", 5).await;
+    op.click(&save).await;
+    until_source(&op, "the timeouts change", |s| {
+        s.contains("data-setting=\"timeouts\"")
+    })
+    .await;
+    let t = app
+        .get("/api/v1/admin/timeouts", Some(&app.operator_token().await))
+        .await;
+    assert_eq!(t.body["payment_timeout_secs"], 1_200, "{}", t.text);
+    let phone = op.wait_for("#pf-phone", 10).await;
+    op.run("document.querySelector('#pf-phone').value = ''")
+        .await;
+    op.type_into(&phone, "09395123456").await;
+    let save = op.wait_for("#save-profile", 5).await;
+    op.click(&save).await;
+    until_source(&op, "the profile change", |s| {
+        s.contains("data-setting=\"profile\"")
+    })
+    .await;
+
+    // Fee rules: bands out of order are refused beside the form; the first
+    // band dearer is previewed on a point in town.
+    op.wait_for("#fr-bands", 10).await;
+    let original = op
+        .run("return document.querySelector('#fr-bands').value")
+        .await;
+    let original = original.as_str().expect("bands").to_owned();
+    let (first, rest) = original.split_once('\n').expect("two bands or more");
+    let (metres, _) = first.split_once('=').expect("metres = yuan");
+    let set_bands = |text: String| {
+        let op = &op;
+        async move {
+            op.run(&format!(
+                "document.querySelector('#fr-bands').value = {}",
+                serde_json::Value::String(text)
+            ))
+            .await;
+        }
+    };
+    set_bands(format!("{rest}\n{first}")).await;
+    let save = op.wait_for("#save-fee-rules", 5).await;
+    op.click(&save).await;
+    let refused = op.wait_for("#fee-error", 10).await;
+    assert!(op.text(&refused).await.contains("ascend"));
+    set_bands(format!("{} = 9.90\n{rest}", metres.trim())).await;
+    let point = op.wait_for("#pv-point", 5).await;
+    op.type_into(&point, "33.3310,105.6100").await;
+    let preview = op.wait_for("#preview-fee-rules", 5).await;
+    op.click(&preview).await;
+    let fee = op.wait_for("#preview tr.proposed td.fee", 10).await;
+    assert_eq!(op.text(&fee).await, "¥9.90");
+    op.screenshot(&shot("settings")).await;
+    let before = op
+        .run("return document.querySelectorAll('tr.version').length")
+        .await;
+    let save = op.wait_for("#save-fee-rules", 5).await;
+    op.click(&save).await;
+    until_source(&op, "the new version", |s| {
+        s.contains("data-setting=\"fee_rules\"")
+    })
+    .await;
+    let after = op
+        .run("return document.querySelectorAll('tr.version').length")
+        .await;
+    assert_eq!(after.as_i64(), before.as_i64().map(|n| n + 1));
+    let versions = app
+        .get("/api/v1/admin/fee-rules", Some(&app.operator_token().await))
+        .await;
+    assert!(versions.text.contains("990"), "{}", versions.text);
+
+    // Import: a file with a bad line is listed and cannot be committed.
+    let dir = tempfile::tempdir().expect("dir");
+    // The browser takes canonical paths only.
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs/samples")
+        .canonicalize()
+        .expect("samples");
+    let villages = std::fs::read_to_string(sample.join("villages.csv")).expect("sample");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, format!("{villages}长坝镇,新村,95.0,105.7,,,,,,\n")).expect("bad file");
+    op.goto(&format!("{}/console/imports", app.address)).await;
+    op.wait_for("#kind", 10).await;
+    op.run("document.querySelector('#kind').value = 'villages'")
+        .await;
+    let file = op.wait_for("#file", 5).await;
+    op.type_into(&file, bad.to_str().expect("path")).await;
+    let go = op.wait_for("#preview", 5).await;
+    op.click(&go).await;
+    op.wait_for("#result[data-outcome=refused]", 10).await;
+    let bad_line = op.wait_for("#bad-lines tbody tr td", 5).await;
+    assert_eq!(op.text(&bad_line).await, "14");
+    assert!(op.find("#commit").await.is_none());
+    // The good file: previewed, then imported.
+    op.run("document.querySelector('#kind').value = 'villages'")
+        .await;
+    let file = op.wait_for("#file", 5).await;
+    op.type_into(&file, sample.join("villages.csv").to_str().expect("path"))
+        .await;
+    let go = op.wait_for("#preview", 5).await;
+    op.click(&go).await;
+    op.wait_for("#result[data-outcome=preview]", 10).await;
+    let points_before = entity::agent_point::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("points")
+        .len();
+    let commit = op.wait_for("#commit", 5).await;
+    op.click(&commit).await;
+    op.wait_for("#result[data-outcome=imported]", 10).await;
+    op.screenshot(&shot("imports")).await;
+    let points_after = entity::agent_point::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("points")
+        .len();
+    assert!(
+        points_after > points_before,
+        "{points_before} → {points_after}"
+    );
+
+    // The kitchen imports its own menu.
+    let k = driver.session().await.expect("browser");
+    let kitchen = app
+        .post(
+            "/api/v1/merchant/console-accounts",
+            json!({"username": "huaqiao-menu", "password": "correct horse 9", "display_name": "菜单"}),
+            Some(&app.demo_token("huaqiao").await),
+        )
+        .await;
+    assert_eq!(kitchen.status, 201, "{}", kitchen.text);
+    sign_in(&k, &app, "huaqiao-menu", "correct horse 9").await;
+    k.wait_for("nav", 10).await;
+    k.goto(&format!("{}/console/imports", app.address)).await;
+    assert!(
+        k.find("#kind").await.is_none(),
+        "a kitchen imports its menu only"
+    );
+    let file = k.wait_for("#file", 10).await;
+    k.type_into(&file, sample.join("menu.csv").to_str().expect("path"))
+        .await;
+    let go = k.wait_for("#preview", 5).await;
+    k.click(&go).await;
+    k.wait_for("#result[data-outcome=preview]", 10).await;
+    let commit = k.wait_for("#commit", 5).await;
+    k.click(&commit).await;
+    k.wait_for("#result[data-outcome=imported]", 10).await;
+    let porridge = entity::product::Entity::find()
+        .filter(entity::product::Column::Name.eq("小米粥"))
+        .one(&app.db)
+        .await
+        .expect("query");
+    assert!(porridge.is_some(), "the menu was imported");
+    // A kitchen cannot open the settings.
+    k.goto(&format!("{}/console/settings", app.address)).await;
+    until_source(&k, "a refusal", |s| s.contains("FORBIDDEN")).await;
+    op.quit().await;
+    k.quit().await;
+}
