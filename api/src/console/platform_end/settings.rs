@@ -265,23 +265,15 @@ async fn render(
             summary: rules_summary(i18n::labels(req), &rules),
         })
         .collect();
+    let recorded = settings::changes(&state.db, pid, 30).await?;
     let names: BTreeMap<i64, String> = entity::user::Entity::find()
-        .filter(
-            entity::user::Column::Id.is_in(
-                settings::changes(&state.db, pid, 30)
-                    .await?
-                    .iter()
-                    .map(|c| c.user_id)
-                    .collect::<Vec<_>>(),
-            ),
-        )
+        .filter(entity::user::Column::Id.is_in(recorded.iter().map(|c| c.user_id)))
         .all(&state.db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let changes = settings::changes(&state.db, pid, 30)
-        .await?
+    let changes = recorded
         .into_iter()
         .map(|c| ChangeRow {
             at: local(c.created_at, offset),

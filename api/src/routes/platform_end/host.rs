@@ -504,23 +504,12 @@ pub async fn set_mini_program(
         },
     )
     .await?;
-    let stored = mini_programs::of_platform(&state.db, p.id)
-        .await?
-        .ok_or(ApiError::not_found("mini-program"))?;
-    Ok(web::Json(MiniProgramView {
-        platform: p.code,
-        appid: stored.appid.clone(),
-        templates: mini_programs::templates_of(&stored),
-        secret: provision::secret_state(key, &stored).to_owned(),
-        outcome: Some(
-            match change {
-                Change::Created => "created",
-                Change::Updated => "updated",
-                Change::Unchanged => "unchanged",
-            }
-            .to_owned(),
-        ),
-    }))
+    let outcome = match change {
+        Change::Created => "created",
+        Change::Updated => "updated",
+        Change::Unchanged => "unchanged",
+    };
+    Ok(web::Json(view(&state, p, Some(outcome)).await?))
 }
 
 /// A county's own mini-program (404 when it uses the shared one).
@@ -545,14 +534,23 @@ pub async fn mini_program(
     )
     .await?;
     let p = provisioning::platform_by_code(&state.db, &code).await?;
+    Ok(web::Json(view(&state, p, None).await?))
+}
+
+/// A county's stored mini-program as shown, without its secret.
+async fn view(
+    state: &AppState,
+    p: entity::platform::Model,
+    outcome: Option<&str>,
+) -> ApiResult<MiniProgramView> {
     let stored = mini_programs::of_platform(&state.db, p.id)
         .await?
         .ok_or(ApiError::not_found("mini-program"))?;
-    Ok(web::Json(MiniProgramView {
+    Ok(MiniProgramView {
         platform: p.code,
-        appid: stored.appid.clone(),
         templates: mini_programs::templates_of(&stored),
         secret: provision::secret_state(state.mini_programs.key(), &stored).to_owned(),
-        outcome: None,
-    }))
+        appid: stored.appid,
+        outcome: outcome.map(str::to_owned),
+    })
 }
