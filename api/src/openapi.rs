@@ -13,7 +13,11 @@ use crate::error::{ErrorBody, ErrorCode, FieldError};
         title = "Tongcheng (同城) API",
         description = "Same-city delivery platform for a county: residents order from local merchants, riders deliver in town, vans run scheduled village trips, and the platform keeps the accounts."
     ),
-    components(schemas(ErrorBody, FieldError)),
+    components(schemas(
+        ErrorBody,
+        FieldError,
+        crate::routes::platform_end::imports::ImportKind
+    )),
     modifiers(&SecurityAndErrors),
     tags(
         (name = "auth", description = "Sign-in and sessions"),
