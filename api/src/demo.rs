@@ -37,6 +37,8 @@ pub struct SeedReport {
     pub kitchen_username: String,
     /// Its password, only when this run created the account.
     pub kitchen_password: Option<String>,
+    /// The past month made up after the seed, if one was.
+    pub month: Option<crate::demo_month::MonthReport>,
 }
 
 /// The demo bun kitchen's console account.
@@ -375,5 +377,6 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SeedRep
         demo_logins,
         kitchen_username: DEMO_KITCHEN.into(),
         kitchen_password: kitchen_pw,
+        month: None,
     })
 }

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod demo;
 pub mod demo_linkage;
 pub mod demo_menu;
+pub mod demo_month;
 pub mod doctor;
 pub mod error;
 pub mod extract;

@@ -35,6 +35,8 @@ enum Command {
         /// make up a JWT secret when none is set. Never on a public server.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        month: MonthArgs,
     },
     /// Run the background worker alone, without HTTP (the same as the
     /// `tongcheng-worker` binary): beside `serve` replicas started with
@@ -71,7 +73,10 @@ enum Command {
         demo: bool,
     },
     /// Seed (or complete) the Kang county demo; running it twice changes nothing.
-    SeedDemo,
+    SeedDemo {
+        #[command(flatten)]
+        month: MonthArgs,
+    },
     /// Open a county platform, or list them.
     #[command(subcommand)]
     Platform(PlatformCommand),
@@ -225,6 +230,27 @@ enum OperatorCommand {
     },
 }
 
+/// The made-up past of a new demo county.
+#[derive(Debug, Clone, Copy, clap::Args)]
+struct MonthArgs {
+    /// Days of past business to make up for a new demo county (orders,
+    /// trips, refunds, settlements, payouts); 0 for none.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    demo_days: u32,
+    /// The seed of that past: the same seed gives the same month.
+    #[arg(long, value_name = "N", default_value_t = api::demo_month::DEFAULT_SEED)]
+    demo_seed: u64,
+}
+
+impl MonthArgs {
+    fn options(self) -> Option<api::demo_month::MonthOptions> {
+        (self.demo_days > 0).then_some(api::demo_month::MonthOptions {
+            seed: self.demo_seed,
+            days: self.demo_days.min(90),
+        })
+    }
+}
+
 fn print_seed(report: &demo::SeedReport) {
     println!("Demo county ready (platform id {}).", report.platform_id);
     match &report.operator_password {
@@ -246,6 +272,25 @@ fn print_seed(report: &demo::SeedReport) {
     for (code, who) in &report.demo_logins {
         println!("  demo WeChat login code {code:<18} {who}");
     }
+    if let Some(m) = &report.month {
+        println!(
+            "  the past {} days: {} orders ({} delivered in town, {} collected in villages, \
+             {} refused, {} left unpaid), {} village trips, {} cold-chain batches ({} out of range), \
+             {} payouts; made in {} ms",
+            m.days,
+            m.orders,
+            m.city_delivered,
+            m.village_collected,
+            m.refused,
+            m.cancelled_unpaid,
+            m.trips,
+            m.cold_batches,
+            m.cold_breaches,
+            m.payouts,
+            m.elapsed_ms
+        );
+        println!("  residents sign in as demo:res-chen, demo:res-yang, ... (see docs)");
+    }
 }
 
 #[actix_web::main]
@@ -266,9 +311,15 @@ async fn main() -> ExitCode {
         }
     };
     telemetry::init(&settings.log);
-    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    let command = cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        month: MonthArgs {
+            demo_days: 0,
+            demo_seed: api::demo_month::DEFAULT_SEED,
+        },
+    });
     match command {
-        Command::Serve { demo } => serve(settings, demo).await,
+        Command::Serve { demo, month } => serve(settings, demo, month.options()).await,
         Command::Worker => {
             println!("Tongcheng worker running");
             worker::standalone::run(&settings).await
@@ -337,10 +388,19 @@ async fn main() -> ExitCode {
         Command::MiniProgram(command) => {
             provision(&settings, Provision::MiniProgram(command)).await
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { month } => {
             let result = async {
-                let db = entity::runtime::database::connect_migrated(&settings.database).await?;
-                demo::seed(&db, chrono::Utc::now()).await
+                let db = entity::runtime::database::connect_migrated(&settings.database)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let now = chrono::Utc::now();
+                let mut report = demo::seed(&db, now).await.map_err(|e| e.to_string())?;
+                if let Some(m) = month.options() {
+                    report.month = api::demo_month::seed_month(&db, report.platform_id, m, now)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok::<_, String>(report)
             }
             .await;
             match result {
@@ -615,12 +675,17 @@ async fn import(settings: &Settings, command: ImportCommand) -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings, demo: bool) -> ExitCode {
+async fn serve(
+    settings: Settings,
+    demo: bool,
+    month: Option<api::demo_month::MonthOptions>,
+) -> ExitCode {
     let bind = settings.http.bind.clone();
     let options = BuildOptions {
         demo,
         clock: Arc::new(SystemClock),
         handle_signals: true,
+        demo_month: month,
     };
     let app = match Application::build(settings, options).await {
         Ok(app) => app,

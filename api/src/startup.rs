@@ -46,6 +46,9 @@ pub struct BuildOptions {
     pub clock: SharedClock,
     /// Let actix handle SIGINT/SIGTERM (the binary); tests turn this off.
     pub handle_signals: bool,
+    /// With `demo`: also make up the past month of a newly seeded demo
+    /// county (`serve --demo`); tests start from the bare seed.
+    pub demo_month: Option<crate::demo_month::MonthOptions>,
 }
 
 /// Why the application could not start; each names what to fix.
@@ -175,13 +178,19 @@ impl Application {
     pub async fn build(settings: Settings, opts: BuildOptions) -> Result<Self, StartupError> {
         let secret = jwt_secret(&settings, opts.demo)?;
         let db = entity::runtime::database::connect_migrated(&settings.database).await?;
-        let seed = if opts.demo {
+        let mut seed = if opts.demo {
             crate::demo::seed_if_empty(&db, opts.clock.now())
                 .await
                 .map_err(|e| StartupError::Seed(e.to_string()))?
         } else {
             None
         };
+        if let (Some(report), Some(month)) = (seed.as_mut(), opts.demo_month) {
+            report.month =
+                crate::demo_month::seed_month(&db, report.platform_id, month, opts.clock.now())
+                    .await
+                    .map_err(|e| StartupError::Seed(e.to_string()))?;
+        }
         let mini_programs = MiniPrograms::from_settings(&settings).map_err(StartupError::Config)?;
         let wechatpay = worker::wechatpay::WechatPay::from_settings(
             &settings.wechatpay,

@@ -221,6 +221,7 @@ impl TestApp {
                 demo: opts.demo,
                 clock: Arc::new(clock.clone()),
                 handle_signals: false,
+                demo_month: None,
             },
         )
         .await

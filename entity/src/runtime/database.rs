@@ -7,6 +7,12 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbB
 
 use crate::runtime::settings::DatabaseSettings;
 
+/// Prepared statements kept per connection. The order path alone runs a
+/// few hundred distinct statements (sea-orm writes `IN` lists and column
+/// sets out), more than sqlx's default 100: past it each one is prepared
+/// again.
+const STATEMENT_CACHE: usize = 1_000;
+
 /// Connects to SQLite or PostgreSQL as configured.
 ///
 /// SQLite gets WAL and a busy timeout so that the HTTP workers and the job
@@ -25,7 +31,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-        });
+                .statement_cache_capacity(STATEMENT_CACHE)
+        })
+        .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
     Database::connect(opts).await
 }
 

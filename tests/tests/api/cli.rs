@@ -139,7 +139,8 @@ async fn serve_demo_runs_with_no_configuration(backend: Backend) {
         env.push(("TONGCHENG__DATABASE__URL", url));
     }
     let mut child = tongcheng(cwd.path(), &env)
-        .args(["serve", "--demo"])
+        // Three days of made-up past (a month takes long in a debug build).
+        .args(["serve", "--demo", "--demo-days", "3"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -153,6 +154,8 @@ async fn serve_demo_runs_with_no_configuration(backend: Backend) {
         .and_then(|r| r.split_whitespace().next())
         .expect("password printed at seed time")
         .to_owned();
+    let past = wait_for(&rx, "the past 3 days:", &mut seen);
+    assert!(past.contains("delivered in town"), "{past}");
     wait_for(&rx, "Tongcheng serving on", &mut seen);
     if backend == Backend::Sqlite {
         assert!(cwd.path().join("tongcheng.db").exists(), "no SQLite file");
@@ -245,17 +248,22 @@ async fn migrate_and_seed_demo_are_repeatable(backend: Backend) {
         );
     }
     let first = tongcheng(cwd.path(), &env)
-        .arg("seed-demo")
+        .args(["seed-demo", "--demo-days", "2"])
         .output()
         .unwrap();
     let first = String::from_utf8_lossy(&first.stdout).to_string();
     assert!(first.contains("password "), "{first}");
+    assert!(first.contains("the past 2 days:"), "{first}");
     let second = tongcheng(cwd.path(), &env)
-        .arg("seed-demo")
+        .args(["seed-demo", "--demo-days", "2"])
         .output()
         .unwrap();
     let second = String::from_utf8_lossy(&second.stdout).to_string();
     assert!(second.contains("rows inserted: 0"), "{second}");
+    assert!(
+        !second.contains("the past"),
+        "a second run adds no past: {second}"
+    );
     assert!(second.contains("password unchanged"), "{second}");
 }
 

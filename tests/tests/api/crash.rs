@@ -43,7 +43,8 @@ impl Server {
         let mut env = env.to_vec();
         env.push(("TONGCHENG__HTTP__BIND", format!("127.0.0.1:{port}")));
         let mut child = tongcheng(cwd, &env)
-            .args(["serve", "--demo"])
+            // The bare demo county: these tests count their own orders.
+            .args(["serve", "--demo", "--demo-days", "0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -12,6 +12,7 @@ mod cold_chain;
 mod console;
 mod crash;
 mod delivery;
+mod demo_month;
 mod errors;
 mod fuzz;
 mod go_live;
