@@ -151,7 +151,7 @@ def run_one(label, env_db, args):
     }
     if env_db:
         env["TONGCHENG__DATABASE__URL"] = env_db
-    proc = subprocess.Popen([BINARY, "serve", "--demo"], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([BINARY, "serve", "--demo", "--demo-days", "0"], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
     try:
         wait_ready(port, proc)
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

@@ -107,7 +107,7 @@ def run(label, db_url, args):
            "TONGCHENG__RATE_LIMITS__LOGIN_PER_MINUTE": "0", "TONGCHENG__RATE_LIMITS__ORDER_PER_MINUTE": "0"}
     if db_url:
         env["TONGCHENG__DATABASE__URL"] = db_url
-    proc = subprocess.Popen([latency.BINARY, "serve", "--demo"], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([latency.BINARY, "serve", "--demo", "--demo-days", "0"], cwd=cwd, env=env, stdout=subprocess.DEVNULL)
     try:
         latency.wait_ready(port, proc)
         store, sku, people = setup(port, 32)
