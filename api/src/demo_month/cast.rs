@@ -161,16 +161,7 @@ pub async fn assemble(
     let mut keepers = Vec::new();
     for p in &points {
         let login = format!("keeper-{}", p.id);
-        let u = users::login_wechat_user(
-            db,
-            pid,
-            DEMO_APPID,
-            &format!("demo:{login}"),
-            None,
-            &p.keeper_name,
-            now,
-        )
-        .await?;
+        let u = demo_user(db, pid, &login, &p.keeper_name, now).await?;
         fleet::add_keeper(db, pid, p.id, &NewKeeper { user_id: u.id }, now).await?;
         keepers.push((p.id, u.id));
     }
@@ -197,6 +188,18 @@ fn phone(rng: &mut Rng) -> String {
     format!("139{:08}", rng.below(100_000_000))
 }
 
+/// The user a `demo:<login>` mini-program code signs in as.
+async fn demo_user(
+    db: &impl ConnectionTrait,
+    pid: i64,
+    login: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<entity::user::Model> {
+    let code = format!("demo:{login}");
+    Ok(users::login_wechat_user(db, pid, DEMO_APPID, &code, None, name, now).await?)
+}
+
 async fn resident(
     db: &impl ConnectionTrait,
     pid: i64,
@@ -205,16 +208,7 @@ async fn resident(
     input: &AddressInput,
     now: DateTime<Utc>,
 ) -> DomainResult<Resident> {
-    let u = users::login_wechat_user(
-        db,
-        pid,
-        DEMO_APPID,
-        &format!("demo:{login}"),
-        None,
-        name,
-        now,
-    )
-    .await?;
+    let u = demo_user(db, pid, login, name, now).await?;
     let address = addresses::create(db, pid, u.id, input, now).await?;
     Ok(Resident {
         user_id: u.id,
@@ -261,16 +255,7 @@ async fn fleet_of(
     }
     let mut manager_user = 0;
     for (login, name, phone, manager) in DRIVERS {
-        let u = users::login_wechat_user(
-            db,
-            pid,
-            DEMO_APPID,
-            &format!("demo:{login}"),
-            None,
-            name,
-            now,
-        )
-        .await?;
+        let u = demo_user(db, pid, login, name, now).await?;
         let new = NewDriver {
             carrier_id: carrier.id,
             user_id: u.id,
