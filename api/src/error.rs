@@ -112,6 +112,7 @@ error_codes! {
     INSUFFICIENT_BALANCE = StatusCode::CONFLICT, "The payout is larger than the settled balance not yet paid out.";
     INVALID_TRIP_STATE = StatusCode::CONFLICT, "The village trip or stop cannot take this step now.";
     INVALID_PAYOUT_STATE = StatusCode::CONFLICT, "The payout cannot take this step from its status.";
+    INVALID_REFUND_STATE = StatusCode::CONFLICT, "Only a failed refund is sent again; this one is in progress or done.";
     NOT_MERCHANT_OWNER = StatusCode::FORBIDDEN, "Only the merchant's owner withdraws its money.";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
     SERVER_BUSY = StatusCode::SERVICE_UNAVAILABLE, "The server is at capacity for this kind of request; retry shortly.";
@@ -335,6 +336,7 @@ impl From<entity::error::DomainError> for ApiError {
             }
             e @ D::TripState(_) => ApiError::new(ErrorCode::INVALID_TRIP_STATE, e.to_string()),
             e @ D::PayoutState(_) => ApiError::new(ErrorCode::INVALID_PAYOUT_STATE, e.to_string()),
+            e @ D::RefundState(_) => ApiError::new(ErrorCode::INVALID_REFUND_STATE, e.to_string()),
             D::Db(db) => db.into(),
         }
     }

@@ -101,6 +101,9 @@ pub enum DomainError {
     /// A payout step its status does not allow.
     #[error("the payout is {0}")]
     PayoutState(String),
+    /// A refund step its status does not allow.
+    #[error("the refund is {0}")]
+    RefundState(String),
     /// The record exists already (a registered household, a month's wage).
     #[error("{0}")]
     Duplicate(String),

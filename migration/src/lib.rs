@@ -23,6 +23,7 @@ mod m20261130_000015_pickup_code_tries;
 mod m20261201_000016_host_admins;
 mod m20261201_000017_setting_changes;
 mod m20261201_000018_mini_programs;
+mod m20261201_000019_refund_attention;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_host_admins::Migration),
             Box::new(m20261201_000017_setting_changes::Migration),
             Box::new(m20261201_000018_mini_programs::Migration),
+            Box::new(m20261201_000019_refund_attention::Migration),
         ]
     }
 }

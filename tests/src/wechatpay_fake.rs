@@ -204,10 +204,11 @@ impl Respond for Query {
     }
 }
 
-/// `POST …/close` and `POST /v3/refund/domestic/refunds`: recorded.
+/// `POST …/close`: recorded; a paid order cannot be closed (`ORDERPAID`).
 struct Recorder {
     keys: Arc<Keys>,
     log: Arc<Mutex<Vec<(String, Value)>>>,
+    paid: Arc<Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 impl Respond for Recorder {
@@ -217,18 +218,120 @@ impl Respond for Recorder {
         }
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         if let Ok(mut l) = self.log.lock() {
+            l.push((req.url.path().to_owned(), body));
+        }
+        let no = req.url.path().split('/').rev().nth(1).unwrap_or("");
+        if self
+            .paid
+            .lock()
+            .map(|p| p.contains_key(no))
+            .unwrap_or(false)
+        {
+            return signed_response(
+                &self.keys,
+                req,
+                400,
+                &json!({"code": "ORDERPAID", "message": "订单已支付"}),
+            );
+        }
+        signed_raw(&self.keys, req, 204, "")
+    }
+}
+
+/// A refund the fake accepted: (out_trade_no, amount, status).
+type RefundBook = Arc<Mutex<std::collections::HashMap<String, (String, i64, String)>>>;
+
+/// Refusals to answer the next refund requests with: (HTTP status, code).
+type RefundRefusals = Arc<Mutex<std::collections::VecDeque<(u16, String)>>>;
+
+/// `POST /v3/refund/domestic/refunds` and `GET …/refunds/{out_refund_no}`.
+/// A refund number sent again is answered with that refund as it stands
+/// (the documented re-entry: never a second refund); refunds of a payment
+/// may not add up to more than its total. Refusals can be queued
+/// ([`WechatPayFake::refuse_refunds`]); a refused request creates nothing.
+struct Refunds {
+    keys: Arc<Keys>,
+    log: Arc<Mutex<Vec<(String, Value)>>>,
+    book: RefundBook,
+    refusals: RefundRefusals,
+}
+
+fn refund_answer(no: &str, entry: &(String, i64, String)) -> Value {
+    let (trade, amount, status) = entry;
+    json!({
+        "refund_id": format!("5000{no}"),
+        "out_refund_no": no,
+        "transaction_id": format!("4200{trade}"),
+        "out_trade_no": trade,
+        "channel": "ORIGINAL",
+        "user_received_account": "支付用户零钱",
+        "create_time": "2026-11-23T10:00:00+08:00",
+        "status": status,
+        "amount": {"refund": amount, "payer_refund": amount, "currency": "CNY"},
+    })
+}
+
+impl Respond for Refunds {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if !authorized(&self.keys, req) {
+            return sign_error(&self.keys, req);
+        }
+        let Ok(mut book) = self.book.lock() else {
+            return ResponseTemplate::new(500);
+        };
+        if req.method.as_str() == "GET" {
+            let no = req.url.path().rsplit('/').next().unwrap_or("");
+            return match book.get(no) {
+                Some(entry) => signed_response(&self.keys, req, 200, &refund_answer(no, entry)),
+                None => signed_response(
+                    &self.keys,
+                    req,
+                    404,
+                    &json!({"code": "RESOURCE_NOT_EXISTS", "message": "退款单不存在"}),
+                ),
+            };
+        }
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        if let Ok(mut l) = self.log.lock() {
             l.push((req.url.path().to_owned(), body.clone()));
         }
-        if req.url.path().ends_with("/close") {
-            return signed_raw(&self.keys, req, 204, "");
+        let refusal = self.refusals.lock().ok().and_then(|mut r| r.pop_front());
+        if let Some((status, code)) = refusal {
+            let message = match code.as_str() {
+                "NOT_ENOUGH" => "基本账户余额不足，请充值后重新发起",
+                "FREQUENCY_LIMITED" => "频率限制",
+                _ => "系统超时",
+            };
+            return signed_response(
+                &self.keys,
+                req,
+                status,
+                &json!({"code": code, "message": message}),
+            );
         }
-        let answer = json!({
-            "refund_id": "50000000382019052709732678859",
-            "out_refund_no": body["out_refund_no"],
-            "out_trade_no": body["out_trade_no"],
-            "status": "PROCESSING",
-            "amount": body["amount"],
-        });
+        let no = body["out_refund_no"].as_str().unwrap_or("").to_owned();
+        if let Some(entry) = book.get(&no) {
+            return signed_response(&self.keys, req, 200, &refund_answer(&no, entry));
+        }
+        let trade = body["out_trade_no"].as_str().unwrap_or("").to_owned();
+        let amount = body["amount"]["refund"].as_i64().unwrap_or(0);
+        let total = body["amount"]["total"].as_i64().unwrap_or(0);
+        let before: i64 = book
+            .values()
+            .filter(|(t, _, st)| t == &trade && st != "CLOSED")
+            .map(|(_, a, _)| a)
+            .sum();
+        if amount <= 0 || before + amount > total {
+            return signed_response(
+                &self.keys,
+                req,
+                400,
+                &json!({"code": "INVALID_REQUEST", "message": "申请退款金额超过订单可退金额"}),
+            );
+        }
+        let entry = (trade, amount, "PROCESSING".to_owned());
+        let answer = refund_answer(&no, &entry);
+        book.insert(no, entry);
         signed_response(&self.keys, req, 200, &answer)
     }
 }
@@ -415,6 +518,8 @@ pub struct WechatPayFake {
     transfers: TransferStates,
     faults: Arc<Mutex<Faults>>,
     bills: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    refund_book: RefundBook,
+    refusals: RefundRefusals,
     /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
     pub merchant_key_file: PathBuf,
     /// The merchant public key file (to check `paySign`).
@@ -469,17 +574,23 @@ impl WechatPayFake {
             .respond_with(Recorder {
                 keys: keys.clone(),
                 log: log.clone(),
+                paid: paid.clone(),
             })
             .mount(&server)
             .await;
-        Mock::given(matchers::method("POST"))
-            .and(matchers::path("/v3/refund/domestic/refunds"))
-            .respond_with(Recorder {
-                keys: keys.clone(),
-                log: log.clone(),
-            })
-            .mount(&server)
-            .await;
+        let refund_book: RefundBook = Arc::default();
+        let refusals: RefundRefusals = Arc::default();
+        Mock::given(matchers::path_regex(
+            r"^/v3/refund/domestic/refunds(/[^/]+)?$",
+        ))
+        .respond_with(Refunds {
+            keys: keys.clone(),
+            log: log.clone(),
+            book: refund_book.clone(),
+            refusals: refusals.clone(),
+        })
+        .mount(&server)
+        .await;
         let transfers = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let faults = Arc::new(Mutex::new(Faults::default()));
         Mock::given(matchers::path_regex(r"^/v3/transfer/batches"))
@@ -512,6 +623,8 @@ impl WechatPayFake {
             transfers,
             faults,
             bills,
+            refund_book,
+            refusals,
             merchant_key_file,
             merchant_public_file,
             platform_public_file,
@@ -590,6 +703,41 @@ impl WechatPayFake {
             timestamp,
             APIV3_KEY.as_bytes(),
         )
+    }
+
+    /// Answers the next `n` refund requests with HTTP `status` and `code`
+    /// (`429 FREQUENCY_LIMITED`, `403 NOT_ENOUGH`, `500 SYSTEM_ERROR`, …);
+    /// nothing is refunded by them.
+    pub fn refuse_refunds(&self, status: u16, code: &str, n: usize) {
+        if let Ok(mut r) = self.refusals.lock() {
+            r.extend(std::iter::repeat_n((status, code.to_owned()), n));
+        }
+    }
+
+    /// Stops refusing refunds.
+    pub fn accept_refunds(&self) {
+        if let Ok(mut r) = self.refusals.lock() {
+            r.clear();
+        }
+    }
+
+    /// Moves an accepted refund on (`SUCCESS`, `CLOSED`, `ABNORMAL`), as
+    /// WeChat Pay does when the money arrives or cannot.
+    pub fn set_refund_status(&self, out_refund_no: &str, status: &str) {
+        if let Ok(mut b) = self.refund_book.lock()
+            && let Some(entry) = b.get_mut(out_refund_no)
+        {
+            entry.2 = status.to_owned();
+        }
+    }
+
+    /// The refunds WeChat Pay accepted: out_refund_no → (out_trade_no,
+    /// amount, status).
+    pub fn refunds(&self) -> std::collections::HashMap<String, (String, i64, String)> {
+        self.refund_book
+            .lock()
+            .map(|b| b.clone())
+            .unwrap_or_default()
     }
 
     /// Close and refund requests received: (path, body).

@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payouts;
 pub mod purge;
 pub mod reconcile;
+pub mod refunds;
 pub mod settle;
 pub mod standalone;
 pub mod village;

@@ -1,4 +1,5 @@
-//! Order background work: payment and acceptance timeouts, and refunds.
+//! Order background work: payment and acceptance timeouts, and closing
+//! the payment of an order cancelled before it was paid.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -7,10 +8,9 @@ use chrono::Duration;
 use entity::error::DomainError;
 use entity::payment::PayProvider;
 use entity::payment::PaymentStatus;
-use entity::refund::RefundStatus;
 use entity::to_door_line::transitions::OrderActor;
 use entity::to_door_line::{payments, timeouts, transitions};
-use entity::{job, order, payment, refund};
+use entity::{job, order, payment};
 use sea_orm::{DbErr, EntityTrait};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler, PeriodicHandler, PeriodicJob};
@@ -24,79 +24,64 @@ pub(crate) fn retry(e: DomainError) -> JobError {
     }
 }
 
-/// Executes refunds: the demo provider succeeds at once; WeChat Pay answers
-/// `SUCCESS` (done) or `PROCESSING` (its refund notification completes it).
+/// Closes at WeChat Pay the payment of an order cancelled before it was
+/// paid, at once, so the resident cannot pay it any more. If WeChat Pay
+/// refuses because the resident paid in the meantime, the payment is
+/// confirmed and its refund queued, as for any payment that comes late.
 #[derive(Debug, Clone, Default)]
-pub struct ExecuteRefund {
+pub struct ClosePayment {
     /// The WeChat Pay merchant, when configured.
     pub wechatpay: Option<std::sync::Arc<crate::wechatpay::WechatPay>>,
 }
 
-fn pay_error(e: crate::wechatpay::PayError) -> JobError {
-    use crate::wechatpay::PayError;
-    match e {
-        PayError::Refused { code, message } => JobError::Permanent(format!("{code}: {message}")),
-        other => JobError::Retry(other.to_string()),
-    }
-}
-
-impl JobHandler for ExecuteRefund {
+impl JobHandler for ClosePayment {
     fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a job::Model) -> JobFuture<'a> {
+        use crate::wechatpay::PayError;
+        use sea_orm::{ColumnTrait, QueryFilter};
         Box::pin(async move {
             let payload: serde_json::Value = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
-            let refund_id = payload["refund_id"]
-                .as_i64()
-                .ok_or_else(|| JobError::Permanent("payload without refund_id".into()))?;
-            let r = refund::Entity::find_by_id(refund_id)
+            let no = payload["out_trade_no"]
+                .as_str()
+                .ok_or_else(|| JobError::Permanent("payload without out_trade_no".into()))?;
+            let Some(p) = payment::Entity::find()
+                .filter(payment::Column::OutTradeNo.eq(no))
                 .one(&ctx.db)
                 .await?
-                .ok_or_else(|| JobError::Permanent(format!("refund {refund_id} is gone")))?;
-            if r.status != RefundStatus::Requested {
+            else {
+                return Err(JobError::Permanent(format!("payment {no} is gone")));
+            };
+            if p.status == PaymentStatus::Paid {
                 return Ok(());
             }
-            let pay = payment::Entity::find_by_id(r.payment_id)
-                .one(&ctx.db)
-                .await?
-                .ok_or_else(|| JobError::Permanent("refund without payment".into()))?;
-            match pay.provider {
-                PayProvider::Demo => {
-                    let txn = entity::tx::begin_write(&ctx.db).await?;
-                    payments::complete_refund(&txn, r.id, ctx.clock.now())
-                        .await
-                        .map_err(retry)?;
-                    txn.commit().await?;
-                    Ok(())
+            let pay_client = self.wechatpay.as_ref().ok_or_else(|| {
+                JobError::Retry("WeChat Pay is not configured on this worker".into())
+            })?;
+            let now = ctx.clock.now();
+            match pay_client.close(no, now.timestamp()).await {
+                Ok(()) => return Ok(()),
+                Err(PayError::Refused { code, .. }) => {
+                    tracing::info!(
+                        out_trade_no = no,
+                        code,
+                        "close refused; asking whether it was paid"
+                    );
                 }
-                PayProvider::Wechat => {
-                    let pay_client = self.wechatpay.as_ref().ok_or_else(|| {
-                        JobError::Retry("WeChat Pay is not configured on this worker".into())
-                    })?;
-                    let status = pay_client
-                        .refund(
-                            &pay.out_trade_no,
-                            &r.out_refund_no,
-                            r.amount_fen,
-                            pay.amount_fen,
-                            &r.reason,
-                            ctx.clock.now().timestamp(),
-                        )
-                        .await
-                        .map_err(pay_error)?;
-                    match status.as_str() {
-                        "SUCCESS" => {
-                            let txn = entity::tx::begin_write(&ctx.db).await?;
-                            payments::complete_refund(&txn, r.id, ctx.clock.now())
-                                .await
-                                .map_err(retry)?;
-                            txn.commit().await?;
-                            Ok(())
-                        }
-                        "PROCESSING" => Ok(()),
-                        other => Err(JobError::Permanent(format!("refund status {other}"))),
-                    }
-                }
+                Err(e) => return Err(JobError::Retry(e.to_string())),
             }
+            let t = pay_client
+                .query(no, now.timestamp())
+                .await
+                .map_err(|e| JobError::Retry(e.to_string()))?;
+            if t.trade_state != "SUCCESS" {
+                return Ok(());
+            }
+            let txn = entity::tx::begin_write(&ctx.db).await?;
+            payments::confirm_payment(&txn, no, t.amount.total, &t.transaction_id, now)
+                .await
+                .map_err(retry)?;
+            txn.commit().await?;
+            Ok(())
         })
     }
 }

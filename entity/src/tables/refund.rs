@@ -24,6 +24,15 @@ pub struct Model {
     /// `full` (the order is refunded) or `compensation` (part of it, e.g.
     /// for a breached cold chain; the order keeps its status).
     pub kind: RefundKind,
+    /// Why the provider did not carry it out (`NOT_ENOUGH`, `CLOSED`, …),
+    /// while it is `failed`.
+    pub failure_code: Option<String>,
+    /// The provider's message with that code.
+    pub failure_message: Option<String>,
+    /// When it failed; the operator's queue is ordered by it.
+    pub failed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// How often an operator sent it again (same refund number).
+    pub retries: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -38,7 +47,8 @@ stored_enum! {
         Requested = "requested",
         /// The money is back with the resident.
         Succeeded = "succeeded",
-        /// The provider refused it.
+        /// The provider refused or closed it: it waits in the operator's
+        /// queue to be sent again.
         Failed = "failed",
     }
 }

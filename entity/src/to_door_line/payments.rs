@@ -15,6 +15,52 @@ use crate::to_door_line::refunds::request_full_refund;
 use crate::to_door_line::transitions::{OrderActor, apply};
 use crate::{order, payment, refund};
 
+/// The job kind that closes a started WeChat Pay payment of a cancelled
+/// order at once, so the resident can no longer pay it.
+pub const CLOSE_JOB: &str = "payment.close";
+
+/// Closes the order's started payments as it is cancelled. A WeChat Pay
+/// payment the resident could still pay (it has a prepay id) is also
+/// closed at WeChat Pay, by a job stored with the cancellation; the payment
+/// timeout closes its own before it cancels. Run in a transaction.
+pub async fn close_open(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    event: OrderEvent,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let open = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Created))
+        .all(db)
+        .await?;
+    for p in &open {
+        if p.provider == PayProvider::Wechat
+            && p.prepay_id.is_some()
+            && event != OrderEvent::PaymentTimeout
+        {
+            let mut job = crate::outbox::NewJob::new(
+                CLOSE_JOB,
+                serde_json::json!({ "out_trade_no": p.out_trade_no }),
+                now,
+            );
+            job.platform_id = Some(p.platform_id);
+            job.dedupe_key = Some(format!("close:{}", p.out_trade_no));
+            job.max_attempts = 10;
+            crate::outbox::enqueue(db, job, now).await?;
+        }
+    }
+    if !open.is_empty() {
+        payment::Entity::update_many()
+            .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Closed))
+            .filter(payment::Column::OrderId.eq(o.id))
+            .filter(payment::Column::Status.eq(PaymentStatus::Created))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Starts (or reuses) a payment of the order with `provider`.
 pub async fn start_payment(
     db: &impl ConnectionTrait,
@@ -131,7 +177,9 @@ pub async fn complete_refund(
         .col_expr(refund::Column::Status, Expr::value(RefundStatus::Succeeded))
         .col_expr(refund::Column::CompletedAt, Expr::value(Some(now)))
         .filter(refund::Column::Id.eq(refund_id))
-        .filter(refund::Column::Status.eq(RefundStatus::Requested))
+        // A refund failed for an answer that was lost or unreadable may
+        // still have gone through: WeChat Pay's word settles it.
+        .filter(refund::Column::Status.is_in([RefundStatus::Requested, RefundStatus::Failed]))
         .exec(db)
         .await?;
     if done.rows_affected != 1 {
@@ -172,14 +220,15 @@ pub async fn record_prepay(
     Ok(())
 }
 
-/// The provider's word on a refund: done (the order is refunded) or not
-/// (the refund is failed). The amount must be the refund's. Run in a
-/// transaction. Idempotent.
+/// The provider's word on a refund (`SUCCESS`, `CLOSED` or `ABNORMAL`):
+/// done (the order is refunded) or not (the refund is failed and waits for
+/// the operator). The amount must be the refund's. Run in a transaction.
+/// Idempotent.
 pub async fn settle_refund_notice(
     db: &impl ConnectionTrait,
     out_refund_no: &str,
     refunded_fen: i64,
-    succeeded: bool,
+    refund_status: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<refund::Model> {
     let r = refund::Entity::find()
@@ -193,10 +242,19 @@ pub async fn settle_refund_notice(
             paid_fen: refunded_fen,
         });
     }
-    if succeeded {
-        complete_refund(db, r.id, now).await?;
-    } else {
-        crate::to_door_line::refunds::mark_failed(db, r.id).await?;
+    match refund_status {
+        "SUCCESS" => complete_refund(db, r.id, now).await?,
+        "PROCESSING" => {}
+        other => {
+            let why = match other {
+                "ABNORMAL" => {
+                    "the resident's account could not take the money back; resubmit it or settle it at the merchant platform"
+                }
+                "CLOSED" => "WeChat Pay closed the refund",
+                _ => "WeChat Pay did not carry the refund out",
+            };
+            crate::to_door_line::refunds::mark_failed(db, r.id, other, why, now).await?;
+        }
     }
     Ok(r)
 }

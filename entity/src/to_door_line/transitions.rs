@@ -9,11 +9,10 @@ use sea_orm::{
 
 use crate::error::DomainResult;
 use crate::order_event::ActorKind;
-use crate::payment::PaymentStatus;
 use crate::to_door_line::notices::{notify_resident, queue_notice};
 use crate::to_door_line::order_states::{DeliveryKind, OrderEvent, OrderStatus, transition};
 use crate::to_door_line::refunds::request_full_refund;
-use crate::{order, order_event, order_item, payment, sku};
+use crate::{order, order_event, order_item, sku};
 
 /// Who moves an order.
 #[derive(Debug, Clone, Copy)]
@@ -141,12 +140,7 @@ pub async fn apply(
         .await?;
     }
     if to == OrderStatus::Cancelled {
-        payment::Entity::update_many()
-            .col_expr(payment::Column::Status, Expr::value(PaymentStatus::Closed))
-            .filter(payment::Column::OrderId.eq(o.id))
-            .filter(payment::Column::Status.eq(PaymentStatus::Created))
-            .exec(db)
-            .await?;
+        crate::to_door_line::payments::close_open(db, &o, event, now).await?;
     }
     record(db, &o, Some(from), to, event.as_str(), actor, reason, now).await?;
     notify_resident(db, &o, to, now).await?;

@@ -32,6 +32,7 @@ mod orders;
 mod payouts;
 mod provisioning;
 mod rate_limits;
+mod refunds;
 mod seed;
 mod service_area;
 mod sessions;

@@ -132,8 +132,23 @@ impl Worker {
             },
         );
         worker.register(
+            entity::to_door_line::payments::CLOSE_JOB,
+            crate::orders::ClosePayment {
+                wechatpay: wechatpay.clone(),
+            },
+        );
+        if let Some(pay) = &wechatpay {
+            worker.add_periodic(crate::refunds::follow_up_job(
+                w.timeouts_interval_secs.max(60),
+                crate::refunds::RefundFollowUp {
+                    wechatpay: pay.clone(),
+                    after: Duration::minutes(10),
+                },
+            ));
+        }
+        worker.register(
             entity::to_door_line::refunds::EXECUTE_JOB,
-            crate::orders::ExecuteRefund { wechatpay },
+            crate::refunds::ExecuteRefund { wechatpay },
         );
         let programs = crate::mini_programs::MiniPrograms::from_settings(settings)
             .map_err(|e| tracing::error!(error = %e, "WeChat clients unavailable: notifications are off"))

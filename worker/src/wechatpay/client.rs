@@ -121,6 +121,17 @@ pub struct RefundAmount {
     pub refund: i64,
 }
 
+/// A refund as the refund query answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RefundState {
+    /// Our refund number.
+    pub out_refund_no: String,
+    /// `SUCCESS`, `PROCESSING`, `CLOSED` or `ABNORMAL`.
+    pub status: String,
+    /// Amounts.
+    pub amount: RefundAmount,
+}
+
 /// The state of one transfer of a merchant-transfer batch.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TransferDetail {
@@ -378,6 +389,25 @@ impl WechatPay {
             .as_str()
             .map(str::to_owned)
             .ok_or_else(|| PayError::Malformed("no status".into()))
+    }
+
+    /// The state of a refund (`SUCCESS`, `PROCESSING`, `CLOSED`,
+    /// `ABNORMAL`), for refunds whose notification is late or lost.
+    pub async fn query_refund(
+        &self,
+        out_refund_no: &str,
+        now: i64,
+    ) -> Result<RefundState, PayError> {
+        let path = format!("/v3/refund/domestic/refunds/{out_refund_no}");
+        let (_, bytes) = self.call(reqwest::Method::GET, &path, None, now).await?;
+        let r: RefundState =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        if r.out_refund_no != out_refund_no {
+            return Err(PayError::Malformed(
+                "query answer for another refund".into(),
+            ));
+        }
+        Ok(r)
     }
 
     /// Sends money to a user's WeChat balance ("merchant transfer to

@@ -5,6 +5,6 @@ pub mod client;
 pub mod crypto;
 
 pub use client::{
-    NotificationHeaders, PayError, RefundResult, RequestPayment, Transaction, TransferBatchResult,
-    TransferDetail, WechatPay,
+    NotificationHeaders, PayError, RefundResult, RefundState, RequestPayment, Transaction,
+    TransferBatchResult, TransferDetail, WechatPay,
 };

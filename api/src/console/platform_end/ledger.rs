@@ -1,5 +1,5 @@
-//! The operator's ledger page: trial balance, settlement runs and
-//! reconciliation.
+//! The operator's ledger page: trial balance, the refunds WeChat Pay did
+//! not carry out (with "send again"), settlement runs and reconciliation.
 
 use crate::console::*;
 
@@ -7,6 +7,8 @@ use crate::console::*;
 #[template(path = "console/ledger.html")]
 struct LedgerPage {
     layout: Layout,
+    csrf: String,
+    failed_refunds: Vec<FailedRefund>,
     /// Bill date, matched, problems.
     reconciliations: Vec<(String, String, String)>,
     balanced: bool,
@@ -16,6 +18,17 @@ struct LedgerPage {
     runs: Vec<(String, String, String)>,
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
+}
+
+/// A row of the failed-refund queue.
+struct FailedRefund {
+    id: i64,
+    order_no: String,
+    amount: String,
+    code: String,
+    message: String,
+    failed_at: String,
+    retries: i32,
 }
 
 pub(super) async fn ledger(
@@ -75,8 +88,27 @@ pub(super) async fn ledger(
                 )
             })
             .collect();
+        let failed_refunds = entity::to_door_line::refunds::needing_attention(&state.db, pid)
+            .await?
+            .into_iter()
+            .map(|s| FailedRefund {
+                id: s.refund.id,
+                order_no: s.order_no,
+                amount: crate::csv::yuan(s.refund.amount_fen),
+                code: s.refund.failure_code.unwrap_or_default(),
+                message: s.refund.failure_message.unwrap_or_default(),
+                failed_at: s
+                    .refund
+                    .failed_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default(),
+                retries: s.refund.retries,
+            })
+            .collect();
         let to = crate::routes::local_today(&state, pid).await?;
         let page = LedgerPage {
+            csrf: who.csrf.clone(),
+            failed_refunds,
             reconciliations,
             layout: Layout::of(&req, Some(&who), "ledger"),
             balanced: d == c,
@@ -88,6 +120,37 @@ pub(super) async fn ledger(
             to,
         };
         Ok(html(StatusCode::OK, page.render()))
+    })
+    .await
+}
+
+/// The "send again" button of a failed refund.
+#[derive(Debug, Deserialize)]
+pub struct RetryForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(super) async fn retry_refund(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    who: Option<ConsoleUser>,
+    id: web::Path<i64>,
+    form: web::Form<RetryForm>,
+) -> HttpResponse {
+    page(req, who, |_, who| async move {
+        who.check_csrf(&form.csrf)?;
+        who.principal.require(Role::Operator)?;
+        let txn = entity::tx::begin_write(&state.db).await?;
+        let res = entity::to_door_line::refunds::retry(
+            &txn,
+            who.principal.platform_id,
+            *id,
+            state.clock.now(),
+        )
+        .await;
+        crate::routes::finish(txn, res).await?;
+        Ok(see_other("/console/ledger"))
     })
     .await
 }

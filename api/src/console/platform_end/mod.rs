@@ -15,6 +15,7 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(dashboard::dashboard));
     cfg.route("/ledger", web::get().to(ledger::ledger));
+    cfg.route("/refunds/{id}/retry", web::post().to(ledger::retry_refund));
     cfg.route("/exports/stats.csv", web::get().to(dashboard::export_stats));
     cfg.route(
         "/exports/households.csv",

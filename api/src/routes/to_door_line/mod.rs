@@ -1,4 +1,5 @@
-//! The to-door line's routes: browse, addresses, orders and payments, the
+//! The to-door line's routes: browse, addresses, orders and payments (and
+//! the operator's queue of failed refunds), the
 //! kitchen's orders and stream, the resident's stream; city jobs and dispatch
 //! in [`city`], village trips and cold-chain exceptions in [`village`].
 
@@ -11,6 +12,7 @@ pub mod order_view;
 pub mod orders;
 pub mod pay_notify;
 pub mod payments;
+pub mod refund_queue;
 pub mod resident_stream;
 pub mod village;
 
@@ -27,6 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(payments::demo_confirm);
     cfg.service(pay_notify::notify);
     cfg.service(pay_notify::refund_notify);
+    cfg.service(refund_queue::failed);
+    cfg.service(refund_queue::retry);
     cfg.service(kitchen_stream::stream_orders);
     cfg.service(kitchen_orders::list);
     cfg.service(kitchen_orders::accept);

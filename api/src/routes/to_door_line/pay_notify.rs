@@ -120,9 +120,9 @@ pub async fn refund_notify(
     let result = pay
         .parse_refund_notification(&headers, &body, now.timestamp())
         .map_err(refused)?;
-    let succeeded = result.refund_status == "SUCCESS";
-    if !succeeded {
-        // CLOSED or ABNORMAL: the money did not go back; an operator follows up.
+    if result.refund_status != "SUCCESS" {
+        // CLOSED or ABNORMAL: the money did not go back; the refund waits
+        // in the operator's queue.
         tracing::error!(out_refund_no = %result.out_refund_no, status = %result.refund_status, "refund failed at WeChat Pay");
     }
     let txn = entity::tx::begin_write(&state.db).await?;
@@ -130,7 +130,7 @@ pub async fn refund_notify(
         &txn,
         &result.out_refund_no,
         result.amount.refund,
-        succeeded,
+        &result.refund_status,
         now,
     )
     .await;
