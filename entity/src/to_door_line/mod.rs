@@ -9,6 +9,7 @@ pub mod fee_rules;
 pub mod kitchen;
 pub mod notices;
 pub mod order_states;
+pub mod payment_close;
 pub mod payments;
 pub mod place;
 pub mod pricing;

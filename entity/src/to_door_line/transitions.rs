@@ -140,7 +140,7 @@ pub async fn apply(
         .await?;
     }
     if to == OrderStatus::Cancelled {
-        crate::to_door_line::payments::close_open(db, &o, event, now).await?;
+        crate::to_door_line::payment_close::close_open(db, &o, event, now).await?;
     }
     record(db, &o, Some(from), to, event.as_str(), actor, reason, now).await?;
     notify_resident(db, &o, to, now).await?;

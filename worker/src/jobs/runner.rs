@@ -132,7 +132,7 @@ impl Worker {
             },
         );
         worker.register(
-            entity::to_door_line::payments::CLOSE_JOB,
+            entity::to_door_line::payment_close::CLOSE_JOB,
             crate::orders::ClosePayment {
                 wechatpay: wechatpay.clone(),
             },
