@@ -224,6 +224,7 @@ async fn check_database(settings: &Settings, report: &mut Report) {
                 .passed
                 .push("database: reachable, schema up to date".into());
             check_stored_secrets(settings, &db, report).await;
+            check_payment_accounts(settings, &db, report).await;
         }
         Ok(pending) => report.problem(
             KEY,
@@ -274,6 +275,51 @@ async fn check_stored_secrets(
                 closed.join(", ")
             ),
         ),
+    }
+}
+
+/// Every county's stored WeChat Pay keys must open with the key.
+async fn check_payment_accounts(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    report: &mut Report,
+) {
+    use entity::platform_end::payment_accounts;
+    const KEY: &str = "TONGCHENG__SECRETS__KEY";
+    let stored = match payment_accounts::all(db).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            return report.problem(
+                KEY,
+                format!("cannot read the stored WeChat Pay merchants: {e}"),
+            );
+        }
+    };
+    if stored.is_empty() {
+        return;
+    }
+    let key = settings.secrets.key().ok().flatten();
+    let closed: Vec<&str> = stored
+        .iter()
+        .filter(|a| {
+            key.as_ref()
+                .is_none_or(|k| payment_accounts::open(k, a).is_err())
+        })
+        .map(|a| a.mchid.as_str())
+        .collect();
+    if closed.is_empty() {
+        report.passed.push(format!(
+            "secrets: the {} stored WeChat Pay merchants' keys open",
+            stored.len()
+        ));
+    } else {
+        report.problem(
+            KEY,
+            format!(
+                "the WeChat Pay keys of merchant {} do not open: set the key they were sealed with, or set them again (`tongcheng wechatpay set`)",
+                closed.join(", ")
+            ),
+        );
     }
 }
 

@@ -91,6 +91,56 @@ enum Command {
     /// TONGCHENG__SECRETS__KEY); counties without one use [wechat].
     #[command(subcommand)]
     MiniProgram(MiniProgramCommand),
+    /// A county's own WeChat Pay merchant, direct or partner mode (its
+    /// keys sealed with TONGCHENG__SECRETS__KEY); counties without one use
+    /// [wechatpay].
+    #[command(subcommand)]
+    Wechatpay(WechatpayCommand),
+}
+
+// Parsed once per run: the size of the `Set` variant costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+enum WechatpayCommand {
+    /// Give a county its own WeChat Pay merchant, or change it; the APIv3
+    /// key is read from the first line of standard input. The same again
+    /// changes nothing.
+    Set {
+        /// The platform's code.
+        #[arg(long)]
+        platform: String,
+        /// `direct` (the county sells) or `partner` (a service provider
+        /// whose kitchens are sub-merchants).
+        #[arg(long)]
+        mode: String,
+        /// The merchant number (the service provider's in partner mode).
+        #[arg(long)]
+        mchid: String,
+        /// The mini-program appid payments are made for.
+        #[arg(long)]
+        appid: String,
+        /// The merchant API certificate's serial number.
+        #[arg(long)]
+        serial: String,
+        /// The merchant API private key file (PKCS#8 PEM).
+        #[arg(long)]
+        merchant_key_file: std::path::PathBuf,
+        /// The WeChat Pay public key's id (PUB_KEY_ID_…).
+        #[arg(long)]
+        platform_key_id: String,
+        /// The WeChat Pay public key file (PEM).
+        #[arg(long)]
+        platform_key_file: std::path::PathBuf,
+        /// Where WeChat Pay sends this county's notifications (https).
+        #[arg(long)]
+        notify_base: String,
+        /// What profit sharing may split off a payment, in percent.
+        #[arg(long, default_value_t = 30)]
+        sharing_max_percent: i32,
+    },
+    /// List the counties' own WeChat Pay merchants and whether their keys
+    /// open.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -388,6 +438,7 @@ async fn main() -> ExitCode {
         Command::MiniProgram(command) => {
             provision(&settings, Provision::MiniProgram(command)).await
         }
+        Command::Wechatpay(command) => provision(&settings, Provision::Wechatpay(command)).await,
         Command::SeedDemo { month } => {
             let result = async {
                 let db = entity::runtime::database::connect_migrated(&settings.database)
@@ -423,6 +474,7 @@ enum Provision {
     Operator(OperatorCommand),
     HostAdmin(HostAdminCommand),
     MiniProgram(MiniProgramCommand),
+    Wechatpay(WechatpayCommand),
 }
 
 /// The password of `--password-stdin` (the first line), or one made up.
@@ -497,12 +549,62 @@ async fn provision_lines(
         Provision::MiniProgram(MiniProgramCommand::List) => {
             return p::mini_program_lines(&db, key.as_ref()).await;
         }
+        Provision::Wechatpay(WechatpayCommand::List) => {
+            return p::payment_account_lines(&db, key.as_ref()).await;
+        }
         _ => {}
     }
     let txn = entity::tx::begin_write(&db).await?;
     let lines = match command {
         Provision::Platform(PlatformCommand::List)
-        | Provision::MiniProgram(MiniProgramCommand::List) => Vec::new(),
+        | Provision::MiniProgram(MiniProgramCommand::List)
+        | Provision::Wechatpay(WechatpayCommand::List) => Vec::new(),
+        Provision::Wechatpay(WechatpayCommand::Set {
+            platform,
+            mode,
+            mchid,
+            appid,
+            serial,
+            merchant_key_file,
+            platform_key_id,
+            platform_key_file,
+            notify_base,
+            sharing_max_percent,
+        }) => {
+            let read = |path: &std::path::Path, field: &'static str| {
+                std::fs::read_to_string(path).map_err(|e| {
+                    ProvisionError::from(entity::error::DomainError::invalid(
+                        field,
+                        format!("{}: {e}", path.display()),
+                    ))
+                })
+            };
+            let account = entity::platform_end::payment_accounts::Account {
+                mode,
+                mchid,
+                appid,
+                merchant_serial: serial,
+                merchant_key_pem: read(&merchant_key_file, "merchant_key_file")?,
+                platform_key_id,
+                platform_public_key_pem: read(&platform_key_file, "platform_key_file")?,
+                apiv3_key: read_line().map_err(|e| ProvisionError::Password(e.to_string()))?,
+                notify_base_url: notify_base,
+                sharing_max_bp: sharing_max_percent.saturating_mul(100),
+            };
+            let (p, change) =
+                p::set_payment_account(&txn, key.as_ref(), &platform, &account, now).await?;
+            vec![format!(
+                "WeChat Pay merchant {} ({}) of {}: {}",
+                account.mchid.trim(),
+                account.mode.trim(),
+                p.code,
+                match change {
+                    Change::Created => "set",
+                    Change::Updated => "changed",
+                    Change::Unchanged => "unchanged (exactly as given)",
+                }
+            )]
+        }
         Provision::MiniProgram(MiniProgramCommand::Set {
             platform,
             appid,

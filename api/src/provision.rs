@@ -314,3 +314,53 @@ pub fn secret_state(key: Option<&SecretKey>, m: &mini_program::Model) -> &'stati
         None => "NO-KEY",
     }
 }
+
+/// Gives the county with `code` its own WeChat Pay merchant (or changes
+/// it); the keys are sealed with `key`.
+pub async fn set_payment_account(
+    txn: &DatabaseTransaction,
+    key: Option<&SecretKey>,
+    code: &str,
+    account: &entity::platform_end::payment_accounts::Account,
+    now: DateTime<Utc>,
+) -> Result<(platform::Model, Change), ProvisionError> {
+    let p = provisioning::platform_by_code(txn, code).await?;
+    account.checked()?;
+    let key = key.ok_or(SecretError::NoKey)?;
+    let change = entity::platform_end::payment_accounts::set(txn, key, p.id, account, now).await?;
+    Ok((p, change))
+}
+
+/// The stored WeChat Pay merchants, one line each (keys never shown).
+pub async fn payment_account_lines(
+    db: &impl sea_orm::ConnectionTrait,
+    key: Option<&SecretKey>,
+) -> Result<Vec<String>, ProvisionError> {
+    use entity::platform_end::payment_accounts;
+    let mut lines = vec![format!(
+        "{:<16} {:<8} {:<12} {:<20} {:<10} sharing limit",
+        "platform", "mode", "mchid", "appid", "keys"
+    )];
+    let codes: std::collections::HashMap<i64, String> = provisioning::platforms(db)
+        .await?
+        .into_iter()
+        .map(|(p, _)| (p.id, p.code))
+        .collect();
+    for a in payment_accounts::all(db).await? {
+        let keys = match key.map(|k| payment_accounts::open(k, &a)) {
+            Some(Ok(_)) => "open",
+            Some(Err(_)) => "WONT-OPEN",
+            None => "NO-KEY",
+        };
+        lines.push(format!(
+            "{:<16} {:<8} {:<12} {:<20} {:<10} {}%",
+            codes.get(&a.platform_id).map_or("?", String::as_str),
+            a.mode,
+            a.mchid,
+            a.appid,
+            keys,
+            f64::from(a.sharing_max_bp) / 100.0
+        ));
+    }
+    Ok(lines)
+}

@@ -1,5 +1,5 @@
 //! The platform end (平台端): the county platforms and their provisioning
-//! and mini-programs,
+//! and their own mini-programs and WeChat Pay merchants,
 //! users with their roles, sessions and login throttling, the service area,
 //! the double-entry ledger with settlement, payouts and reconciliation, and
 //! statistics.
@@ -7,6 +7,7 @@
 pub mod area_import;
 pub mod ledger;
 pub mod mini_programs;
+pub mod payment_accounts;
 pub mod payouts;
 pub mod platforms;
 pub mod provisioning;

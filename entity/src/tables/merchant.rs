@@ -22,6 +22,11 @@ pub struct Model {
     pub food_permit_no: String,
     /// `city`, `village` or `both`.
     pub delivery_modes: String,
+    /// Its WeChat Pay sub-merchant number (partner mode), as the operator
+    /// recorded it; unique.
+    pub sub_mchid: Option<String>,
+    /// Its own appid bound to the sub-merchant, when it has one.
+    pub sub_appid: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -95,6 +95,7 @@ pub mod order;
 pub mod order_event;
 pub mod order_item;
 pub mod payment;
+pub mod payment_account;
 pub mod payout;
 pub mod periodic_run;
 pub mod platform;

@@ -243,6 +243,7 @@ async fn a_host_opens_a_county_and_every_call_is_audited(backend: Backend) {
             "/api/v1/host/platforms",
             "/api/v1/host/platforms/{code}/mini-program",
             "/api/v1/host/platforms/{code}/operators",
+            "/api/v1/host/platforms/{code}/wechatpay",
         ]
     );
 }

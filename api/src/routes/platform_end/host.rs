@@ -167,7 +167,7 @@ async fn hashed(pw: Option<String>) -> ApiResult<provision::Hashed> {
 
 /// Writes the audit entry of a call: with the work when it succeeded (one
 /// transaction), on its own when it was refused.
-async fn audit(
+pub(super) async fn audit(
     state: &AppState,
     txn: Option<&sea_orm::DatabaseTransaction>,
     who: &HostAdmin,
@@ -193,7 +193,7 @@ async fn audit(
 
 /// Runs `work` in a write transaction with its audit entry; a refusal is
 /// rolled back and audited with its error code.
-async fn audited<T>(
+pub(super) async fn audited<T>(
     state: &AppState,
     who: &HostAdmin,
     action: &str,

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod host;
+pub mod host_wechatpay;
 pub mod imports;
 pub mod ledger;
 pub mod me;
@@ -15,6 +16,7 @@ pub mod reconciliation;
 pub mod service_area;
 pub mod settings;
 pub mod stats;
+pub mod sub_merchants;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -32,6 +34,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(host::audit_log);
     cfg.service(host::set_mini_program);
     cfg.service(host::mini_program);
+    cfg.service(host_wechatpay::set_payment_account);
+    cfg.service(host_wechatpay::payment_account);
+    cfg.service(sub_merchants::set_sub_merchant);
     cfg.service(me::me);
     cfg.service(platform::platform_overview);
     cfg.service(settings::fee_rule_versions);
