@@ -91,6 +91,8 @@ error_codes! {
     PAYMENT_REFUSED = StatusCode::BAD_GATEWAY, "WeChat Pay refused the payment request.";
     WECHATPAY_SIGNATURE_INVALID = StatusCode::UNAUTHORIZED, "A WeChat Pay notification failed signature, serial, timestamp or decryption checks.";
     WECHAT_IDENTITY_REQUIRED = StatusCode::FORBIDDEN, "Paying with WeChat needs a WeChat sign-in for this mini-program.";
+    SUB_MERCHANT_MISSING = StatusCode::CONFLICT, "The county takes WeChat Pay in partner mode and this kitchen has no sub-merchant number yet; the operator records it first.";
+    PAYMENT_MERCHANT_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The county's WeChat Pay merchant keys cannot be opened (secrets key missing or wrong); the operator must fix the configuration.";
     NOT_STORE_STAFF = StatusCode::FORBIDDEN, "You do not work at a store on this platform.";
     UNSUPPORTED_IMAGE = StatusCode::UNSUPPORTED_MEDIA_TYPE, "The upload is not a JPEG, PNG or WebP image (checked by content).";
     RIDER_ALREADY_REGISTERED = StatusCode::CONFLICT, "You are registered as a rider already (pending or verified).";

@@ -192,12 +192,8 @@ impl Application {
                     .map_err(|e| StartupError::Seed(e.to_string()))?;
         }
         let mini_programs = MiniPrograms::from_settings(&settings).map_err(StartupError::Config)?;
-        let wechatpay = worker::wechatpay::WechatPay::from_settings(
-            &settings.wechatpay,
-            settings.wechat.appid.as_deref(),
-        )
-        .map_err(StartupError::Config)?
-        .map(Arc::new);
+        let pay_merchants = worker::wechatpay::PayMerchants::from_settings(&settings)
+            .map_err(StartupError::Config)?;
         let demo_login = opts.demo && settings.wechat.appid.is_none();
         if demo_login {
             tracing::warn!(
@@ -225,7 +221,7 @@ impl Application {
             db: db.clone(),
             jwt: Arc::new(JwtKeys::new(&secret, settings.auth.access_ttl_secs)),
             mini_programs,
-            wechatpay,
+            pay_merchants,
             demo_login,
             clock: opts.clock.clone(),
             media: Arc::new(crate::media::LocalDir::new(settings.media.dir.clone())),

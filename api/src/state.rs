@@ -20,8 +20,9 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// The mini-programs: the counties' own and the instance's `[wechat]`.
     pub mini_programs: MiniPrograms,
-    /// The WeChat Pay merchant, when configured (demo pay is then off).
-    pub wechatpay: Option<Arc<worker::wechatpay::WechatPay>>,
+    /// The WeChat Pay merchants: the counties' own and the instance's
+    /// `[wechatpay]` (a county with either does not take demo payments).
+    pub pay_merchants: worker::wechatpay::PayMerchants,
     /// Whether `demo:<name>` login codes are accepted.
     pub demo_login: bool,
     /// The time source.

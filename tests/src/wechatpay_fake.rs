@@ -13,8 +13,13 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
 
+mod partner;
+
 /// The merchant id the fake expects.
 pub const MCHID: &str = "1900000109";
+/// The service provider's merchant id (partner mode); it signs with the
+/// same test key as [`MCHID`].
+pub const SP_MCHID: &str = "1900000100";
 /// The merchant certificate serial the fake expects.
 pub const MERCHANT_SERIAL: &str = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1";
 /// The platform public key id.
@@ -135,7 +140,7 @@ fn authorized(keys: &Keys, req: &Request) -> bool {
     ) else {
         return false;
     };
-    if mchid != MCHID || serial != MERCHANT_SERIAL {
+    if (mchid != MCHID && mchid != SP_MCHID) || serial != MERCHANT_SERIAL {
         return false;
     }
     let path = match req.url.query() {
@@ -209,6 +214,7 @@ struct Recorder {
     keys: Arc<Keys>,
     log: Arc<Mutex<Vec<(String, Value)>>>,
     paid: Arc<Mutex<std::collections::HashMap<String, i64>>>,
+    partner: partner::SharedBook,
 }
 
 impl Respond for Recorder {
@@ -218,9 +224,22 @@ impl Respond for Recorder {
         }
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         if let Ok(mut l) = self.log.lock() {
-            l.push((req.url.path().to_owned(), body));
+            l.push((req.url.path().to_owned(), body.clone()));
         }
         let no = req.url.path().split('/').rev().nth(1).unwrap_or("");
+        if req.url.path().starts_with("/v3/pay/partner/") {
+            let sub = body["sub_mchid"].as_str().unwrap_or("");
+            if body["sp_mchid"] != SP_MCHID
+                || partner::sub_of(&self.partner, no).as_deref() != Some(sub)
+            {
+                return signed_response(
+                    &self.keys,
+                    req,
+                    404,
+                    &json!({"code": "ORDER_NOT_EXIST", "message": "订单不存在"}),
+                );
+            }
+        }
         if self
             .paid
             .lock()
@@ -254,6 +273,7 @@ struct Refunds {
     log: Arc<Mutex<Vec<(String, Value)>>>,
     book: RefundBook,
     refusals: RefundRefusals,
+    partner: partner::SharedBook,
 }
 
 fn refund_answer(no: &str, entry: &(String, i64, String)) -> Value {
@@ -279,6 +299,26 @@ impl Respond for Refunds {
         let Ok(mut book) = self.book.lock() else {
             return ResponseTemplate::new(500);
         };
+        // A service provider refunds out of a sub-merchant's money and must
+        // name it (`sub_mchid`, in the body or the query's URL).
+        let as_partner = auth_field(req, "mchid").as_deref() == Some(SP_MCHID);
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let named_sub = if req.method.as_str() == "GET" {
+            req.url
+                .query_pairs()
+                .find(|(k, _)| k == "sub_mchid")
+                .map(|(_, v)| v.into_owned())
+        } else {
+            body["sub_mchid"].as_str().map(str::to_owned)
+        };
+        if as_partner && named_sub.as_deref().unwrap_or("").is_empty() {
+            return signed_response(
+                &self.keys,
+                req,
+                400,
+                &json!({"code": "PARAM_ERROR", "message": "缺少参数 sub_mchid"}),
+            );
+        }
         if req.method.as_str() == "GET" {
             let no = req.url.path().rsplit('/').next().unwrap_or("");
             return match book.get(no) {
@@ -291,9 +331,17 @@ impl Respond for Refunds {
                 ),
             };
         }
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         if let Ok(mut l) = self.log.lock() {
             l.push((req.url.path().to_owned(), body.clone()));
+        }
+        let trade = body["out_trade_no"].as_str().unwrap_or("");
+        if as_partner && partner::sub_of(&self.partner, trade) != named_sub {
+            return signed_response(
+                &self.keys,
+                req,
+                404,
+                &json!({"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"}),
+            );
         }
         let refusal = self.refusals.lock().ok().and_then(|mut r| r.pop_front());
         if let Some((status, code)) = refusal {
@@ -520,6 +568,7 @@ pub struct WechatPayFake {
     bills: Arc<Mutex<std::collections::HashMap<String, String>>>,
     refund_book: RefundBook,
     refusals: RefundRefusals,
+    partner: partner::SharedBook,
     /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
     pub merchant_key_file: PathBuf,
     /// The merchant public key file (to check `paySign`).
@@ -557,6 +606,27 @@ impl WechatPayFake {
             .await;
         let paid = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let log = Arc::new(Mutex::new(Vec::new()));
+        let partner_book: partner::SharedBook = Arc::default();
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path("/v3/pay/partner/transactions/jsapi"))
+            .respond_with(partner::PartnerJsapi {
+                keys: keys.clone(),
+                seen: seen.clone(),
+                book: partner_book.clone(),
+            })
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path_regex(
+                r"^/v3/pay/partner/transactions/out-trade-no/[^/]+$",
+            ))
+            .respond_with(partner::PartnerQuery {
+                keys: keys.clone(),
+                paid: paid.clone(),
+                book: partner_book.clone(),
+            })
+            .mount(&server)
+            .await;
         Mock::given(matchers::method("GET"))
             .and(matchers::path_regex(
                 r"^/v3/pay/transactions/out-trade-no/[^/]+$",
@@ -569,12 +639,13 @@ impl WechatPayFake {
             .await;
         Mock::given(matchers::method("POST"))
             .and(matchers::path_regex(
-                r"^/v3/pay/transactions/out-trade-no/[^/]+/close$",
+                r"^/v3/pay/(partner/)?transactions/out-trade-no/[^/]+/close$",
             ))
             .respond_with(Recorder {
                 keys: keys.clone(),
                 log: log.clone(),
                 paid: paid.clone(),
+                partner: partner_book.clone(),
             })
             .mount(&server)
             .await;
@@ -588,6 +659,7 @@ impl WechatPayFake {
             log: log.clone(),
             book: refund_book.clone(),
             refusals: refusals.clone(),
+            partner: partner_book.clone(),
         })
         .mount(&server)
         .await;
@@ -625,6 +697,7 @@ impl WechatPayFake {
             bills,
             refund_book,
             refusals,
+            partner: partner_book,
             merchant_key_file,
             merchant_public_file,
             platform_public_file,
@@ -637,7 +710,16 @@ impl WechatPayFake {
         self.server.uri()
     }
 
-    /// Prepay requests received (after their signature was checked).
+    /// Binds a sub-merchant to the service provider [`SP_MCHID`] (the
+    /// 受理关系 its onboarding creates); unbound ones are refused.
+    pub fn bind_sub_merchant(&self, sub_mchid: &str) {
+        if let Ok(mut b) = self.partner.lock() {
+            b.bound.insert(sub_mchid.to_owned());
+        }
+    }
+
+    /// Prepay requests received, direct and partner (after their signature
+    /// was checked).
     pub fn prepays(&self) -> Vec<Value> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
     }

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use chrono::Duration;
 use entity::error::DomainError;
@@ -14,6 +15,20 @@ use entity::{job, order, payment};
 use sea_orm::{DbErr, EntityTrait};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler, PeriodicHandler, PeriodicJob};
+use crate::wechatpay::{PayMerchants, WechatPay};
+
+/// The WeChat Pay merchant of a platform for a job; `None` when it has
+/// none. A database failure or keys that do not open are worth a retry.
+pub(crate) async fn merchant_of(
+    merchants: &PayMerchants,
+    db: &impl sea_orm::ConnectionTrait,
+    platform_id: i64,
+) -> Result<Option<Arc<WechatPay>>, JobError> {
+    merchants
+        .of_platform(db, platform_id)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))
+}
 
 /// A domain failure in a job: the database may recover (retry); a refused
 /// step will not (permanent).
@@ -28,10 +43,10 @@ pub(crate) fn retry(e: DomainError) -> JobError {
 /// paid, at once, so the resident cannot pay it any more. If WeChat Pay
 /// refuses because the resident paid in the meantime, the payment is
 /// confirmed and its refund queued, as for any payment that comes late.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClosePayment {
-    /// The WeChat Pay merchant, when configured.
-    pub wechatpay: Option<std::sync::Arc<crate::wechatpay::WechatPay>>,
+    /// The counties' WeChat Pay merchants.
+    pub merchants: PayMerchants,
 }
 
 impl JobHandler for ClosePayment {
@@ -54,11 +69,14 @@ impl JobHandler for ClosePayment {
             if p.status == PaymentStatus::Paid {
                 return Ok(());
             }
-            let pay_client = self.wechatpay.as_ref().ok_or_else(|| {
-                JobError::Retry("WeChat Pay is not configured on this worker".into())
-            })?;
+            let pay_client = merchant_of(&self.merchants, &ctx.db, p.platform_id)
+                .await?
+                .ok_or_else(|| {
+                    JobError::Retry("WeChat Pay is not configured for this county".into())
+                })?;
+            let sub = p.sub_mchid.as_deref();
             let now = ctx.clock.now();
-            match pay_client.close(no, now.timestamp()).await {
+            match pay_client.close(sub, no, now.timestamp()).await {
                 Ok(()) => return Ok(()),
                 Err(PayError::Refused { code, .. }) => {
                     tracing::info!(
@@ -70,7 +88,7 @@ impl JobHandler for ClosePayment {
                 Err(e) => return Err(JobError::Retry(e.to_string())),
             }
             let t = pay_client
-                .query(no, now.timestamp())
+                .query(sub, no, now.timestamp())
                 .await
                 .map_err(|e| JobError::Retry(e.to_string()))?;
             if t.trade_state != "SUCCESS" {
@@ -90,10 +108,10 @@ impl JobHandler for ClosePayment {
 /// with a WeChat payment is first queried (the notification may be late:
 /// then it is paid, not cancelled) and otherwise closed at WeChat Pay
 /// before it is cancelled.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OrderTimeouts {
-    /// The WeChat Pay merchant, when configured.
-    pub wechatpay: Option<std::sync::Arc<crate::wechatpay::WechatPay>>,
+    /// The counties' WeChat Pay merchants.
+    pub merchants: PayMerchants,
 }
 
 /// What WeChat Pay says about an expiring unpaid order.
@@ -109,9 +127,6 @@ enum Expiry {
 impl OrderTimeouts {
     async fn settle_wechat(&self, ctx: &JobContext, o: &order::Model) -> Result<Expiry, DbErr> {
         use sea_orm::{ColumnTrait, QueryFilter};
-        let Some(pay_client) = &self.wechatpay else {
-            return Ok(Expiry::Closed);
-        };
         let Some(p) = payment::Entity::find()
             .filter(payment::Column::OrderId.eq(o.id))
             .filter(payment::Column::Provider.eq(PayProvider::Wechat))
@@ -121,8 +136,21 @@ impl OrderTimeouts {
         else {
             return Ok(Expiry::Closed);
         };
+        let pay_client = match self.merchants.of_platform(&ctx.db, o.platform_id).await {
+            Ok(Some(c)) => c,
+            // A WeChat payment whose merchant is gone: it cannot be paid.
+            Ok(None) => return Ok(Expiry::Closed),
+            Err(e) => {
+                tracing::warn!(order = o.id, error = %e, "no WeChat Pay client; retrying next round");
+                return Ok(Expiry::Unknown);
+            }
+        };
+        let sub = p.sub_mchid.as_deref();
         let now = ctx.clock.now();
-        match pay_client.query(&p.out_trade_no, now.timestamp()).await {
+        match pay_client
+            .query(sub, &p.out_trade_no, now.timestamp())
+            .await
+        {
             Ok(t) if t.trade_state == "SUCCESS" => {
                 let txn = entity::tx::begin_write(&ctx.db).await?;
                 match payments::confirm_payment(
@@ -151,7 +179,10 @@ impl OrderTimeouts {
                 return Ok(Expiry::Unknown);
             }
         }
-        match pay_client.close(&p.out_trade_no, now.timestamp()).await {
+        match pay_client
+            .close(sub, &p.out_trade_no, now.timestamp())
+            .await
+        {
             Ok(()) => Ok(Expiry::Closed),
             Err(e) => {
                 tracing::warn!(order = o.id, error = %e, "closing the payment failed; retrying next round");

@@ -3,8 +3,6 @@
 //! and then its detail is queried until it succeeds or fails — the batch
 //! notification only speeds that up.
 
-use std::sync::Arc;
-
 use entity::payment::PayProvider;
 use entity::payout::PayoutStatus;
 use entity::platform_end::payouts;
@@ -12,14 +10,14 @@ use entity::{payout, wechat_identity};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
-use crate::orders::retry;
-use crate::wechatpay::{PayError, WechatPay};
+use crate::orders::{merchant_of, retry};
+use crate::wechatpay::{PayError, PayMerchants};
 
 /// The `payout.send` job.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SendPayout {
-    /// The WeChat Pay merchant, when configured.
-    pub wechatpay: Option<Arc<WechatPay>>,
+    /// The counties' WeChat Pay merchants.
+    pub merchants: PayMerchants,
 }
 
 /// Applies a transfer detail's state; `Retry` while WeChat Pay is still at it.
@@ -77,9 +75,11 @@ impl JobHandler for SendPayout {
                     Ok(())
                 }
                 (PayProvider::Wechat, status) => {
-                    let client = self.wechatpay.as_ref().ok_or_else(|| {
-                        JobError::Retry("WeChat Pay is not configured on this worker".into())
-                    })?;
+                    let client = merchant_of(&self.merchants, &ctx.db, p.platform_id)
+                        .await?
+                        .ok_or_else(|| {
+                            JobError::Retry("WeChat Pay is not configured for this county".into())
+                        })?;
                     if status == PayoutStatus::Approved {
                         let appid = client.appid().to_owned();
                         let openid = wechat_identity::Entity::find()

@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use chrono::{Duration, Timelike};
 use entity::platform_end::reconciliation;
@@ -11,16 +10,17 @@ use entity::{platform, reconciliation_report};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::jobs::{JobContext, PeriodicHandler, PeriodicJob};
-use crate::wechatpay::WechatPay;
+use crate::wechatpay::PayMerchants;
 
 /// Local hour after which the previous day's bill is fetched.
 pub const BILL_READY_HOUR: u32 = 10;
 
 /// Fetches and reconciles yesterday's bill of every platform.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DailyReconciliation {
-    /// The WeChat Pay merchant, when configured (otherwise nothing to do).
-    pub wechatpay: Option<Arc<WechatPay>>,
+    /// The counties' WeChat Pay merchants (a county without one has no
+    /// bill to reconcile).
+    pub merchants: PayMerchants,
 }
 
 impl PeriodicHandler for DailyReconciliation {
@@ -29,9 +29,6 @@ impl PeriodicHandler for DailyReconciliation {
         ctx: &'a JobContext,
     ) -> Pin<Box<dyn Future<Output = Result<String, DbErr>> + Send + 'a>> {
         Box::pin(async move {
-            let Some(client) = &self.wechatpay else {
-                return Ok("WeChat Pay is not configured: no bill to reconcile".into());
-            };
             let now = ctx.clock.now();
             let mut done = 0;
             for p in platform::Entity::find().all(&ctx.db).await? {
@@ -49,6 +46,14 @@ impl PeriodicHandler for DailyReconciliation {
                 if have {
                     continue;
                 }
+                let client = match self.merchants.of_platform(&ctx.db, p.id).await {
+                    Ok(Some(c)) => c,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!(platform = p.id, error = %e, "no WeChat Pay client; retrying next round");
+                        continue;
+                    }
+                };
                 let csv = match client.trade_bill(day, now.timestamp()).await {
                     Ok(csv) => csv,
                     Err(e) => {
@@ -72,10 +77,10 @@ impl PeriodicHandler for DailyReconciliation {
 }
 
 /// The reconciliation job, checked every `interval_secs`.
-pub fn periodic(interval_secs: i64, wechatpay: Option<Arc<WechatPay>>) -> PeriodicJob {
+pub fn periodic(interval_secs: i64, merchants: PayMerchants) -> PeriodicJob {
     PeriodicJob::new(
         "daily-reconciliation",
         Duration::seconds(interval_secs.max(60)),
-        DailyReconciliation { wechatpay },
+        DailyReconciliation { merchants },
     )
 }

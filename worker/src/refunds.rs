@@ -5,7 +5,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::payment::PayProvider;
@@ -15,8 +14,8 @@ use entity::{job, payment, refund};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler, PeriodicHandler, PeriodicJob};
-use crate::orders::retry;
-use crate::wechatpay::{PayError, WechatPay};
+use crate::orders::{merchant_of, retry};
+use crate::wechatpay::{PayError, PayMerchants};
 
 /// WeChat Pay's refusals that pass: asked again later under the same
 /// refund number, the refund goes through (`FREQUENCY_LIMITED` is answered
@@ -32,6 +31,7 @@ fn failure_code(e: &PayError) -> String {
         PayError::Unavailable(_) => "UNAVAILABLE".into(),
         PayError::Unverified => "UNVERIFIED_ANSWER".into(),
         PayError::Malformed(_) => "MALFORMED_ANSWER".into(),
+        PayError::NoSubMerchant => "NO_SUB_MERCHANT".into(),
     }
 }
 
@@ -60,10 +60,10 @@ async fn complete(ctx: &JobContext, refund_id: i64) -> Result<(), JobError> {
 /// under the same refund number; a lasting refusal, or the last attempt
 /// failing, leaves the refund failed with WeChat Pay's code, for the
 /// operator.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ExecuteRefund {
-    /// The WeChat Pay merchant, when configured.
-    pub wechatpay: Option<Arc<WechatPay>>,
+    /// The counties' WeChat Pay merchants.
+    pub merchants: PayMerchants,
 }
 
 impl JobHandler for ExecuteRefund {
@@ -88,11 +88,14 @@ impl JobHandler for ExecuteRefund {
             if pay.provider == PayProvider::Demo {
                 return complete(ctx, r.id).await;
             }
-            let pay_client = self.wechatpay.as_ref().ok_or_else(|| {
-                JobError::Retry("WeChat Pay is not configured on this worker".into())
-            })?;
+            let pay_client = merchant_of(&self.merchants, &ctx.db, pay.platform_id)
+                .await?
+                .ok_or_else(|| {
+                    JobError::Retry("WeChat Pay is not configured for this county".into())
+                })?;
             let answer = pay_client
                 .refund(
+                    pay.sub_mchid.as_deref(),
                     &pay.out_trade_no,
                     &r.out_refund_no,
                     r.amount_fen,
@@ -132,8 +135,8 @@ impl JobHandler for ExecuteRefund {
 /// too (it was never sent).
 #[derive(Debug, Clone)]
 pub struct RefundFollowUp {
-    /// The WeChat Pay merchant.
-    pub wechatpay: Arc<WechatPay>,
+    /// The counties' WeChat Pay merchants.
+    pub merchants: PayMerchants,
     /// How old a requested refund is before it is asked about.
     pub after: Duration,
 }
@@ -143,11 +146,19 @@ impl RefundFollowUp {
         &self,
         ctx: &JobContext,
         r: &refund::Model,
+        pay: &payment::Model,
         now: DateTime<Utc>,
     ) -> Result<&'static str, DbErr> {
-        match self
-            .wechatpay
-            .query_refund(&r.out_refund_no, now.timestamp())
+        let client = match self.merchants.of_platform(&ctx.db, pay.platform_id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => return Ok("unknown"),
+            Err(e) => {
+                tracing::warn!(out_refund_no = %r.out_refund_no, error = %e, "no WeChat Pay client; asking again next round");
+                return Ok("unknown");
+            }
+        };
+        match client
+            .query_refund(pay.sub_mchid.as_deref(), &r.out_refund_no, now.timestamp())
             .await
         {
             Ok(state) => {
@@ -221,17 +232,20 @@ impl PeriodicHandler for RefundFollowUp {
                 .limit(200)
                 .all(&ctx.db)
                 .await?;
-            let wechat: std::collections::HashSet<i64> = payment::Entity::find()
+            let wechat: std::collections::HashMap<i64, payment::Model> = payment::Entity::find()
                 .filter(payment::Column::Id.is_in(open.iter().map(|r| r.payment_id)))
                 .filter(payment::Column::Provider.eq(PayProvider::Wechat))
                 .all(&ctx.db)
                 .await?
                 .into_iter()
-                .map(|p| p.id)
+                .map(|p| (p.id, p))
                 .collect();
             let (mut settled, mut waiting) = (0, 0);
-            for r in open.iter().filter(|r| wechat.contains(&r.payment_id)) {
-                match self.follow(ctx, r, now).await? {
+            for r in &open {
+                let Some(pay) = wechat.get(&r.payment_id) else {
+                    continue;
+                };
+                match self.follow(ctx, r, pay, now).await? {
                     "settled" => settled += 1,
                     _ => waiting += 1,
                 }

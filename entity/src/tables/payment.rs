@@ -20,6 +20,8 @@ pub struct Model {
     /// `created`, `paid` or `closed`.
     pub status: PaymentStatus,
     pub prepay_id: Option<String>,
+    /// The kitchen's sub-merchant number of a partner-mode payment.
+    pub sub_mchid: Option<String>,
     pub transaction_id: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub paid_at: Option<chrono::DateTime<chrono::Utc>>,

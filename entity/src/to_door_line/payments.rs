@@ -46,6 +46,7 @@ pub async fn start_payment(
         amount_fen: Set(o.payable_fen),
         status: Set(PaymentStatus::Created),
         prepay_id: Set(None),
+        sub_mchid: Set(None),
         transaction_id: Set(None),
         created_at: Set(now),
         paid_at: Set(None),
@@ -162,11 +163,16 @@ pub async fn record_prepay(
     db: &impl ConnectionTrait,
     payment_id: i64,
     prepay_id: &str,
+    sub_mchid: Option<&str>,
 ) -> DomainResult<()> {
     payment::Entity::update_many()
         .col_expr(
             payment::Column::PrepayId,
             Expr::value(Some(prepay_id.to_owned())),
+        )
+        .col_expr(
+            payment::Column::SubMchid,
+            Expr::value(sub_mchid.map(str::to_owned)),
         )
         .filter(payment::Column::Id.eq(payment_id))
         .exec(db)

@@ -29,6 +29,7 @@ mod mini_programs;
 mod onboarding;
 mod ops;
 mod orders;
+mod partner_mode;
 mod payment_accounts;
 mod payouts;
 mod provisioning;

@@ -96,15 +96,11 @@ impl Worker {
     ) -> Self {
         let w = &settings.worker;
         let mut worker = Self::bare(db, clock, w);
-        let wechatpay = crate::wechatpay::WechatPay::from_settings(
-            &settings.wechatpay,
-            settings.wechat.appid.as_deref(),
-        )
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "WeChat Pay unavailable to the worker");
-            None
-        })
-        .map(Arc::new);
+        let merchants =
+            crate::wechatpay::PayMerchants::from_settings(settings).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "WeChat Pay unavailable to the worker");
+                crate::wechatpay::PayMerchants::none()
+            });
         worker.add_periodic(crate::purge::periodic(w));
         worker.add_periodic(crate::dispatch::round::dispatch_job(
             w.dispatch_interval_secs,
@@ -118,37 +114,35 @@ impl Worker {
         worker.add_periodic(crate::orders::timeouts_job(
             w.timeouts_interval_secs,
             crate::orders::OrderTimeouts {
-                wechatpay: wechatpay.clone(),
+                merchants: merchants.clone(),
             },
         ));
         worker.add_periodic(crate::reconcile::periodic(
             w.reconcile_interval_secs,
-            wechatpay.clone(),
+            merchants.clone(),
         ));
         worker.register(
             entity::platform_end::payouts::SEND_JOB,
             crate::payouts::SendPayout {
-                wechatpay: wechatpay.clone(),
+                merchants: merchants.clone(),
             },
         );
         worker.register(
             entity::to_door_line::payment_close::CLOSE_JOB,
             crate::orders::ClosePayment {
-                wechatpay: wechatpay.clone(),
+                merchants: merchants.clone(),
             },
         );
-        if let Some(pay) = &wechatpay {
-            worker.add_periodic(crate::refunds::follow_up_job(
-                w.timeouts_interval_secs.max(60),
-                crate::refunds::RefundFollowUp {
-                    wechatpay: pay.clone(),
-                    after: Duration::minutes(10),
-                },
-            ));
-        }
+        worker.add_periodic(crate::refunds::follow_up_job(
+            w.timeouts_interval_secs.max(60),
+            crate::refunds::RefundFollowUp {
+                merchants: merchants.clone(),
+                after: Duration::minutes(10),
+            },
+        ));
         worker.register(
             entity::to_door_line::refunds::EXECUTE_JOB,
-            crate::refunds::ExecuteRefund { wechatpay },
+            crate::refunds::ExecuteRefund { merchants },
         );
         let programs = crate::mini_programs::MiniPrograms::from_settings(settings)
             .map_err(|e| tracing::error!(error = %e, "WeChat clients unavailable: notifications are off"))

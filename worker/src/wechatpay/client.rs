@@ -32,11 +32,16 @@ pub enum PayError {
     /// A malformed answer.
     #[error("malformed WeChat Pay answer: {0}")]
     Malformed(String),
+    /// A partner-mode call without the sub-merchant it is for.
+    #[error("partner mode needs the kitchen's sub_mchid")]
+    NoSubMerchant,
 }
 
-/// The configured merchant.
+/// A merchant: direct (it sells), or a service provider (partner mode:
+/// `mchid` is the `sp_mchid` and every payment is for a sub-merchant).
 pub struct WechatPay {
     http: reqwest::Client,
+    partner: bool,
     api_base: String,
     mchid: String,
     serial: String,
@@ -52,6 +57,7 @@ impl std::fmt::Debug for WechatPay {
         f.debug_struct("WechatPay")
             .field("api_base", &self.api_base)
             .field("mchid", &self.mchid)
+            .field("partner", &self.partner)
             .finish_non_exhaustive()
     }
 }
@@ -74,13 +80,26 @@ pub struct RequestPayment {
     pub pay_sign: String,
 }
 
-/// A decrypted payment notification (`TRANSACTION.SUCCESS`).
+/// A payment as a notification (`TRANSACTION.SUCCESS`) or a query tells
+/// it. In partner mode `sp_appid`/`sp_mchid` name the service provider and
+/// `sub_mchid` the kitchen; `appid`/`mchid` are then absent.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Transaction {
-    /// The mini-program appid.
+    /// The mini-program appid (direct mode).
+    #[serde(default)]
     pub appid: String,
-    /// The merchant id.
+    /// The merchant id (direct mode).
+    #[serde(default)]
     pub mchid: String,
+    /// The service provider's appid (partner mode).
+    #[serde(default)]
+    pub sp_appid: String,
+    /// The service provider's merchant id (partner mode).
+    #[serde(default)]
+    pub sp_mchid: String,
+    /// The sub-merchant paid (partner mode).
+    #[serde(default)]
+    pub sub_mchid: Option<String>,
     /// Our payment number.
     pub out_trade_no: String,
     /// WeChat's transaction id (absent before payment).
@@ -104,8 +123,15 @@ pub struct TransactionAmount {
 /// A decrypted refund notification.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RefundResult {
-    /// The merchant id.
+    /// The merchant id (direct mode).
+    #[serde(default)]
     pub mchid: String,
+    /// The service provider's merchant id (partner mode).
+    #[serde(default)]
+    pub sp_mchid: String,
+    /// The sub-merchant that refunded (partner mode).
+    #[serde(default)]
+    pub sub_mchid: Option<String>,
     /// Our refund number.
     pub out_refund_no: String,
     /// `SUCCESS`, `CLOSED` or `ABNORMAL`.
@@ -165,8 +191,66 @@ fn nonce() -> String {
     hex::encode(entity::ids::random_bytes::<16>())
 }
 
+/// What a merchant client is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct MerchantParts<'a> {
+    /// Partner mode: `mchid` and `appid` are the service provider's.
+    pub partner: bool,
+    /// The merchant number (`sp_mchid` in partner mode).
+    pub mchid: &'a str,
+    /// The merchant API certificate's serial number.
+    pub serial: &'a str,
+    /// The mini-program appid payments are for (`sp_appid`).
+    pub appid: &'a str,
+    /// Where payment notifications go; refund and transfer notifications
+    /// go to its `refund-notify` and `transfer-notify` siblings.
+    pub notify_url: &'a str,
+    /// The merchant API private key, PKCS#8 PEM.
+    pub merchant_key_pem: &'a str,
+    /// The WeChat Pay public key's id.
+    pub platform_key_id: &'a str,
+    /// The WeChat Pay public key, PEM.
+    pub platform_public_key_pem: &'a str,
+    /// The APIv3 key (32 bytes).
+    pub apiv3_key: &'a str,
+}
+
 impl WechatPay {
-    /// The client for the configured merchant; `None` when not configured.
+    /// A client for one merchant, at `api_base`.
+    pub fn new(
+        http: reqwest::Client,
+        api_base: &str,
+        m: MerchantParts<'_>,
+    ) -> Result<Self, String> {
+        if m.apiv3_key.len() != 32 {
+            return Err("the APIv3 key must be 32 bytes".into());
+        }
+        Ok(Self {
+            http,
+            partner: m.partner,
+            api_base: api_base.trim_end_matches('/').to_owned(),
+            mchid: m.mchid.to_owned(),
+            serial: m.serial.to_owned(),
+            appid: m.appid.to_owned(),
+            notify_url: m.notify_url.to_owned(),
+            key: MerchantKey::from_pem(m.merchant_key_pem)
+                .map_err(|e| format!("merchant key: {e}"))?,
+            platform: PlatformKey::from_pem(m.platform_key_id, m.platform_public_key_pem)
+                .map_err(|e| format!("platform key: {e}"))?,
+            apiv3_key: m.apiv3_key.as_bytes().to_vec(),
+        })
+    }
+
+    /// The HTTP client WeChat Pay calls go through.
+    pub fn http_client() -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    /// The client for the configured merchant (`[wechatpay]`, direct mode);
+    /// `None` when not configured.
     pub fn from_settings(
         s: &WechatPaySettings,
         appid: Option<&str>,
@@ -190,27 +274,43 @@ impl WechatPay {
         if apiv3.len() != 32 {
             return Err("TONGCHENG__WECHATPAY__APIV3_KEY must be 32 bytes".into());
         }
-        let appid = appid
-            .ok_or("WeChat Pay needs the mini-program appid (TONGCHENG__WECHAT__APPID)")?
-            .to_owned();
-        Ok(Some(Self {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .map_err(|e| e.to_string())?,
-            api_base: s.api_base.trim_end_matches('/').to_owned(),
-            mchid: mchid.clone(),
-            serial: need(&s.merchant_serial, "MERCHANT_SERIAL")?,
-            appid,
-            notify_url: need(&s.notify_url, "NOTIFY_URL")?,
-            key: MerchantKey::from_pem(&key_pem).map_err(|e| format!("merchant key: {e}"))?,
-            platform: PlatformKey::from_pem(
-                &need(&s.platform_public_key_id, "PLATFORM_PUBLIC_KEY_ID")?,
-                &platform_pem,
-            )
-            .map_err(|e| format!("platform key: {e}"))?,
-            apiv3_key: apiv3.into_bytes(),
-        }))
+        let appid =
+            appid.ok_or("WeChat Pay needs the mini-program appid (TONGCHENG__WECHAT__APPID)")?;
+        Self::new(
+            Self::http_client()?,
+            &s.api_base,
+            MerchantParts {
+                partner: false,
+                mchid,
+                serial: &need(&s.merchant_serial, "MERCHANT_SERIAL")?,
+                appid,
+                notify_url: &need(&s.notify_url, "NOTIFY_URL")?,
+                merchant_key_pem: &key_pem,
+                platform_key_id: &need(&s.platform_public_key_id, "PLATFORM_PUBLIC_KEY_ID")?,
+                platform_public_key_pem: &platform_pem,
+                apiv3_key: &apiv3,
+            },
+        )
+        .map(Some)
+    }
+
+    /// Whether this is a service provider (partner mode).
+    pub fn is_partner(&self) -> bool {
+        self.partner
+    }
+
+    /// The merchant number (`sp_mchid` in partner mode).
+    pub fn mchid(&self) -> &str {
+        &self.mchid
+    }
+
+    /// The sub-merchant a partner-mode call is for; `None` in direct mode.
+    fn sub<'a>(&self, sub_mchid: Option<&'a str>) -> Result<Option<&'a str>, PayError> {
+        match (self.partner, sub_mchid) {
+            (false, _) => Ok(None),
+            (true, Some(s)) if !s.is_empty() => Ok(Some(s)),
+            (true, _) => Err(PayError::NoSubMerchant),
+        }
     }
 
     /// A signed request; the answer is returned only if its signature verifies.
@@ -289,10 +389,14 @@ impl WechatPay {
         Ok((status, bytes))
     }
 
-    /// Creates the JSAPI prepay order; returns `prepay_id`.
+    /// Creates the JSAPI prepay order; returns `prepay_id`. In partner
+    /// mode the money goes to `sub_mchid` and is held for profit sharing
+    /// (`settle_info.profit_sharing`); `openid` is the payer's under this
+    /// client's appid (`sp_openid`).
     #[allow(clippy::too_many_arguments)]
     pub async fn jsapi_prepay(
         &self,
+        sub_mchid: Option<&str>,
         description: &str,
         out_trade_no: &str,
         amount_fen: i64,
@@ -300,23 +404,40 @@ impl WechatPay {
         time_expire: chrono::DateTime<chrono::Utc>,
         now: i64,
     ) -> Result<String, PayError> {
-        let body = json!({
-            "appid": self.appid,
-            "mchid": self.mchid,
-            "description": description,
-            "out_trade_no": out_trade_no,
-            "time_expire": time_expire.format("%Y-%m-%dT%H:%M:%S+00:00").to_string(),
-            "notify_url": self.notify_url,
-            "amount": {"total": amount_fen, "currency": "CNY"},
-            "payer": {"openid": openid},
-        });
-        let (_, bytes) = self
-            .call(
-                reqwest::Method::POST,
+        let time_expire = time_expire.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+        let amount = json!({"total": amount_fen, "currency": "CNY"});
+        let (path, body) = match self.sub(sub_mchid)? {
+            None => (
                 "/v3/pay/transactions/jsapi",
-                Some(&body),
-                now,
-            )
+                json!({
+                    "appid": self.appid,
+                    "mchid": self.mchid,
+                    "description": description,
+                    "out_trade_no": out_trade_no,
+                    "time_expire": time_expire,
+                    "notify_url": self.notify_url,
+                    "amount": amount,
+                    "payer": {"openid": openid},
+                }),
+            ),
+            Some(sub) => (
+                "/v3/pay/partner/transactions/jsapi",
+                json!({
+                    "sp_appid": self.appid,
+                    "sp_mchid": self.mchid,
+                    "sub_mchid": sub,
+                    "description": description,
+                    "out_trade_no": out_trade_no,
+                    "time_expire": time_expire,
+                    "notify_url": self.notify_url,
+                    "settle_info": {"profit_sharing": true},
+                    "amount": amount,
+                    "payer": {"sp_openid": openid},
+                }),
+            ),
+        };
+        let (_, bytes) = self
+            .call(reqwest::Method::POST, path, Some(&body), now)
             .await?;
         let v: Value =
             serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
@@ -328,15 +449,26 @@ impl WechatPay {
 
     /// The state of a payment (`SUCCESS`, `NOTPAY`, `CLOSED`, …) and, when
     /// paid, the transaction — for payments whose notification is late.
-    pub async fn query(&self, out_trade_no: &str, now: i64) -> Result<Transaction, PayError> {
-        let path = format!(
-            "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
-            self.mchid
-        );
+    pub async fn query(
+        &self,
+        sub_mchid: Option<&str>,
+        out_trade_no: &str,
+        now: i64,
+    ) -> Result<Transaction, PayError> {
+        let path = match self.sub(sub_mchid)? {
+            None => format!(
+                "/v3/pay/transactions/out-trade-no/{out_trade_no}?mchid={}",
+                self.mchid
+            ),
+            Some(sub) => format!(
+                "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}?sp_mchid={}&sub_mchid={sub}",
+                self.mchid
+            ),
+        };
         let (_, bytes) = self.call(reqwest::Method::GET, &path, None, now).await?;
         let t: Transaction =
             serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
-        if t.mchid != self.mchid || t.out_trade_no != out_trade_no {
+        if !self.is_mine(&t, sub_mchid) || t.out_trade_no != out_trade_no {
             return Err(PayError::Malformed(
                 "query answer for another payment".into(),
             ));
@@ -344,23 +476,49 @@ impl WechatPay {
         Ok(t)
     }
 
+    /// Whether a transaction is this merchant's (and, in partner mode, the
+    /// expected sub-merchant's when one is given) and for this appid.
+    fn is_mine(&self, t: &Transaction, sub_mchid: Option<&str>) -> bool {
+        if !self.partner {
+            return t.mchid == self.mchid && (t.appid.is_empty() || t.appid == self.appid);
+        }
+        let sub_ok = match (sub_mchid, t.sub_mchid.as_deref()) {
+            (_, None) => false,
+            (Some(want), Some(got)) => want == got,
+            (None, Some(got)) => !got.is_empty(),
+        };
+        t.sp_mchid == self.mchid && (t.sp_appid.is_empty() || t.sp_appid == self.appid) && sub_ok
+    }
+
     /// Closes an unpaid payment so that it can no longer be paid.
-    pub async fn close(&self, out_trade_no: &str, now: i64) -> Result<(), PayError> {
-        let path = format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close");
-        self.call(
-            reqwest::Method::POST,
-            &path,
-            Some(&json!({"mchid": self.mchid})),
-            now,
-        )
-        .await
-        .map(|_| ())
+    pub async fn close(
+        &self,
+        sub_mchid: Option<&str>,
+        out_trade_no: &str,
+        now: i64,
+    ) -> Result<(), PayError> {
+        let (path, body) = match self.sub(sub_mchid)? {
+            None => (
+                format!("/v3/pay/transactions/out-trade-no/{out_trade_no}/close"),
+                json!({"mchid": self.mchid}),
+            ),
+            Some(sub) => (
+                format!("/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close"),
+                json!({"sp_mchid": self.mchid, "sub_mchid": sub}),
+            ),
+        };
+        self.call(reqwest::Method::POST, &path, Some(&body), now)
+            .await
+            .map(|_| ())
     }
 
     /// Asks for a refund; returns WeChat Pay's status (`SUCCESS`,
-    /// `PROCESSING`, …). Repeating an `out_refund_no` is safe.
+    /// `PROCESSING`, …). Repeating an `out_refund_no` is safe. In partner
+    /// mode it comes out of `sub_mchid`'s money.
+    #[allow(clippy::too_many_arguments)]
     pub async fn refund(
         &self,
+        sub_mchid: Option<&str>,
         out_trade_no: &str,
         out_refund_no: &str,
         refund_fen: i64,
@@ -368,13 +526,16 @@ impl WechatPay {
         reason: &str,
         now: i64,
     ) -> Result<String, PayError> {
-        let body = json!({
+        let mut body = json!({
             "out_trade_no": out_trade_no,
             "out_refund_no": out_refund_no,
             "reason": reason.chars().take(80).collect::<String>(),
             "notify_url": self.notify_url.replace("/pay/wechat/notify", "/pay/wechat/refund-notify"),
             "amount": {"refund": refund_fen, "total": total_fen, "currency": "CNY"},
         });
+        if let Some(sub) = self.sub(sub_mchid)? {
+            body["sub_mchid"] = json!(sub);
+        }
         let (_, bytes) = self
             .call(
                 reqwest::Method::POST,
@@ -395,10 +556,14 @@ impl WechatPay {
     /// `ABNORMAL`), for refunds whose notification is late or lost.
     pub async fn query_refund(
         &self,
+        sub_mchid: Option<&str>,
         out_refund_no: &str,
         now: i64,
     ) -> Result<RefundState, PayError> {
-        let path = format!("/v3/refund/domestic/refunds/{out_refund_no}");
+        let path = match self.sub(sub_mchid)? {
+            None => format!("/v3/refund/domestic/refunds/{out_refund_no}"),
+            Some(sub) => format!("/v3/refund/domestic/refunds/{out_refund_no}?sub_mchid={sub}"),
+        };
         let (_, bytes) = self.call(reqwest::Method::GET, &path, None, now).await?;
         let r: RefundState =
             serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
@@ -563,7 +728,12 @@ impl WechatPay {
         let plain = self.open_notification(headers, body, now)?;
         let r: RefundResult =
             serde_json::from_slice(&plain).map_err(|e| PayError::Malformed(e.to_string()))?;
-        if r.mchid != self.mchid {
+        let mine = if self.partner {
+            r.sp_mchid == self.mchid && r.sub_mchid.as_deref().is_some_and(|s| !s.is_empty())
+        } else {
+            r.mchid == self.mchid
+        };
+        if !mine {
             return Err(PayError::Malformed(
                 "notification for another merchant".into(),
             ));
@@ -621,7 +791,9 @@ impl WechatPay {
     }
 
     /// Verifies and decrypts a payment notification, and checks it is for
-    /// this merchant and mini-program.
+    /// this merchant and mini-program (in partner mode: this service
+    /// provider, and some sub-merchant, which the caller compares with the
+    /// payment's).
     pub fn parse_payment_notification(
         &self,
         headers: &NotificationHeaders,
@@ -631,7 +803,8 @@ impl WechatPay {
         let plain = self.open_notification(headers, body, now)?;
         let t: Transaction =
             serde_json::from_slice(&plain).map_err(|e| PayError::Malformed(e.to_string()))?;
-        if t.mchid != self.mchid || t.appid != self.appid {
+        let app = if self.partner { &t.sp_appid } else { &t.appid };
+        if !self.is_mine(&t, None) || app != &self.appid {
             return Err(PayError::Malformed(
                 "notification for another merchant or app".into(),
             ));

@@ -103,7 +103,13 @@ pub(super) async fn withdraw(
         let m = crate::routes::supply_end::store::owned_merchant(&state.db, &who.principal).await?;
         let amount = parse_yuan(&form.amount)
             .ok_or_else(|| ApiError::field("amount", "yuan, e.g. 120.50"))?;
-        let provider = if state.wechatpay.is_some() {
+        let provider = if crate::routes::to_door_line::payments::merchant_of(
+            &state,
+            who.principal.platform_id,
+        )
+        .await?
+        .is_some()
+        {
             PayProvider::Wechat
         } else {
             PayProvider::Demo

@@ -71,6 +71,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(payouts::admin_list);
     cfg.service(payouts::review);
     cfg.service(payouts::transfer_notify);
+    cfg.service(payouts::transfer_notify_county);
     cfg.service(service_area::list_communities);
     cfg.service(service_area::create_community);
     cfg.service(service_area::update_community);

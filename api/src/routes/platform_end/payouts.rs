@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::finish;
 use crate::routes::to_door_line::orders::idempotency_key;
-use crate::routes::to_door_line::pay_notify::{refused, signature_headers};
+use crate::routes::to_door_line::pay_notify::{Receiver, receiver, refused, signature_headers};
 use crate::state::AppState;
 
 /// How much to withdraw.
@@ -60,7 +60,10 @@ async fn ask(
     amount_fen: i64,
 ) -> ApiResult<HttpResponse> {
     let key = idempotency_key(req)?;
-    let provider = if state.wechatpay.is_some() {
+    let provider = if crate::routes::to_door_line::payments::merchant_of(state, who.platform_id)
+        .await?
+        .is_some()
+    {
         PayProvider::Wechat
     } else {
         PayProvider::Demo
@@ -278,18 +281,60 @@ pub async fn transfer_notify(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let Some(pay) = state.wechatpay.clone() else {
-        return Err(ApiError::not_found("transfer notifications"));
-    };
+    transfer_notice(&state, None, &req, &body).await
+}
+
+/// Receives a merchant-transfer batch notification for a county's own
+/// WeChat Pay merchant.
+#[utoipa::path(tag = "payments", request_body(content = String, description = "WeChat Pay's signed, encrypted notification", content_type = "application/json"),
+    params(("platform" = String, Path, description = "The county's code")),
+    responses(
+        (status = 204, description = "Received"),
+        (status = 400, description = "BAD_REQUEST: for another county's payout", body = ErrorBody),
+        (status = 401, description = "WECHATPAY_SIGNATURE_INVALID", body = ErrorBody),
+        (status = 404, description = "NOT_FOUND", body = ErrorBody),
+    ))]
+#[post("/pay/wechat/transfer-notify/{platform}")]
+pub async fn transfer_notify_county(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    transfer_notice(&state, Some(&code), &req, &body).await
+}
+
+async fn transfer_notice(
+    state: &AppState,
+    code: Option<&str>,
+    req: &HttpRequest,
+    body: &[u8],
+) -> ApiResult<HttpResponse> {
+    let (pay, to) = receiver(state, code).await?;
     let now = state.clock.now();
     let r = pay
-        .parse_transfer_notification(&signature_headers(&req), &body, now.timestamp())
+        .parse_transfer_notification(&signature_headers(req), body, now.timestamp())
         .map_err(refused)?;
     let p = payout::Entity::find()
         .filter(payout::Column::OutBatchNo.eq(r.out_batch_no.as_str()))
         .one(&state.db)
         .await?
         .ok_or_else(|| ApiError::not_found("payout"))?;
+    let county = match to {
+        Receiver::Platform(pid) => p.platform_id == pid,
+        Receiver::Instance => {
+            entity::platform_end::payment_accounts::of_platform(&state.db, p.platform_id)
+                .await?
+                .is_none()
+        }
+    };
+    if !county {
+        tracing::error!(out_batch_no = %r.out_batch_no, "transfer notification for another county's payout");
+        return Err(ApiError::new(
+            crate::error::ErrorCode::BAD_REQUEST,
+            "transfer notification for another merchant",
+        ));
+    }
     let mut job = worker::jobs::NewJob::new(
         payouts::SEND_JOB,
         serde_json::json!({ "payout_id": p.id }),

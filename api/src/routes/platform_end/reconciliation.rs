@@ -52,7 +52,9 @@ pub async fn reconcile_fetch(
     date: web::Path<chrono::NaiveDate>,
 ) -> ApiResult<web::Json<entity::platform_end::reconciliation::Report>> {
     who.require(Role::Operator)?;
-    let Some(pay) = state.wechatpay.clone() else {
+    let Some(pay) =
+        crate::routes::to_door_line::payments::merchant_of(&state, who.platform_id).await?
+    else {
         return Err(ApiError::not_found("WeChat Pay trade bills"));
     };
     let now = state.clock.now();

@@ -28,7 +28,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(orders::cancel);
     cfg.service(payments::demo_confirm);
     cfg.service(pay_notify::notify);
+    cfg.service(pay_notify::notify_county);
     cfg.service(pay_notify::refund_notify);
+    cfg.service(pay_notify::refund_notify_county);
     cfg.service(refund_queue::failed);
     cfg.service(refund_queue::retry);
     cfg.service(kitchen_stream::stream_orders);

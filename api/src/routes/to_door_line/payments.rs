@@ -1,6 +1,8 @@
 //! Paying an order: WeChat Pay's prepay (or the demo provider) and the demo
 //! confirmation.
 
+use std::sync::Arc;
+
 use actix_web::{post, web};
 use entity::payment;
 use entity::payment::PayProvider;
@@ -9,6 +11,7 @@ use entity::to_door_line::payments::PaymentOutcome;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
+use worker::wechatpay::{MerchantError, WechatPay};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
@@ -31,15 +34,58 @@ pub struct PayResponse {
     pub confirm_path: Option<String>,
 }
 
+/// The WeChat Pay merchant a platform's residents pay; `None`: the demo
+/// provider.
+pub(crate) async fn merchant_of(
+    state: &AppState,
+    platform_id: i64,
+) -> ApiResult<Option<Arc<WechatPay>>> {
+    state
+        .pay_merchants
+        .of_platform(&state.db, platform_id)
+        .await
+        .map_err(|e| match e {
+            MerchantError::Db(db) => ApiError::from(db),
+            other => {
+                tracing::error!(platform = platform_id, error = %other, "WeChat Pay merchant unusable");
+                ApiError::new(
+                    ErrorCode::PAYMENT_MERCHANT_UNAVAILABLE,
+                    "the county's WeChat Pay merchant cannot be used now",
+                )
+            }
+        })
+}
+
+/// The kitchen's sub-merchant number an order is paid to in partner mode.
+async fn sub_merchant_of(state: &AppState, store_id: i64) -> ApiResult<String> {
+    let merchant = match entity::store::Entity::find_by_id(store_id)
+        .one(&state.db)
+        .await?
+    {
+        Some(store) => {
+            entity::merchant::Entity::find_by_id(store.merchant_id)
+                .one(&state.db)
+                .await?
+        }
+        None => None,
+    };
+    merchant.and_then(|m| m.sub_mchid).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::SUB_MERCHANT_MISSING,
+            "this kitchen cannot take WeChat Pay yet: the operator has not recorded its sub-merchant number",
+        )
+    })
+}
+
 async fn pay_with_wechat(
     state: &AppState,
     who: &Principal,
-    merchant: &worker::wechatpay::WechatPay,
+    merchant: &WechatPay,
     id: i64,
 ) -> ApiResult<PayResponse> {
     use worker::wechatpay::PayError;
     let now = state.clock.now();
-    let appid = state.settings.wechat.appid.clone().unwrap_or_default();
+    let appid = merchant.appid().to_owned();
     let identity = entity::wechat_identity::Entity::find()
         .filter(entity::wechat_identity::Column::UserId.eq(who.user_id))
         .filter(entity::wechat_identity::Column::Appid.eq(appid))
@@ -51,6 +97,14 @@ async fn pay_with_wechat(
                 "sign in with WeChat to pay",
             )
         })?;
+    let o = my_order(&state.db, who, id).await?;
+    // Refused before any money moves: a partner-mode kitchen without its
+    // sub-merchant number cannot be paid.
+    let sub_mchid = if merchant.is_partner() {
+        Some(sub_merchant_of(state, o.store_id).await?)
+    } else {
+        None
+    };
     let txn = entity::tx::begin_write(&state.db).await?;
     let o = my_order(&txn, who, id).await?;
     let p = payments::start_payment(&txn, &o, PayProvider::Wechat, now).await?;
@@ -66,6 +120,7 @@ async fn pay_with_wechat(
             let description = format!("同城订单 {}", o.order_no);
             let prepay = merchant
                 .jsapi_prepay(
+                    sub_mchid.as_deref(),
                     &description,
                     &p.out_trade_no,
                     p.amount_fen,
@@ -87,7 +142,7 @@ async fn pay_with_wechat(
                         .retry_after(5)
                     }
                 })?;
-            payments::record_prepay(&state.db, p.id, &prepay).await?;
+            payments::record_prepay(&state.db, p.id, &prepay, sub_mchid.as_deref()).await?;
             prepay
         }
     };
@@ -110,9 +165,9 @@ async fn pay_with_wechat(
     (status = 200, body = PayResponse),
     (status = 404, description = "NOT_FOUND", body = ErrorBody),
     (status = 403, description = "WECHAT_IDENTITY_REQUIRED", body = ErrorBody),
-    (status = 409, description = "INVALID_ORDER_STATE: not pending payment", body = ErrorBody),
+    (status = 409, description = "INVALID_ORDER_STATE: not pending payment; SUB_MERCHANT_MISSING: partner mode and the kitchen has no sub-merchant number", body = ErrorBody),
     (status = 502, description = "PAYMENT_REFUSED", body = ErrorBody),
-    (status = 503, description = "PAYMENT_UNAVAILABLE", body = ErrorBody),
+    (status = 503, description = "PAYMENT_UNAVAILABLE, PAYMENT_MERCHANT_UNAVAILABLE", body = ErrorBody),
 ))]
 #[post("/orders/{id}/pay")]
 pub async fn pay(
@@ -120,7 +175,7 @@ pub async fn pay(
     who: Principal,
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<PayResponse>> {
-    if let Some(wechatpay) = state.wechatpay.clone() {
+    if let Some(wechatpay) = merchant_of(&state, who.platform_id).await? {
         return Ok(web::Json(
             pay_with_wechat(&state, &who, &wechatpay, *id).await?,
         ));
@@ -151,7 +206,7 @@ pub async fn demo_confirm(
     who: Principal,
     no: web::Path<String>,
 ) -> ApiResult<web::Json<OrderView>> {
-    if state.wechatpay.is_some() {
+    if merchant_of(&state, who.platform_id).await?.is_some() {
         return Err(ApiError::not_found("payment"));
     }
     let txn = entity::tx::begin_write(&state.db).await?;
