@@ -137,6 +137,14 @@ enum WechatpayCommand {
         /// What profit sharing may split off a payment, in percent.
         #[arg(long, default_value_t = 30)]
         sharing_max_percent: i32,
+        /// Partner mode: the service provider's registered name (its
+        /// profit-sharing receiver name).
+        #[arg(long, default_value = "")]
+        receiver_name: String,
+        /// Hours after delivery before an order is shared (the refund
+        /// window).
+        #[arg(long, default_value_t = 24)]
+        refund_window_hours: i32,
     },
     /// List the counties' own WeChat Pay merchants and whether their keys
     /// open.
@@ -570,6 +578,8 @@ async fn provision_lines(
             platform_key_file,
             notify_base,
             sharing_max_percent,
+            receiver_name,
+            refund_window_hours,
         }) => {
             let read = |path: &std::path::Path, field: &'static str| {
                 std::fs::read_to_string(path).map_err(|e| {
@@ -590,6 +600,8 @@ async fn provision_lines(
                 apiv3_key: read_line().map_err(|e| ProvisionError::Password(e.to_string()))?,
                 notify_base_url: notify_base,
                 sharing_max_bp: sharing_max_percent.saturating_mul(100),
+                receiver_name,
+                refund_window_minutes: refund_window_hours.saturating_mul(60),
             };
             let (p, change) =
                 p::set_payment_account(&txn, key.as_ref(), &platform, &account, now).await?;

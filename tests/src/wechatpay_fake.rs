@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
 
 mod partner;
+mod sharing;
+
+pub use sharing::FakeShare;
 
 /// The merchant id the fake expects.
 pub const MCHID: &str = "1900000109";
@@ -569,6 +572,7 @@ pub struct WechatPayFake {
     refund_book: RefundBook,
     refusals: RefundRefusals,
     partner: partner::SharedBook,
+    sharing: sharing::Shared,
     /// The merchant private key file (the app's `MERCHANT_KEY_PEM_FILE`).
     pub merchant_key_file: PathBuf,
     /// The merchant public key file (to check `paySign`).
@@ -674,6 +678,20 @@ impl WechatPayFake {
             })
             .mount(&server)
             .await;
+        let sharing_book: sharing::Shared = Arc::default();
+        Mock::given(matchers::path_regex(r"^/v3/profitsharing/"))
+            .respond_with(sharing::Sharing {
+                keys: keys.clone(),
+                platform_pkcs8: pem_der(
+                    &std::fs::read_to_string(&platform_key_file).expect("read"),
+                ),
+                partner: partner_book.clone(),
+                paid: paid.clone(),
+                refunded: refund_book.clone(),
+                book: sharing_book.clone(),
+            })
+            .mount(&server)
+            .await;
         let bills = Arc::new(Mutex::new(std::collections::HashMap::new()));
         Mock::given(matchers::method("GET"))
             .and(matchers::path_regex(
@@ -698,6 +716,7 @@ impl WechatPayFake {
             refund_book,
             refusals,
             partner: partner_book,
+            sharing: sharing_book,
             merchant_key_file,
             merchant_public_file,
             platform_public_file,
@@ -716,6 +735,64 @@ impl WechatPayFake {
         if let Ok(mut b) = self.partner.lock() {
             b.bound.insert(sub_mchid.to_owned());
         }
+    }
+
+    /// The sharing orders WeChat Pay accepted, by `out_order_no`.
+    pub fn sharing_orders(&self) -> std::collections::HashMap<String, FakeShare> {
+        self.sharing
+            .lock()
+            .map(|b| b.orders.clone())
+            .unwrap_or_default()
+    }
+
+    /// The receivers added: (sub_mchid, type, account) → decrypted name.
+    pub fn sharing_receivers(
+        &self,
+    ) -> std::collections::HashMap<(String, String, String), Option<String>> {
+        self.sharing
+            .lock()
+            .map(|b| b.receivers.clone())
+            .unwrap_or_default()
+    }
+
+    /// Settles a sharing order as WeChat Pay does when the money moved:
+    /// every receiver succeeds but the `closed` accounts, and the rest is
+    /// unfrozen to the sub-merchant.
+    pub fn finish_sharing(&self, out_order_no: &str, closed: &[&str]) {
+        sharing::finish(&self.sharing, out_order_no, closed, "ACCOUNT_ABNORMAL");
+    }
+
+    /// The next `n` sharing orders are accepted but their answers lost.
+    pub fn lose_sharing_answers(&self, n: usize) {
+        if let Ok(mut b) = self.sharing.lock() {
+            b.lose_answers = n;
+        }
+    }
+
+    /// A profit-sharing movement notification (`PROFITSHARING.SUCCESS`)
+    /// for the service provider's own part of a sharing order.
+    pub fn sharing_notification(
+        &self,
+        out_order_no: &str,
+        sub_mchid: &str,
+        transaction_id: &str,
+        amount: i64,
+        timestamp: i64,
+    ) -> (Vec<(String, String)>, String) {
+        let resource = json!({
+            "sp_mchid": SP_MCHID, "sub_mchid": sub_mchid,
+            "transaction_id": transaction_id, "order_id": "3008450740201411110007820472",
+            "out_order_no": out_order_no,
+            "receiver": {"type": "MERCHANT_ID", "account": SP_MCHID, "amount": amount, "description": "平台服务费"},
+            "success_time": "2026-11-24T10:00:00+08:00",
+        });
+        self.notification_of(
+            "PROFITSHARING.SUCCESS",
+            "profitsharing",
+            &resource,
+            timestamp,
+            APIV3_KEY.as_bytes(),
+        )
     }
 
     /// Prepay requests received, direct and partner (after their signature

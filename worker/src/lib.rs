@@ -15,6 +15,7 @@ pub mod purge;
 pub mod reconcile;
 pub mod refunds;
 pub mod settle;
+pub mod sharing;
 pub mod standalone;
 pub mod village;
 pub mod wechat;

@@ -38,7 +38,10 @@ impl AccountKind {
     pub fn debit_normal(self) -> bool {
         matches!(
             self,
-            AccountKind::Clearing | AccountKind::Refunds | AccountKind::CompensationExpense
+            AccountKind::Clearing
+                | AccountKind::PartnerFunds
+                | AccountKind::Refunds
+                | AccountKind::CompensationExpense
         )
     }
 
@@ -342,7 +345,15 @@ pub async fn book_payment(
             event: "captured",
         },
         &[
-            Leg::debit(AccountKind::Clearing, p.amount_fen),
+            // Partner mode: the money is held at the kitchen's sub-merchant.
+            Leg::debit(
+                if p.sub_mchid.is_some() {
+                    AccountKind::PartnerFunds
+                } else {
+                    AccountKind::Clearing
+                },
+                p.amount_fen,
+            ),
             Leg::credit(AccountKind::Escrow, p.amount_fen),
         ],
         None,
@@ -352,12 +363,26 @@ pub async fn book_payment(
     .await
 }
 
-/// Order delivered: escrow goes to the merchant, the rider and the platform.
-pub async fn book_delivery(
+/// A delivered order's split: who gets what, by the rules that priced it.
+#[derive(Debug, Clone, Copy)]
+pub struct DeliverySplit {
+    /// The amounts.
+    pub split: Split,
+    /// The kitchen's merchant.
+    pub merchant_id: i64,
+    /// The courier's payable and id, when someone carried it.
+    pub courier: Option<(AccountKind, i64)>,
+    /// The commission rule applied.
+    pub rule_id: i64,
+    /// Its rate.
+    pub rate_bp: i32,
+}
+
+/// Works out how a delivered order's money is split.
+pub async fn delivery_split(
     db: &impl ConnectionTrait,
     o: &order::Model,
-    now: DateTime<Utc>,
-) -> DomainResult<bool> {
+) -> DomainResult<DeliverySplit> {
     let s = crate::scope::get::<store::Entity>(db, o.store_id, "store").await?;
     let m = crate::scope::get::<merchant::Entity>(db, s.merchant_id, "merchant").await?;
     let rule = commission_rule(db, o.platform_id, &m.category, o.created_at).await?;
@@ -389,10 +414,31 @@ pub async fn book_delivery(
         None => (None, 0),
     };
     let courier_fee = if courier.is_some() { courier_fee } else { 0 };
-    let sp = split(o, rule.rate_bp, courier_fee);
+    Ok(DeliverySplit {
+        split: split(o, rule.rate_bp, courier_fee),
+        merchant_id: m.id,
+        courier,
+        rule_id: rule.id,
+        rate_bp: rule.rate_bp,
+    })
+}
+
+/// Order delivered: escrow goes to the merchant, the rider and the platform.
+pub async fn book_delivery(
+    db: &impl ConnectionTrait,
+    o: &order::Model,
+    now: DateTime<Utc>,
+) -> DomainResult<bool> {
+    let DeliverySplit {
+        split: sp,
+        merchant_id,
+        courier,
+        rule_id,
+        rate_bp,
+    } = delivery_split(db, o).await?;
     let mut legs = vec![
         Leg::debit(AccountKind::Escrow, o.payable_fen),
-        Leg::credit(AccountKind::MerchantPayable, sp.merchant_fen).of(m.id),
+        Leg::credit(AccountKind::MerchantPayable, sp.merchant_fen).of(merchant_id),
         Leg::credit(AccountKind::PlatformRevenue, sp.platform_fen),
     ];
     if let Some((kind, owner)) = courier {
@@ -407,10 +453,10 @@ pub async fn book_delivery(
             event: "delivered",
         },
         &legs,
-        Some(rule.id),
+        Some(rule_id),
         &format!(
             "order {} delivered: commission {} fen at {} bp",
-            o.order_no, sp.commission_fen, rule.rate_bp
+            o.order_no, sp.commission_fen, rate_bp
         ),
         now,
     )
@@ -463,10 +509,7 @@ pub async fn book_refund(
     } else {
         AccountKind::Escrow
     };
-    let mut legs = vec![
-        Leg::debit(from, r.amount_fen),
-        Leg::credit(AccountKind::Clearing, r.amount_fen),
-    ];
+    let mut legs = vec![Leg::debit(from, r.amount_fen), refund_source(db, r).await?];
     if from == AccountKind::Escrow {
         // A full refund before delivery gives back what compensations did
         // not (they were subtracted from it): the order's whole payment
@@ -499,6 +542,26 @@ pub async fn book_refund(
         now,
     )
     .await
+}
+
+/// Where a refund's money comes from: the platform's clearing (direct
+/// mode), the payment still held at the sub-merchant (partner mode, not
+/// yet shared), or the kitchen's own money once the order was shared and
+/// unfrozen (the platform then owes it to the kitchen).
+async fn refund_source(db: &impl ConnectionTrait, r: &refund::Model) -> DomainResult<Leg> {
+    let p = crate::scope::get::<payment::Entity>(db, r.payment_id, "payment").await?;
+    if p.sub_mchid.is_none() {
+        return Ok(Leg::credit(AccountKind::Clearing, r.amount_fen));
+    }
+    let shared = crate::profit_share::Entity::find()
+        .filter(crate::profit_share::Column::OrderId.eq(r.order_id))
+        .filter(crate::profit_share::Column::Status.eq(crate::profit_share::ShareStatus::Finished))
+        .one(db)
+        .await?;
+    Ok(match shared {
+        Some(s) => Leg::credit(AccountKind::MerchantPayable, r.amount_fen).of(s.merchant_id),
+        None => Leg::credit(AccountKind::PartnerFunds, r.amount_fen),
+    })
 }
 
 /// One account's balance.

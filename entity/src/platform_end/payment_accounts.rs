@@ -81,6 +81,11 @@ pub struct Account {
     pub notify_base_url: String,
     /// The sharing limit in basis points (1 to 10,000).
     pub sharing_max_bp: i32,
+    /// The service provider's registered name (partner mode: its name as
+    /// a profit-sharing receiver).
+    pub receiver_name: String,
+    /// Minutes after delivery before an order is shared (0 to 14 days).
+    pub refund_window_minutes: i32,
 }
 
 impl std::fmt::Debug for Account {
@@ -95,6 +100,8 @@ impl std::fmt::Debug for Account {
             .field("apiv3_key", &"<redacted>")
             .field("notify_base_url", &self.notify_base_url)
             .field("sharing_max_bp", &self.sharing_max_bp)
+            .field("receiver_name", &self.receiver_name)
+            .field("refund_window_minutes", &self.refund_window_minutes)
             .finish()
     }
 }
@@ -182,6 +189,21 @@ impl Account {
                 "the sharing limit in basis points: 1 to 10,000 (3,000 is 30 %)",
             ));
         }
+        let receiver_name = self.receiver_name.trim();
+        if PayMode::parse(&self.mode)? == PayMode::Partner
+            && (receiver_name.is_empty() || receiver_name.chars().count() > 128)
+        {
+            return Err(DomainError::invalid(
+                "receiver_name",
+                "partner mode: the service provider's registered name (its profit-sharing receiver name), 1 to 128 characters",
+            ));
+        }
+        if !(0..=MAX_REFUND_WINDOW_MINUTES).contains(&self.refund_window_minutes) {
+            return Err(DomainError::invalid(
+                "refund_window_minutes",
+                "0 to 20,160 minutes (14 days) after delivery",
+            ));
+        }
         Ok(Account {
             mode: self.mode.trim().to_owned(),
             mchid,
@@ -193,9 +215,17 @@ impl Account {
             apiv3_key: self.apiv3_key.clone(),
             notify_base_url: url.to_owned(),
             sharing_max_bp: self.sharing_max_bp,
+            receiver_name: receiver_name.to_owned(),
+            refund_window_minutes: self.refund_window_minutes,
         })
     }
 }
+
+/// The longest refund window: 14 days.
+pub const MAX_REFUND_WINDOW_MINUTES: i32 = 20_160;
+
+/// The refund window a county starts with: one day.
+pub const DEFAULT_REFUND_WINDOW_MINUTES: i32 = 1_440;
 
 /// The associated data a platform's `field` is sealed with.
 fn context(field: &str, platform_id: i64) -> String {
@@ -284,6 +314,8 @@ pub async fn set(
             && c.platform_public_key == a.platform_public_key_pem
             && c.notify_base_url == a.notify_base_url
             && c.sharing_max_bp == a.sharing_max_bp
+            && c.receiver_name == a.receiver_name
+            && c.refund_window_minutes == a.refund_window_minutes
         {
             return Ok(Change::Unchanged);
         }
@@ -306,6 +338,8 @@ pub async fn set(
     row.apiv3_key_sealed = Set(apiv3);
     row.notify_base_url = Set(a.notify_base_url);
     row.sharing_max_bp = Set(a.sharing_max_bp);
+    row.receiver_name = Set(a.receiver_name);
+    row.refund_window_minutes = Set(a.refund_window_minutes);
     row.updated_at = Set(now);
     Ok(if current.is_some() {
         row.update(db).await?;

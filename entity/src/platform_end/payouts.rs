@@ -76,7 +76,18 @@ pub async fn available(
         .iter()
         .map(|p| p.amount_fen)
         .sum();
-    Ok((last.payable_fen - since).min(balance).max(0))
+    // Partner mode: what orders not yet shared owe the payee reaches them
+    // through profit sharing, not a payout.
+    let sharing = crate::platform_end::profit_sharing::pending_for(
+        db,
+        platform_id,
+        payee.account(),
+        payee.owner_id,
+    )
+    .await?;
+    Ok((last.payable_fen - since - sharing)
+        .min(balance - sharing)
+        .max(0))
 }
 
 fn source(p: &payout::Model, event: &'static str) -> Source<'static> {

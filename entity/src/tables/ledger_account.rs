@@ -44,5 +44,8 @@ stored_enum! {
         CompensationExpense = "compensation_expense",
         /// Payouts sent and not yet confirmed (liability).
         PayoutsInTransit = "payouts_in_transit",
+        /// Partner mode: paid money held at the kitchens' sub-merchants
+        /// until it is shared and unfrozen (asset).
+        PartnerFunds = "partner_funds",
     }
 }

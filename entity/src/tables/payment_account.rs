@@ -35,6 +35,12 @@ pub struct Model {
     /// The share of a payment profit sharing may split off, in basis points
     /// (WeChat Pay's default limit for a service provider is 30 %).
     pub sharing_max_bp: i32,
+    /// The service provider's registered name: its name as a
+    /// profit-sharing receiver (partner mode).
+    pub receiver_name: String,
+    /// Minutes after delivery before an order is shared (the window in
+    /// which a refund comes out of the money still held).
+    pub refund_window_minutes: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

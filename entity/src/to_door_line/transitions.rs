@@ -157,6 +157,7 @@ pub async fn apply(
     }
     if to == OrderStatus::Delivered {
         crate::platform_end::ledger::book_delivery(db, &o, now).await?;
+        crate::platform_end::profit_sharing::schedule(db, &o, now).await?;
     }
     // The guarded update above is the only writer of these columns, so the
     // new row is known without reading it back.

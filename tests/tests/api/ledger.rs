@@ -18,6 +18,20 @@ pub(crate) async fn deliver(
     job: i64,
 ) -> i64 {
     let wang = app.demo_token("rider-wang").await;
+    deliver_as(app, &wang, resident, kitchen, order, job).await
+}
+
+/// Delivers an accepted order with the rider signed in as `wang`; returns
+/// the rider's fee.
+pub(crate) async fn deliver_as(
+    app: &TestApp,
+    wang: &str,
+    resident: &str,
+    kitchen: &str,
+    order: i64,
+    job: i64,
+) -> i64 {
+    let wang = wang.to_owned();
     on_duty_at(app, &wang, STORE).await;
     let g = app
         .post(

@@ -32,6 +32,7 @@ mod orders;
 mod partner_mode;
 mod payment_accounts;
 mod payouts;
+mod profit_sharing;
 mod provisioning;
 mod rate_limits;
 mod refunds;

@@ -13,11 +13,13 @@ use tests::{Backend, TestApp, both};
 use crate::host::{HOST_PASSWORD, add_host_admin};
 use crate::wechatpay::{options, resident_with_order};
 
-const SUB: &str = "1900000201";
+pub(crate) const SUB: &str = "1900000201";
 const NOTIFY_BASE: &str = "https://pay.kang.example";
+/// The service provider's registered name.
+pub(crate) const RECEIVER_NAME: &str = "康县同城网络科技有限公司";
 
 /// Makes kang a service provider through the host administrator's API.
-async fn kang_goes_partner(app: &TestApp) {
+pub(crate) async fn kang_goes_partner(app: &TestApp) {
     let fake = app.wechatpay.as_ref().expect("fake WeChat Pay");
     add_host_admin(app);
     let host = app
@@ -38,6 +40,7 @@ async fn kang_goes_partner(app: &TestApp) {
         "platform_key_id": PLATFORM_KEY_ID,
         "platform_public_key_pem": std::fs::read_to_string(&fake.platform_public_file).expect("key"),
         "apiv3_key": APIV3_KEY, "notify_base_url": NOTIFY_BASE,
+        "receiver_name": RECEIVER_NAME, "refund_window_minutes": 1440,
     });
     let set = app
         .send_json(
@@ -51,7 +54,7 @@ async fn kang_goes_partner(app: &TestApp) {
 }
 
 /// A partner-mode payment notification's resource.
-fn partner_transaction(out_trade_no: &str, sub_mchid: &str, total: i64) -> Value {
+pub(crate) fn partner_transaction(out_trade_no: &str, sub_mchid: &str, total: i64) -> Value {
     json!({
         "sp_appid": tests::wechat_fake::APPID, "sp_mchid": SP_MCHID,
         "sub_mchid": sub_mchid,
@@ -63,7 +66,12 @@ fn partner_transaction(out_trade_no: &str, sub_mchid: &str, total: i64) -> Value
     })
 }
 
-async fn post_to(app: &TestApp, path: &str, headers: &[(String, String)], body: &str) -> u16 {
+pub(crate) async fn post_to(
+    app: &TestApp,
+    path: &str,
+    headers: &[(String, String)],
+    body: &str,
+) -> u16 {
     let mut req = app
         .client
         .post(format!("{}{path}", app.address))

@@ -52,6 +52,8 @@ async fn a_county_gets_its_own_merchant_and_its_kitchens_sub_merchants(backend: 
             &public_file,
             "--notify-base",
             notify,
+            "--receiver-name",
+            "康县同城网络科技有限公司",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -171,6 +173,19 @@ async fn a_county_gets_its_own_merchant_and_its_kitchens_sub_merchants(backend: 
         .await;
     assert_eq!(refused.status, 422, "{}", refused.text);
     assert_eq!(refused.body["errors"][0]["field"], "sharing_max_bp");
+    // A service provider must give the name it receives its share under.
+    let mut nameless = body.clone();
+    nameless["mode"] = json!("partner");
+    let refused = app
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/host/platforms/kang/wechatpay",
+            Some(nameless),
+            Some(&host),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(refused.body["errors"][0]["field"], "receiver_name");
     let log = app.get("/api/v1/host/audit?limit=10", Some(&host)).await;
     assert!(log.text.contains("set_wechatpay"), "{}", log.text);
     assert!(!log.text.contains(APIV3_KEY) && !log.text.contains("PRIVATE KEY"));

@@ -141,6 +141,12 @@ impl Worker {
             },
         ));
         worker.register(
+            entity::platform_end::profit_sharing::RUN_JOB,
+            crate::sharing::RunSharing {
+                merchants: merchants.clone(),
+            },
+        );
+        worker.register(
             entity::to_door_line::refunds::EXECUTE_JOB,
             crate::refunds::ExecuteRefund { merchants },
         );

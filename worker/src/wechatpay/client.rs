@@ -48,7 +48,7 @@ pub struct WechatPay {
     appid: String,
     notify_url: String,
     key: MerchantKey,
-    platform: PlatformKey,
+    pub(super) platform: PlatformKey,
     apiv3_key: Vec<u8>,
 }
 
@@ -305,7 +305,7 @@ impl WechatPay {
     }
 
     /// The sub-merchant a partner-mode call is for; `None` in direct mode.
-    fn sub<'a>(&self, sub_mchid: Option<&'a str>) -> Result<Option<&'a str>, PayError> {
+    pub(super) fn sub<'a>(&self, sub_mchid: Option<&'a str>) -> Result<Option<&'a str>, PayError> {
         match (self.partner, sub_mchid) {
             (false, _) => Ok(None),
             (true, Some(s)) if !s.is_empty() => Ok(Some(s)),
@@ -320,6 +320,19 @@ impl WechatPay {
         path: &str,
         body: Option<&Value>,
         now: i64,
+    ) -> Result<(u16, Vec<u8>), PayError> {
+        self.call_with(method, path, body, now, false).await
+    }
+
+    /// [`Self::call`]; `sensitive` names the WeChat Pay public key that
+    /// encrypted fields of the body (`Wechatpay-Serial`).
+    pub(super) async fn call_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        now: i64,
+        sensitive: bool,
     ) -> Result<(u16, Vec<u8>), PayError> {
         let body_text = body.map(|b| b.to_string()).unwrap_or_default();
         let nonce = nonce();
@@ -340,6 +353,9 @@ impl WechatPay {
             .header("authorization", auth)
             .header("accept", "application/json")
             .header("user-agent", "tongcheng/0.1");
+        if sensitive {
+            req = req.header("wechatpay-serial", self.platform.id());
+        }
         if body.is_some() {
             req = req
                 .header("content-type", "application/json")
@@ -741,7 +757,7 @@ impl WechatPay {
         Ok(r)
     }
 
-    fn open_notification(
+    pub(super) fn open_notification(
         &self,
         headers: &NotificationHeaders,
         body: &[u8],

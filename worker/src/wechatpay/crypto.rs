@@ -180,6 +180,23 @@ impl PlatformKey {
     }
 }
 
+impl PlatformKey {
+    /// Encrypts a sensitive field (a receiver's name) for WeChat Pay:
+    /// RSA-OAEP with SHA-1 and MGF1-SHA-1 under this public key, base64;
+    /// the request names the key in `Wechatpay-Serial`.
+    pub fn encrypt_sensitive(&self, plain: &str) -> Result<String, CryptoError> {
+        use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OaepPublicEncryptingKey, PublicEncryptingKey};
+        let bad = || CryptoError::BadKey("the WeChat Pay public key cannot encrypt".into());
+        let key = PublicEncryptingKey::from_der(&self.der).map_err(|_| bad())?;
+        let key = OaepPublicEncryptingKey::new(key).map_err(|_| bad())?;
+        let mut out = vec![0u8; key.ciphertext_size()];
+        let sealed = key
+            .encrypt(&OAEP_SHA1_MGF1SHA1, plain.as_bytes(), &mut out, None)
+            .map_err(|_| CryptoError::Invalid)?;
+        Ok(STANDARD.encode(sealed))
+    }
+}
+
 /// Decrypts a notification `resource` with the APIv3 key.
 pub fn decrypt_resource(
     apiv3_key: &[u8],
@@ -414,6 +431,46 @@ print(base64.b64encode(ct).decode())
             .is_err()
         );
         assert!(decrypt_resource(b"short", "nonce1234567", "transaction", &ct).is_err());
+    }
+
+    #[test]
+    fn sensitive_fields_decrypt_with_openssl_oaep_sha1() {
+        let k = keys();
+        let platform = PlatformKey::from_pem("PUB_KEY_ID_1", &k.public_pem).unwrap();
+        let sealed = platform
+            .encrypt_sensitive("陇南市康县同城科技有限公司")
+            .unwrap();
+        let a = platform.encrypt_sensitive("same").unwrap();
+        let b = platform.encrypt_sensitive("same").unwrap();
+        assert_ne!(a, b, "OAEP is randomised");
+        let file = k.dir.join("sealed");
+        std::fs::write(&file, STANDARD.decode(&sealed).unwrap()).unwrap();
+        let out = Command::new("openssl")
+            .args([
+                "pkeyutl",
+                "-decrypt",
+                "-pkeyopt",
+                "rsa_padding_mode:oaep",
+                "-pkeyopt",
+                "rsa_oaep_md:sha1",
+                "-pkeyopt",
+                "rsa_mgf1_md:sha1",
+                "-inkey",
+            ])
+            .arg(k.dir.join("key.pem"))
+            .arg("-in")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            "陇南市康县同城科技有限公司"
+        );
     }
 
     #[test]

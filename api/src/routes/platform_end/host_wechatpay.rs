@@ -41,6 +41,12 @@ pub struct PaymentAccountBody {
     /// What profit sharing may split off a payment, in basis points
     /// (default 3,000: WeChat Pay's 30 %).
     pub sharing_max_bp: Option<i32>,
+    /// Partner mode: the service provider's registered name, its name as a
+    /// profit-sharing receiver (required).
+    pub receiver_name: Option<String>,
+    /// Minutes after delivery before an order is shared: the window in
+    /// which a refund comes out of the money still held (default 1,440).
+    pub refund_window_minutes: Option<i32>,
 }
 
 /// A county's own WeChat Pay merchant, without its keys.
@@ -62,6 +68,10 @@ pub struct PaymentAccountView {
     pub notify_base_url: String,
     /// The sharing limit, in basis points.
     pub sharing_max_bp: i32,
+    /// The service provider's receiver name (partner mode).
+    pub receiver_name: String,
+    /// Minutes after delivery before an order is shared.
+    pub refund_window_minutes: i32,
     /// `open` when the stored keys open with this instance's secrets key,
     /// `WONT-OPEN` or `NO-KEY` otherwise.
     pub keys: String,
@@ -96,9 +106,14 @@ pub async fn set_payment_account(
         apiv3_key: body.apiv3_key.clone(),
         notify_base_url: body.notify_base_url.clone(),
         sharing_max_bp: body.sharing_max_bp.unwrap_or(DEFAULT_SHARING_MAX_BP),
+        receiver_name: body.receiver_name.clone().unwrap_or_default(),
+        refund_window_minutes: body
+            .refund_window_minutes
+            .unwrap_or(payment_accounts::DEFAULT_REFUND_WINDOW_MINUTES),
     };
     let detail = json!({"mode": body.mode, "mchid": body.mchid, "appid": body.appid,
-        "notify_base_url": body.notify_base_url, "sharing_max_bp": account.sharing_max_bp});
+        "notify_base_url": body.notify_base_url, "sharing_max_bp": account.sharing_max_bp,
+        "receiver_name": account.receiver_name, "refund_window_minutes": account.refund_window_minutes});
     let key = state.mini_programs.key();
     let now = state.clock.now();
     let (p, change) = audited(&state, &who, "set_wechatpay", &code, detail, async |txn| {
@@ -156,6 +171,8 @@ async fn view(
         platform_key_id: a.platform_key_id,
         notify_base_url: a.notify_base_url,
         sharing_max_bp: a.sharing_max_bp,
+        receiver_name: a.receiver_name,
+        refund_window_minutes: a.refund_window_minutes,
         keys: keys.to_owned(),
         outcome: outcome.map(str::to_owned),
     })

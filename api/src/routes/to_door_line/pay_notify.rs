@@ -118,7 +118,7 @@ async fn belongs(
     Ok(county && sub)
 }
 
-fn not_ours(what: &str, no: &str) -> ApiError {
+pub(crate) fn not_ours(what: &str, no: &str) -> ApiError {
     tracing::error!(
         no,
         "WeChat Pay {what} notification for a payment of another merchant"

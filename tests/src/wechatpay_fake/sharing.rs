@@ -1,0 +1,344 @@
+//! The fake's profit sharing (分账) for a service provider, as the partner
+//! documentation describes it: receivers are added per sub-merchant (a
+//! merchant receiver's name encrypted with the WeChat Pay public key,
+//! named in `Wechatpay-Serial`); a sharing order may only pay added
+//! receivers, only out of a paid order of that sub-merchant, within the
+//! sharing limit and what is still unsplit; its number is re-entrant; it
+//! stays `PROCESSING` until the test settles it; its query answers every
+//! receiver's result.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use aws_lc_rs::rsa::{OAEP_SHA1_MGF1SHA1, OaepPrivateDecryptingKey, PrivateDecryptingKey};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::partner::SharedBook;
+use super::{Keys, PLATFORM_KEY_ID, SP_MCHID, auth_field, authorized, sign_error, signed_response};
+
+/// A sharing order as the fake keeps it.
+#[derive(Debug, Clone)]
+pub struct FakeShare {
+    /// The sub-merchant whose money is shared.
+    pub sub_mchid: String,
+    /// The payment.
+    pub transaction_id: String,
+    /// WeChat Pay's id.
+    pub order_id: String,
+    /// `PROCESSING` or `FINISHED`.
+    pub state: String,
+    /// (type, account, amount, result, fail_reason).
+    pub receivers: Vec<(String, String, i64, String, Option<String>)>,
+    /// The request body, to compare a repeat with.
+    pub body: Value,
+}
+
+/// What the sharing side of the fake knows.
+#[derive(Debug, Default)]
+pub struct SharingBook {
+    /// (sub_mchid, type, account) → the decrypted name, if one was given.
+    pub receivers: HashMap<(String, String, String), Option<String>>,
+    /// out_order_no → the sharing order.
+    pub orders: HashMap<String, FakeShare>,
+    /// Sharing limit per sub-merchant in basis points (default 3,000).
+    pub max_bp: HashMap<String, i64>,
+    /// Answers of accepted sharing orders to lose (500) next.
+    pub lose_answers: usize,
+}
+
+pub(super) type Shared = Arc<Mutex<SharingBook>>;
+
+fn refuse(keys: &Keys, req: &Request, status: u16, code: &str, message: &str) -> ResponseTemplate {
+    signed_response(
+        keys,
+        req,
+        status,
+        &json!({"code": code, "message": message}),
+    )
+}
+
+fn answer(no: &str, s: &FakeShare) -> Value {
+    json!({
+        "sub_mchid": s.sub_mchid,
+        "transaction_id": s.transaction_id,
+        "out_order_no": no,
+        "order_id": s.order_id,
+        "state": s.state,
+        "receivers": s.receivers.iter().map(|(t, a, amount, result, reason)| {
+            let mut r = json!({"type": t, "account": a, "amount": amount, "result": result,
+                "description": "分账", "detail_id": format!("3600{no}{a}"),
+                "create_time": "2026-11-24T10:00:00+08:00"});
+            if let Some(reason) = reason { r["fail_reason"] = json!(reason); }
+            r
+        }).collect::<Vec<_>>(),
+    })
+}
+
+/// `POST /v3/profitsharing/receivers/add`, `POST /v3/profitsharing/orders`,
+/// `POST …/orders/unfreeze` and `GET …/orders/{out_order_no}`.
+pub(super) struct Sharing {
+    pub keys: Arc<Keys>,
+    pub platform_pkcs8: Vec<u8>,
+    pub partner: SharedBook,
+    pub paid: Arc<Mutex<HashMap<String, i64>>>,
+    pub refunded: super::RefundBook,
+    pub book: Shared,
+}
+
+impl Sharing {
+    fn decrypt(&self, b64: &str) -> Option<String> {
+        let key = PrivateDecryptingKey::from_pkcs8(&self.platform_pkcs8).ok()?;
+        let key = OaepPrivateDecryptingKey::new(key).ok()?;
+        let sealed = STANDARD.decode(b64).ok()?;
+        let mut out = vec![0u8; key.min_output_size()];
+        let plain = key
+            .decrypt(&OAEP_SHA1_MGF1SHA1, &sealed, &mut out, None)
+            .ok()?;
+        String::from_utf8(plain.to_vec()).ok()
+    }
+
+    /// The partner order behind a transaction id and its paid total.
+    fn paid_order(&self, sub: &str, transaction_id: &str) -> Option<(String, i64)> {
+        let no = transaction_id.strip_prefix("4200")?.to_owned();
+        let ok = super::partner::sub_of(&self.partner, &no).as_deref() == Some(sub);
+        let total = self.paid.lock().ok()?.get(&no).copied()?;
+        ok.then_some((no, total))
+    }
+
+    fn add_receiver(&self, req: &Request, body: &Value) -> ResponseTemplate {
+        let text = |k: &str| body[k].as_str().unwrap_or("").to_owned();
+        let (sub, kind, account) = (text("sub_mchid"), text("type"), text("account"));
+        if !["MERCHANT_ID", "PERSONAL_OPENID"].contains(&kind.as_str()) || account.is_empty() {
+            return refuse(&self.keys, req, 400, "PARAM_ERROR", "接收方类型或账号错误");
+        }
+        if text("relation_type").is_empty() {
+            return refuse(
+                &self.keys,
+                req,
+                400,
+                "PARAM_ERROR",
+                "缺少参数 relation_type",
+            );
+        }
+        let name = match body["name"].as_str() {
+            Some(sealed) => {
+                let serial = req
+                    .headers
+                    .get("wechatpay-serial")
+                    .and_then(|v| v.to_str().ok());
+                if serial != Some(PLATFORM_KEY_ID) {
+                    return refuse(&self.keys, req, 400, "PARAM_ERROR", "Wechatpay-Serial 错误");
+                }
+                match self.decrypt(sealed) {
+                    Some(n) if !n.is_empty() => Some(n),
+                    _ => return refuse(&self.keys, req, 400, "PARAM_ERROR", "name 解密失败"),
+                }
+            }
+            None => None,
+        };
+        if kind == "MERCHANT_ID" && name.is_none() {
+            return refuse(&self.keys, req, 400, "PARAM_ERROR", "商户接收方须填写 name");
+        }
+        if let Ok(mut b) = self.book.lock() {
+            b.receivers
+                .insert((sub.clone(), kind.clone(), account.clone()), name);
+        }
+        signed_response(
+            &self.keys,
+            req,
+            200,
+            &json!({"sub_mchid": sub, "type": kind, "account": account, "relation_type": body["relation_type"]}),
+        )
+    }
+
+    fn create(&self, req: &Request, body: &Value, unfreeze: bool) -> ResponseTemplate {
+        let text = |k: &str| body[k].as_str().unwrap_or("").to_owned();
+        let (sub, tx, no) = (
+            text("sub_mchid"),
+            text("transaction_id"),
+            text("out_order_no"),
+        );
+        let Ok(mut book) = self.book.lock() else {
+            return ResponseTemplate::new(500);
+        };
+        if let Some(s) = book.orders.get(&no) {
+            if s.body != *body {
+                return refuse(
+                    &self.keys,
+                    req,
+                    400,
+                    "INVALID_REQUEST",
+                    "商户分账单号已存在且参数不一致",
+                );
+            }
+            let a = answer(&no, s);
+            return signed_response(&self.keys, req, 200, &a);
+        }
+        let Some((trade, total)) = self.paid_order(&sub, &tx) else {
+            return refuse(&self.keys, req, 404, "RESOURCE_NOT_EXISTS", "订单不存在");
+        };
+        if book
+            .orders
+            .values()
+            .any(|s| s.transaction_id == tx && s.state == "FINISHED")
+        {
+            return refuse(
+                &self.keys,
+                req,
+                400,
+                "INVALID_REQUEST",
+                "订单已解冻，不能再分账",
+            );
+        }
+        let refunded: i64 = self
+            .refunded
+            .lock()
+            .map(|r| {
+                r.values()
+                    .filter(|(t, _, st)| *t == trade && st != "CLOSED")
+                    .map(|(_, a, _)| a)
+                    .sum()
+            })
+            .unwrap_or(0);
+        let mut receivers = Vec::new();
+        if !unfreeze {
+            if body["unfreeze_unsplit"] != true {
+                return refuse(
+                    &self.keys,
+                    req,
+                    400,
+                    "PARAM_ERROR",
+                    "缺少参数 unfreeze_unsplit",
+                );
+            }
+            for r in body["receivers"].as_array().cloned().unwrap_or_default() {
+                let (t, a) = (
+                    r["type"].as_str().unwrap_or("").to_owned(),
+                    r["account"].as_str().unwrap_or("").to_owned(),
+                );
+                let amount = r["amount"].as_i64().unwrap_or(0);
+                if amount <= 0 {
+                    return refuse(&self.keys, req, 400, "PARAM_ERROR", "分账金额必须大于0");
+                }
+                if !book
+                    .receivers
+                    .contains_key(&(sub.clone(), t.clone(), a.clone()))
+                {
+                    return refuse(
+                        &self.keys,
+                        req,
+                        400,
+                        "INVALID_REQUEST",
+                        "分账接收方不存在，请先添加",
+                    );
+                }
+                if t == "PERSONAL_OPENID" && text("appid").is_empty() {
+                    return refuse(&self.keys, req, 400, "PARAM_ERROR", "缺少参数 appid");
+                }
+                receivers.push((t, a, amount, "PENDING".to_owned(), None));
+            }
+            let shared: i64 = receivers.iter().map(|r| r.2).sum();
+            let max_bp = book.max_bp.get(&sub).copied().unwrap_or(3_000);
+            if shared > total * max_bp / 10_000 {
+                return refuse(
+                    &self.keys,
+                    req,
+                    400,
+                    "INVALID_REQUEST",
+                    "分账金额超出最大分账比例",
+                );
+            }
+            if shared > total - refunded {
+                return refuse(&self.keys, req, 403, "NOT_ENOUGH", "分账金额不足");
+            }
+        }
+        let share = FakeShare {
+            sub_mchid: sub,
+            transaction_id: tx,
+            order_id: format!("3008450740201411110007820472{}", book.orders.len()),
+            state: if unfreeze { "FINISHED" } else { "PROCESSING" }.into(),
+            receivers,
+            body: body.clone(),
+        };
+        let a = answer(&no, &share);
+        book.orders.insert(no, share);
+        if book.lose_answers > 0 {
+            book.lose_answers -= 1;
+            return refuse(&self.keys, req, 500, "SYSTEM_ERROR", "系统错误");
+        }
+        signed_response(&self.keys, req, 200, &a)
+    }
+
+    fn query(&self, req: &Request) -> ResponseTemplate {
+        let q = |k: &str| {
+            req.url
+                .query_pairs()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let no = req.url.path().rsplit('/').next().unwrap_or("").to_owned();
+        let found = self
+            .book
+            .lock()
+            .ok()
+            .and_then(|b| b.orders.get(&no).cloned());
+        match found {
+            Some(s) if s.sub_mchid == q("sub_mchid") && s.transaction_id == q("transaction_id") => {
+                signed_response(&self.keys, req, 200, &answer(&no, &s))
+            }
+            _ => refuse(&self.keys, req, 404, "RESOURCE_NOT_EXISTS", "记录不存在"),
+        }
+    }
+}
+
+impl Respond for Sharing {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        if !authorized(&self.keys, req) {
+            return sign_error(&self.keys, req);
+        }
+        if auth_field(req, "mchid").as_deref() != Some(SP_MCHID) {
+            return refuse(&self.keys, req, 403, "NO_AUTH", "无分账权限");
+        }
+        if req.method.as_str() == "GET" {
+            return self.query(req);
+        }
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let sub = body["sub_mchid"].as_str().unwrap_or("").to_owned();
+        let bound = self
+            .partner
+            .lock()
+            .map(|b| b.bound.contains(&sub))
+            .unwrap_or(false);
+        if !bound {
+            return refuse(&self.keys, req, 400, "INVALID_REQUEST", "受理关系不存在");
+        }
+        match req.url.path() {
+            "/v3/profitsharing/receivers/add" => self.add_receiver(req, &body),
+            "/v3/profitsharing/orders" => self.create(req, &body, false),
+            "/v3/profitsharing/orders/unfreeze" => self.create(req, &body, true),
+            _ => ResponseTemplate::new(404),
+        }
+    }
+}
+
+/// Settles a sharing order: every receiver succeeds except `closed`
+/// accounts (closed with `reason`), and the rest is unfrozen.
+pub(super) fn finish(book: &Shared, out_order_no: &str, closed: &[&str], reason: &str) {
+    if let Ok(mut b) = book.lock()
+        && let Some(s) = b.orders.get_mut(out_order_no)
+    {
+        s.state = "FINISHED".into();
+        for r in &mut s.receivers {
+            if closed.contains(&r.1.as_str()) {
+                r.3 = "CLOSED".into();
+                r.4 = Some(reason.to_owned());
+            } else {
+                r.3 = "SUCCESS".into();
+            }
+        }
+    }
+}

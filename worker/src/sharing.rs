@@ -1,0 +1,338 @@
+//! Runs partner mode's profit sharing once a delivered order's refund
+//! window has passed: plans the receivers' parts, adds the receivers WeChat
+//! Pay does not know yet, asks for the sharing order (its number makes a
+//! repeat safe) and queries it until every receiver has a result; each
+//! step is stored before the next, so a crash anywhere resumes where it
+//! stopped. The movement notification only makes the query come sooner.
+
+use entity::platform_end::payment_accounts;
+use entity::platform_end::profit_sharing::{self, LineSpec};
+use entity::profit_share::ShareStatus;
+use entity::profit_share_line::{LineResult, ShareRole};
+use entity::{payment, profit_share, rider, wechat_identity};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
+use crate::orders::{merchant_of, retry};
+use crate::wechatpay::{PayError, PayMerchants, Receiver, SharePart, SharingOrder, WechatPay};
+
+/// The `profit_share.run` job.
+#[derive(Debug, Clone)]
+pub struct RunSharing {
+    /// The counties' WeChat Pay merchants.
+    pub merchants: PayMerchants,
+}
+
+/// The receiver type of a merchant number and of an openid.
+const MERCHANT_ID: &str = "MERCHANT_ID";
+const PERSONAL_OPENID: &str = "PERSONAL_OPENID";
+
+fn pay_error(e: PayError) -> JobError {
+    JobError::Retry(e.to_string())
+}
+
+/// The rider's openid under the merchant's appid, if they signed in there.
+async fn openid_of_rider(
+    db: &impl ConnectionTrait,
+    rider_id: i64,
+    appid: &str,
+) -> Result<Option<String>, JobError> {
+    let Some(r) = rider::Entity::find_by_id(rider_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(wechat_identity::Entity::find()
+        .filter(wechat_identity::Column::UserId.eq(r.user_id))
+        .filter(wechat_identity::Column::Appid.eq(appid))
+        .one(db)
+        .await?
+        .map(|w| w.openid))
+}
+
+/// The receivers' parts of a share, by the rules of [`profit_sharing::plan`].
+async fn specs(
+    db: &impl ConnectionTrait,
+    client: &WechatPay,
+    share: &profit_share::Model,
+    paid_fen: i64,
+) -> Result<Vec<LineSpec>, JobError> {
+    let refunded = profit_sharing::refunded(db, share.payment_id)
+        .await
+        .map_err(retry)?;
+    let courier = match (share.courier_role, share.courier_id) {
+        (Some(ShareRole::Rider), id) => openid_of_rider(db, id, client.appid())
+            .await?
+            .map(|openid| (ShareRole::Rider, id, PERSONAL_OPENID, openid)),
+        // A carrier has no WeChat Pay merchant number on record: its share
+        // goes to the platform, which pays it by transfer.
+        _ => None,
+    };
+    let max_bp = payment_accounts::of_platform(db, share.platform_id)
+        .await?
+        .map(|a| a.sharing_max_bp)
+        .unwrap_or(payment_accounts::DEFAULT_SHARING_MAX_BP);
+    let plan = profit_sharing::plan(
+        paid_fen,
+        refunded,
+        share.platform_fen,
+        share.courier_fen,
+        courier.is_some(),
+        max_bp,
+    );
+    let mut out = vec![LineSpec {
+        role: ShareRole::Platform,
+        owner_id: 0,
+        receiver_type: MERCHANT_ID.into(),
+        account: client.mchid().to_owned(),
+        amount_fen: plan.platform_fen,
+    }];
+    if let Some((role, id, kind, account)) = courier {
+        out.push(LineSpec {
+            role,
+            owner_id: id,
+            receiver_type: kind.into(),
+            account,
+            amount_fen: plan.courier_fen,
+        });
+    }
+    Ok(out)
+}
+
+/// Asks WeChat Pay for the share (receivers first); stores what it said.
+async fn request(
+    db: &DatabaseConnection,
+    client: &WechatPay,
+    share: &profit_share::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), JobError> {
+    let p = payment::Entity::find_by_id(share.payment_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| JobError::Permanent(format!("payment {} is gone", share.payment_id)))?;
+    let transaction_id = p
+        .transaction_id
+        .clone()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| JobError::Retry("the payment has no WeChat Pay transaction id".into()))?;
+    let planned = specs(db, client, share, p.amount_fen).await?;
+    let txn = entity::tx::begin_write(db).await?;
+    let lines = profit_sharing::plan_lines(&txn, share, &planned, now)
+        .await
+        .map_err(retry)?;
+    txn.commit().await?;
+    let ts = now.timestamp();
+    let receiver_name = payment_accounts::of_platform(db, share.platform_id)
+        .await?
+        .map(|a| a.receiver_name)
+        .unwrap_or_default();
+    for l in &lines {
+        let known = profit_sharing::receiver_known(
+            db,
+            share.platform_id,
+            &share.sub_mchid,
+            &l.receiver_type,
+            &l.account,
+        )
+        .await
+        .map_err(retry)?;
+        if known {
+            continue;
+        }
+        let r = if l.role == ShareRole::Platform {
+            Receiver {
+                kind: MERCHANT_ID,
+                account: &l.account,
+                name: Some(&receiver_name),
+                relation: "SERVICE_PROVIDER",
+                custom_relation: None,
+            }
+        } else {
+            Receiver {
+                kind: PERSONAL_OPENID,
+                account: &l.account,
+                name: None,
+                relation: "CUSTOM",
+                custom_relation: Some("配送员"),
+            }
+        };
+        if let Err(e) = client.add_receiver(&share.sub_mchid, &r, ts).await {
+            profit_sharing::mark_refused(db, share.id, &e.to_string(), now)
+                .await
+                .map_err(retry)?;
+            return Err(pay_error(e));
+        }
+        profit_sharing::receiver_added(
+            db,
+            share.platform_id,
+            &share.sub_mchid,
+            &l.receiver_type,
+            &l.account,
+            now,
+        )
+        .await
+        .map_err(retry)?;
+    }
+    let answer = if lines.is_empty() {
+        client
+            .unfreeze(&share.sub_mchid, &transaction_id, &share.out_order_no, ts)
+            .await
+    } else {
+        let parts: Vec<SharePart> = lines
+            .iter()
+            .map(|l| SharePart {
+                kind: l.receiver_type.clone(),
+                account: l.account.clone(),
+                amount: l.amount_fen,
+                description: match l.role {
+                    ShareRole::Platform => "平台服务费",
+                    ShareRole::Rider => "骑手配送费",
+                    ShareRole::Carrier => "乡村物流费",
+                }
+                .into(),
+            })
+            .collect();
+        client
+            .share(
+                &share.sub_mchid,
+                &transaction_id,
+                &share.out_order_no,
+                &parts,
+                ts,
+            )
+            .await
+    };
+    let order = match answer {
+        Ok(o) => o,
+        Err(e) => {
+            profit_sharing::mark_refused(db, share.id, &e.to_string(), now)
+                .await
+                .map_err(retry)?;
+            return Err(pay_error(e));
+        }
+    };
+    let txn = entity::tx::begin_write(db).await?;
+    profit_sharing::mark_requested(&txn, share.id, &order.order_id, now)
+        .await
+        .map_err(retry)?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Applies a sharing order's answer: final receivers are booked, and a
+/// finished order unfreezes the rest. `true` when the share is finished.
+pub async fn apply(
+    db: &DatabaseConnection,
+    share: &profit_share::Model,
+    answer: &SharingOrder,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, JobError> {
+    if answer.out_order_no != share.out_order_no
+        || (!answer.sub_mchid.is_empty() && answer.sub_mchid != share.sub_mchid)
+    {
+        return Err(JobError::Permanent(
+            "the answer is for another sharing order".into(),
+        ));
+    }
+    let txn = entity::tx::begin_write(db).await?;
+    let lines = profit_sharing::lines(&txn, share.id).await.map_err(retry)?;
+    for l in &lines {
+        let Some(r) = answer
+            .receivers
+            .iter()
+            .find(|r| r.kind == l.receiver_type && r.account == l.account)
+        else {
+            continue;
+        };
+        let result = match r.result.as_str() {
+            "SUCCESS" => LineResult::Success,
+            "CLOSED" => LineResult::Closed,
+            _ => LineResult::Pending,
+        };
+        profit_sharing::settle_line(
+            &txn,
+            share,
+            l,
+            result,
+            r.fail_reason.as_deref(),
+            r.detail_id.as_deref(),
+            now,
+        )
+        .await
+        .map_err(retry)?;
+    }
+    let pending = profit_sharing::lines(&txn, share.id)
+        .await
+        .map_err(retry)?
+        .iter()
+        .any(|l| l.result == LineResult::Pending);
+    let finished = answer.state == "FINISHED" && !pending;
+    if finished {
+        profit_sharing::finish(&txn, share, now)
+            .await
+            .map_err(retry)?;
+    }
+    txn.commit().await?;
+    Ok(finished)
+}
+
+/// Queries a requested share and applies the answer; `true` when finished.
+pub async fn query_and_apply(
+    db: &DatabaseConnection,
+    client: &WechatPay,
+    share: &profit_share::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, JobError> {
+    let answer = client
+        .query_share(
+            &share.sub_mchid,
+            &share.transaction_id,
+            &share.out_order_no,
+            now.timestamp(),
+        )
+        .await
+        .map_err(pay_error)?;
+    apply(db, share, &answer, now).await
+}
+
+impl JobHandler for RunSharing {
+    fn run<'a>(&'a self, ctx: &'a JobContext, job: &'a entity::job::Model) -> JobFuture<'a> {
+        Box::pin(async move {
+            let payload: serde_json::Value = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError::Permanent(format!("bad payload: {e}")))?;
+            let id = payload["share_id"]
+                .as_i64()
+                .ok_or_else(|| JobError::Permanent("payload without share_id".into()))?;
+            let load = || async {
+                profit_share::Entity::find_by_id(id)
+                    .one(&ctx.db)
+                    .await?
+                    .ok_or_else(|| JobError::Permanent(format!("profit share {id} is gone")))
+            };
+            let share = load().await?;
+            if share.status == ShareStatus::Finished {
+                return Ok(());
+            }
+            let client = merchant_of(&self.merchants, &ctx.db, share.platform_id)
+                .await?
+                .ok_or_else(|| {
+                    JobError::Retry("WeChat Pay is not configured for this county".into())
+                })?;
+            if !client.is_partner() {
+                return Err(JobError::Permanent(
+                    "the county's WeChat Pay merchant is not in partner mode".into(),
+                ));
+            }
+            let now = ctx.clock.now();
+            if share.status == ShareStatus::Scheduled {
+                request(&ctx.db, &client, &share, now).await?;
+            }
+            let share = load().await?;
+            if query_and_apply(&ctx.db, &client, &share, now).await? {
+                Ok(())
+            } else {
+                Err(JobError::Retry(
+                    "the sharing order is still processing".into(),
+                ))
+            }
+        })
+    }
+}
