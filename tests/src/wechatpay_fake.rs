@@ -111,6 +111,25 @@ fn signed_raw(keys: &Keys, req: &Request, status: u16, text: &str) -> ResponseTe
     }
 }
 
+/// A query parameter of the request ("" when absent).
+fn query_param(req: &Request, name: &str) -> String {
+    req.url
+        .query_pairs()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// WeChat Pay's refusal: HTTP `status` with its `code` and `message`.
+fn refuse(keys: &Keys, req: &Request, status: u16, code: &str, message: &str) -> ResponseTemplate {
+    signed_response(
+        keys,
+        req,
+        status,
+        &json!({"code": code, "message": message}),
+    )
+}
+
 /// WeChat Pay's answer to a request whose signature does not verify.
 fn sign_error(keys: &Keys, req: &Request) -> ResponseTemplate {
     signed_response(
@@ -524,13 +543,7 @@ impl Respond for Bills {
         if !authorized(&self.keys, req) {
             return sign_error(&self.keys, req);
         }
-        let query = |k: &str| {
-            req.url
-                .query_pairs()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let query = |k: &str| query_param(req, k);
         let date = query(if req.url.path().ends_with("/file") {
             "token"
         } else {

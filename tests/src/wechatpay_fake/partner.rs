@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::{Keys, SP_MCHID, auth_field, authorized, sign_error, signed_response};
+use super::{
+    Keys, SP_MCHID, auth_field, authorized, query_param, refuse, sign_error, signed_response,
+};
 
 /// What the service provider knows: its bound sub-merchants, and each
 /// partner order's sub-merchant, appid and payer.
@@ -21,15 +23,6 @@ pub(super) struct PartnerBook {
 }
 
 pub(super) type SharedBook = Arc<Mutex<PartnerBook>>;
-
-fn refuse(keys: &Keys, req: &Request, status: u16, code: &str, message: &str) -> ResponseTemplate {
-    signed_response(
-        keys,
-        req,
-        status,
-        &json!({"code": code, "message": message}),
-    )
-}
 
 /// `POST /v3/pay/partner/transactions/jsapi`.
 pub(super) struct PartnerJsapi {
@@ -113,13 +106,7 @@ impl Respond for PartnerQuery {
         if !authorized(&self.keys, req) {
             return sign_error(&self.keys, req);
         }
-        let query = |k: &str| {
-            req.url
-                .query_pairs()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let query = |k: &str| query_param(req, k);
         let no = req.url.path().rsplit('/').next().unwrap_or("").to_owned();
         let order = self
             .book

@@ -17,7 +17,10 @@ use serde_json::{Value, json};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::partner::SharedBook;
-use super::{Keys, PLATFORM_KEY_ID, SP_MCHID, auth_field, authorized, sign_error, signed_response};
+use super::{
+    Keys, PLATFORM_KEY_ID, SP_MCHID, auth_field, authorized, query_param, refuse, sign_error,
+    signed_response,
+};
 
 /// A sharing order as the fake keeps it.
 #[derive(Debug, Clone)]
@@ -50,15 +53,6 @@ pub struct SharingBook {
 }
 
 pub(super) type Shared = Arc<Mutex<SharingBook>>;
-
-fn refuse(keys: &Keys, req: &Request, status: u16, code: &str, message: &str) -> ResponseTemplate {
-    signed_response(
-        keys,
-        req,
-        status,
-        &json!({"code": code, "message": message}),
-    )
-}
 
 fn answer(no: &str, s: &FakeShare) -> Value {
     json!({
@@ -273,13 +267,7 @@ impl Sharing {
     }
 
     fn query(&self, req: &Request) -> ResponseTemplate {
-        let q = |k: &str| {
-            req.url
-                .query_pairs()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
+        let q = |k: &str| query_param(req, k);
         let no = req.url.path().rsplit('/').next().unwrap_or("").to_owned();
         let found = self
             .book
