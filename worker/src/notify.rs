@@ -8,8 +8,8 @@
 //! order's county's mini-program, to the resident's openid there.
 
 use entity::order::OrderStatus;
-use entity::{job, order, wechat_identity};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entity::{job, order};
+use sea_orm::EntityTrait;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -85,10 +85,7 @@ impl JobHandler for SubscribeSender {
                 tracing::debug!(template = %p.template, "no template configured: notification skipped");
                 return Ok(());
             };
-            let identity = wechat_identity::Entity::find()
-                .filter(wechat_identity::Column::UserId.eq(p.user_id))
-                .filter(wechat_identity::Column::Appid.eq(client.appid()))
-                .one(&ctx.db)
+            let openid = entity::platform_end::users::openid_of(&ctx.db, p.user_id, client.appid())
                 .await?
                 .ok_or_else(|| {
                     JobError::Permanent(
@@ -96,7 +93,7 @@ impl JobHandler for SubscribeSender {
                     )
                 })?;
             let body = json!({
-                "touser": identity.openid,
+                "touser": openid,
                 "template_id": template_id,
                 "page": format!("pages/order/detail?id={}", p.order_id),
                 "miniprogram_state": "formal",

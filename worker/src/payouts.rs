@@ -4,10 +4,10 @@
 //! notification only speeds that up.
 
 use entity::payment::PayProvider;
+use entity::payout;
 use entity::payout::PayoutStatus;
 use entity::platform_end::payouts;
-use entity::{payout, wechat_identity};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
 use crate::orders::{merchant_of, retry};
@@ -82,12 +82,9 @@ impl JobHandler for SendPayout {
                         })?;
                     if status == PayoutStatus::Approved {
                         let appid = client.appid().to_owned();
-                        let openid = wechat_identity::Entity::find()
-                            .filter(wechat_identity::Column::UserId.eq(p.user_id))
-                            .filter(wechat_identity::Column::Appid.eq(appid))
-                            .one(&ctx.db)
-                            .await?
-                            .map(|w| w.openid);
+                        let openid =
+                            entity::platform_end::users::openid_of(&ctx.db, p.user_id, &appid)
+                                .await?;
                         let Some(openid) = openid else {
                             return settle_detail(
                                 ctx,

@@ -9,8 +9,8 @@ use entity::platform_end::payment_accounts;
 use entity::platform_end::profit_sharing::{self, LineSpec};
 use entity::profit_share::ShareStatus;
 use entity::profit_share_line::{LineResult, ShareRole};
-use entity::{payment, profit_share, rider, wechat_identity};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use entity::{payment, profit_share, rider};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
 use crate::orders::{merchant_of, retry};
@@ -40,12 +40,7 @@ async fn openid_of_rider(
     let Some(r) = rider::Entity::find_by_id(rider_id).one(db).await? else {
         return Ok(None);
     };
-    Ok(wechat_identity::Entity::find()
-        .filter(wechat_identity::Column::UserId.eq(r.user_id))
-        .filter(wechat_identity::Column::Appid.eq(appid))
-        .one(db)
-        .await?
-        .map(|w| w.openid))
+    Ok(entity::platform_end::users::openid_of(db, r.user_id, appid).await?)
 }
 
 /// The receivers' parts of a share, by the rules of [`profit_sharing::plan`].
@@ -54,6 +49,7 @@ async fn specs(
     client: &WechatPay,
     share: &profit_share::Model,
     paid_fen: i64,
+    max_bp: i32,
 ) -> Result<Vec<LineSpec>, JobError> {
     let refunded = profit_sharing::refunded(db, share.payment_id)
         .await
@@ -66,10 +62,6 @@ async fn specs(
         // goes to the platform, which pays it by transfer.
         _ => None,
     };
-    let max_bp = payment_accounts::of_platform(db, share.platform_id)
-        .await?
-        .map(|a| a.sharing_max_bp)
-        .unwrap_or(payment_accounts::DEFAULT_SHARING_MAX_BP);
     let plan = profit_sharing::plan(
         paid_fen,
         refunded,
@@ -113,17 +105,20 @@ async fn request(
         .clone()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| JobError::Retry("the payment has no WeChat Pay transaction id".into()))?;
-    let planned = specs(db, client, share, p.amount_fen).await?;
+    let account = payment_accounts::of_platform(db, share.platform_id).await?;
+    let max_bp = account
+        .as_ref()
+        .map_or(payment_accounts::DEFAULT_SHARING_MAX_BP, |a| {
+            a.sharing_max_bp
+        });
+    let receiver_name = account.map(|a| a.receiver_name).unwrap_or_default();
+    let planned = specs(db, client, share, p.amount_fen, max_bp).await?;
     let txn = entity::tx::begin_write(db).await?;
     let lines = profit_sharing::plan_lines(&txn, share, &planned, now)
         .await
         .map_err(retry)?;
     txn.commit().await?;
     let ts = now.timestamp();
-    let receiver_name = payment_accounts::of_platform(db, share.platform_id)
-        .await?
-        .map(|a| a.receiver_name)
-        .unwrap_or_default();
     for l in &lines {
         let known = profit_sharing::receiver_known(
             db,
@@ -234,12 +229,14 @@ pub async fn apply(
     }
     let txn = entity::tx::begin_write(db).await?;
     let lines = profit_sharing::lines(&txn, share.id).await.map_err(retry)?;
+    let mut pending = false;
     for l in &lines {
         let Some(r) = answer
             .receivers
             .iter()
             .find(|r| r.kind == l.receiver_type && r.account == l.account)
         else {
+            pending |= l.result == LineResult::Pending;
             continue;
         };
         let result = match r.result.as_str() {
@@ -247,6 +244,7 @@ pub async fn apply(
             "CLOSED" => LineResult::Closed,
             _ => LineResult::Pending,
         };
+        pending |= l.result == LineResult::Pending && result == LineResult::Pending;
         profit_sharing::settle_line(
             &txn,
             share,
@@ -259,11 +257,6 @@ pub async fn apply(
         .await
         .map_err(retry)?;
     }
-    let pending = profit_sharing::lines(&txn, share.id)
-        .await
-        .map_err(retry)?
-        .iter()
-        .any(|l| l.result == LineResult::Pending);
     let finished = answer.state == "FINISHED" && !pending;
     if finished {
         profit_sharing::finish(&txn, share, now)

@@ -122,6 +122,21 @@ pub async fn login_wechat_user(
     Ok(user)
 }
 
+/// A user's openid under a mini-program's appid, if they signed in there
+/// (to pay, to be paid or shared to, to be sent a subscription message).
+pub async fn openid_of(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    appid: &str,
+) -> Result<Option<String>, DbErr> {
+    Ok(wechat_identity::Entity::find()
+        .filter(wechat_identity::Column::UserId.eq(user_id))
+        .filter(wechat_identity::Column::Appid.eq(appid))
+        .one(db)
+        .await?
+        .map(|w| w.openid))
+}
+
 async fn find_identity(
     db: &impl ConnectionTrait,
     appid: &str,

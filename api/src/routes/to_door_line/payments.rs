@@ -86,10 +86,7 @@ async fn pay_with_wechat(
     use worker::wechatpay::PayError;
     let now = state.clock.now();
     let appid = merchant.appid().to_owned();
-    let identity = entity::wechat_identity::Entity::find()
-        .filter(entity::wechat_identity::Column::UserId.eq(who.user_id))
-        .filter(entity::wechat_identity::Column::Appid.eq(appid))
-        .one(&state.db)
+    let openid = entity::platform_end::users::openid_of(&state.db, who.user_id, &appid)
         .await?
         .ok_or_else(|| {
             ApiError::new(
@@ -124,7 +121,7 @@ async fn pay_with_wechat(
                     &description,
                     &p.out_trade_no,
                     p.amount_fen,
-                    &identity.openid,
+                    &openid,
                     expire,
                     now.timestamp(),
                 )
