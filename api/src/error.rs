@@ -114,7 +114,8 @@ error_codes! {
     INSUFFICIENT_BALANCE = StatusCode::CONFLICT, "The payout is larger than the settled balance not yet paid out.";
     INVALID_TRIP_STATE = StatusCode::CONFLICT, "The village trip or stop cannot take this step now.";
     INVALID_PAYOUT_STATE = StatusCode::CONFLICT, "The payout cannot take this step from its status.";
-    INVALID_REFUND_STATE = StatusCode::CONFLICT, "Only a failed refund is sent again; this one is in progress or done.";
+    INVALID_REFUND_STATE = StatusCode::CONFLICT, "The refund cannot take this step: only a failed refund is sent again, and only a delivered order is compensated.";
+    OVER_SHARING_LIMIT = StatusCode::UNPROCESSABLE_ENTITY, "In partner mode the platform's commission and the delivery fee are split off each payment by profit sharing, which WeChat Pay caps (30 % unless the county's limit says otherwise): the rules being saved, or this order, would pass the cap. The message gives the figures.";
     NOT_MERCHANT_OWNER = StatusCode::FORBIDDEN, "Only the merchant's owner withdraws its money.";
     DATABASE_UNAVAILABLE = StatusCode::SERVICE_UNAVAILABLE, "The database cannot be reached.";
     SERVER_BUSY = StatusCode::SERVICE_UNAVAILABLE, "The server is at capacity for this kind of request; retry shortly.";
@@ -339,6 +340,7 @@ impl From<entity::error::DomainError> for ApiError {
             e @ D::TripState(_) => ApiError::new(ErrorCode::INVALID_TRIP_STATE, e.to_string()),
             e @ D::PayoutState(_) => ApiError::new(ErrorCode::INVALID_PAYOUT_STATE, e.to_string()),
             e @ D::RefundState(_) => ApiError::new(ErrorCode::INVALID_REFUND_STATE, e.to_string()),
+            D::OverSharingLimit(m) => ApiError::new(ErrorCode::OVER_SHARING_LIMIT, m),
             D::Db(db) => db.into(),
         }
     }

@@ -104,6 +104,10 @@ pub enum DomainError {
     /// A refund step its status does not allow.
     #[error("the refund is {0}")]
     RefundState(String),
+    /// In partner mode, what sharing would split off a payment passes the
+    /// service provider's limit (rules being saved, or an order's quote).
+    #[error("{0}")]
+    OverSharingLimit(String),
     /// The record exists already (a registered household, a month's wage).
     #[error("{0}")]
     Duplicate(String),

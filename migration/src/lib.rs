@@ -27,6 +27,7 @@ mod m20261201_000019_refund_attention;
 mod m20261201_000020_payment_accounts;
 mod m20261201_000021_payment_sub_merchant;
 mod m20261201_000022_profit_sharing;
+mod m20261202_000023_sharing_returns;
 mod util;
 
 /// Runs Tongcheng's migrations in order.
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_payment_accounts::Migration),
             Box::new(m20261201_000021_payment_sub_merchant::Migration),
             Box::new(m20261201_000022_profit_sharing::Migration),
+            Box::new(m20261202_000023_sharing_returns::Migration),
         ]
     }
 }

@@ -14,9 +14,10 @@ use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
 
 mod partner;
+mod returns;
 mod sharing;
 
-pub use sharing::FakeShare;
+pub use sharing::{FakeReturn, FakeShare};
 
 /// The merchant id the fake expects.
 pub const MCHID: &str = "1900000109";
@@ -296,6 +297,7 @@ struct Refunds {
     book: RefundBook,
     refusals: RefundRefusals,
     partner: partner::SharedBook,
+    sharing: sharing::Shared,
 }
 
 fn refund_answer(no: &str, entry: &(String, i64, String)) -> Value {
@@ -398,6 +400,24 @@ impl Respond for Refunds {
                 400,
                 &json!({"code": "INVALID_REQUEST", "message": "申请退款金额超过订单可退金额"}),
             );
+        }
+        // Once a payment was shared, what was left of it was unfrozen to
+        // the sub-merchant: its refunds are paid from the balance.
+        if as_partner
+            && let Ok(mut s) = self.sharing.lock()
+            && s.finished(&format!("4200{trade}"))
+        {
+            let sub = named_sub.clone().unwrap_or_default();
+            let balance = s.balance.entry(sub).or_default();
+            if *balance < amount {
+                return signed_response(
+                    &self.keys,
+                    req,
+                    403,
+                    &json!({"code": "NOT_ENOUGH", "message": "基本账户余额不足，请充值后重新发起"}),
+                );
+            }
+            *balance -= amount;
         }
         let entry = (trade, amount, "PROCESSING".to_owned());
         let answer = refund_answer(&no, &entry);
@@ -668,6 +688,7 @@ impl WechatPayFake {
             .await;
         let refund_book: RefundBook = Arc::default();
         let refusals: RefundRefusals = Arc::default();
+        let sharing_book: sharing::Shared = Arc::default();
         Mock::given(matchers::path_regex(
             r"^/v3/refund/domestic/refunds(/[^/]+)?$",
         ))
@@ -677,6 +698,7 @@ impl WechatPayFake {
             book: refund_book.clone(),
             refusals: refusals.clone(),
             partner: partner_book.clone(),
+            sharing: sharing_book.clone(),
         })
         .mount(&server)
         .await;
@@ -691,7 +713,6 @@ impl WechatPayFake {
             })
             .mount(&server)
             .await;
-        let sharing_book: sharing::Shared = Arc::default();
         Mock::given(matchers::path_regex(r"^/v3/profitsharing/"))
             .respond_with(sharing::Sharing {
                 keys: keys.clone(),
@@ -772,7 +793,68 @@ impl WechatPayFake {
     /// every receiver succeeds but the `closed` accounts, and the rest is
     /// unfrozen to the sub-merchant.
     pub fn finish_sharing(&self, out_order_no: &str, closed: &[&str]) {
-        sharing::finish(&self.sharing, out_order_no, closed, "ACCOUNT_ABNORMAL");
+        let trade = self
+            .sharing
+            .lock()
+            .ok()
+            .and_then(|b| b.orders.get(out_order_no).cloned())
+            .and_then(|o| o.transaction_id.strip_prefix("4200").map(str::to_owned))
+            .unwrap_or_default();
+        let total = self
+            .paid
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&trade).copied())
+            .unwrap_or(0);
+        let refunded: i64 = self
+            .refund_book
+            .lock()
+            .map(|r| {
+                r.values()
+                    .filter(|(t, _, st)| *t == trade && st != "CLOSED")
+                    .map(|(_, a, _)| a)
+                    .sum()
+            })
+            .unwrap_or(0);
+        sharing::finish(
+            &self.sharing,
+            out_order_no,
+            closed,
+            "ACCOUNT_ABNORMAL",
+            total - refunded,
+        );
+    }
+
+    /// The returns of shared money WeChat Pay accepted, by `out_return_no`.
+    pub fn share_returns(&self) -> std::collections::HashMap<String, FakeReturn> {
+        self.sharing
+            .lock()
+            .map(|b| b.returns.clone())
+            .unwrap_or_default()
+    }
+
+    /// A sub-merchant's available balance.
+    pub fn sub_balance(&self, sub_mchid: &str) -> i64 {
+        self.sharing
+            .lock()
+            .ok()
+            .and_then(|b| b.balance.get(sub_mchid).copied())
+            .unwrap_or(0)
+    }
+
+    /// The kitchen paid `fen` into its balance.
+    pub fn top_up(&self, sub_mchid: &str, fen: i64) {
+        if let Ok(mut b) = self.sharing.lock() {
+            *b.balance.entry(sub_mchid.to_owned()).or_default() += fen;
+        }
+    }
+
+    /// The kitchen withdrew its whole balance to its bank card (as
+    /// sub-merchants do every day): later refunds need returned money.
+    pub fn withdraw(&self, sub_mchid: &str) {
+        if let Ok(mut b) = self.sharing.lock() {
+            b.balance.insert(sub_mchid.to_owned(), 0);
+        }
     }
 
     /// The next `n` sharing orders are accepted but their answers lost.

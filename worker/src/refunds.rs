@@ -54,7 +54,8 @@ async fn complete(ctx: &JobContext, refund_id: i64) -> Result<(), JobError> {
     Ok(())
 }
 
-/// Executes refunds: the demo provider succeeds at once; WeChat Pay answers
+/// Executes refunds: the demo provider succeeds at once; in partner mode a
+/// shared order's platform share is returned to the kitchen first; WeChat Pay answers
 /// `SUCCESS` (done) or `PROCESSING` (its notification, or the follow-up,
 /// completes it). Passing refusals and outages are retried with backoff
 /// under the same refund number; a lasting refusal, or the last attempt
@@ -93,6 +94,10 @@ impl JobHandler for ExecuteRefund {
                 .ok_or_else(|| {
                     JobError::Retry("WeChat Pay is not configured for this county".into())
                 })?;
+            if pay.sub_mchid.is_some() {
+                crate::sharing::return_before_refund(&ctx.db, &pay_client, &r, ctx.clock.now())
+                    .await?;
+            }
             let answer = pay_client
                 .refund(
                     pay.sub_mchid.as_deref(),

@@ -7,13 +7,16 @@
 
 use entity::platform_end::payment_accounts;
 use entity::platform_end::profit_sharing::{self, LineSpec};
+use entity::platform_end::sharing_returns::{self, BeforeRefund};
 use entity::profit_share::ShareStatus;
 use entity::profit_share_line::{LineResult, ShareRole};
-use entity::{payment, profit_share, rider};
+use entity::profit_share_return::ReturnStatus;
+use entity::{carrier, payment, profit_share, refund, rider};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
 use crate::orders::{merchant_of, retry};
+use crate::refunds::passing_refusal;
 use crate::wechatpay::{PayError, PayMerchants, Receiver, SharePart, SharingOrder, WechatPay};
 
 /// The `profit_share.run` job.
@@ -43,6 +46,15 @@ async fn openid_of_rider(
     Ok(entity::platform_end::users::openid_of(db, r.user_id, appid).await?)
 }
 
+/// The courier as a receiver: a rider by their openid, a carrier by its
+/// merchant number.
+struct Courier {
+    role: ShareRole,
+    id: i64,
+    kind: &'static str,
+    account: String,
+}
+
 /// The receivers' parts of a share, by the rules of [`profit_sharing::plan`].
 async fn specs(
     db: &impl ConnectionTrait,
@@ -51,20 +63,40 @@ async fn specs(
     paid_fen: i64,
     max_bp: i32,
 ) -> Result<Vec<LineSpec>, JobError> {
-    let refunded = profit_sharing::refunded(db, share.payment_id)
+    let refunds = profit_sharing::refunds_of(db, share.payment_id)
         .await
         .map_err(retry)?;
+    if refunds.in_flight {
+        return Err(JobError::Retry(
+            "a refund of the payment is on its way; sharing waits for it".into(),
+        ));
+    }
     let courier = match (share.courier_role, share.courier_id) {
-        (Some(ShareRole::Rider), id) => openid_of_rider(db, id, client.appid())
+        (Some(ShareRole::Rider), id) => {
+            openid_of_rider(db, id, client.appid())
+                .await?
+                .map(|openid| Courier {
+                    role: ShareRole::Rider,
+                    id,
+                    kind: PERSONAL_OPENID,
+                    account: openid,
+                })
+        }
+        (Some(ShareRole::Carrier), id) => carrier::Entity::find_by_id(id)
+            .one(db)
             .await?
-            .map(|openid| (ShareRole::Rider, id, PERSONAL_OPENID, openid)),
-        // A carrier has no WeChat Pay merchant number on record: its share
-        // goes to the platform, which pays it by transfer.
+            .and_then(|c| c.receiver_name.and(c.receiver_mchid))
+            .map(|mchid| Courier {
+                role: ShareRole::Carrier,
+                id,
+                kind: MERCHANT_ID,
+                account: mchid,
+            }),
         _ => None,
     };
     let plan = profit_sharing::plan(
         paid_fen,
-        refunded,
+        refunds.done_fen,
         share.platform_fen,
         share.courier_fen,
         courier.is_some(),
@@ -77,12 +109,12 @@ async fn specs(
         account: client.mchid().to_owned(),
         amount_fen: plan.platform_fen,
     }];
-    if let Some((role, id, kind, account)) = courier {
+    if let Some(c) = courier {
         out.push(LineSpec {
-            role,
-            owner_id: id,
-            receiver_type: kind.into(),
-            account,
+            role: c.role,
+            owner_id: c.id,
+            receiver_type: c.kind.into(),
+            account: c.account,
             amount_fen: plan.courier_fen,
         });
     }
@@ -132,22 +164,37 @@ async fn request(
         if known {
             continue;
         }
-        let r = if l.role == ShareRole::Platform {
-            Receiver {
+        let carrier_name = if l.role == ShareRole::Carrier {
+            carrier::Entity::find_by_id(l.owner_id)
+                .one(db)
+                .await?
+                .and_then(|c| c.receiver_name)
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let r = match l.role {
+            ShareRole::Platform => Receiver {
                 kind: MERCHANT_ID,
                 account: &l.account,
                 name: Some(&receiver_name),
                 relation: "SERVICE_PROVIDER",
                 custom_relation: None,
-            }
-        } else {
-            Receiver {
+            },
+            ShareRole::Carrier => Receiver {
+                kind: MERCHANT_ID,
+                account: &l.account,
+                name: Some(&carrier_name),
+                relation: "PARTNER",
+                custom_relation: None,
+            },
+            ShareRole::Rider => Receiver {
                 kind: PERSONAL_OPENID,
                 account: &l.account,
                 name: None,
                 relation: "CUSTOM",
                 custom_relation: Some("配送员"),
-            }
+            },
         };
         if let Err(e) = client.add_receiver(&share.sub_mchid, &r, ts).await {
             profit_sharing::mark_refused(db, share.id, &e.to_string(), now)
@@ -328,4 +375,78 @@ impl JobHandler for RunSharing {
             }
         })
     }
+}
+
+/// Before a partner-mode refund: once the order was shared, the
+/// platform's share goes back to the kitchen's sub-merchant first (see
+/// [`sharing_returns`]). `Ok` when the refund may be sent; a retry while
+/// the order's sharing or the return is still processing. A lasting
+/// refusal of the return lets the refund go ahead out of the kitchen's
+/// money.
+pub async fn return_before_refund(
+    db: &DatabaseConnection,
+    client: &WechatPay,
+    r: &refund::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), JobError> {
+    let txn = entity::tx::begin_write(db).await?;
+    let before = sharing_returns::before_refund(&txn, r, client.mchid(), now)
+        .await
+        .map_err(retry)?;
+    txn.commit().await?;
+    let ret = match before {
+        BeforeRefund::Nothing => return Ok(()),
+        BeforeRefund::WaitForSharing => {
+            return Err(JobError::Retry(
+                "the order's sharing is still processing; the refund waits for it".into(),
+            ));
+        }
+        BeforeRefund::Return(ret) if ret.status != ReturnStatus::Requested => return Ok(()),
+        BeforeRefund::Return(ret) => ret,
+    };
+    let share = profit_share::Entity::find_by_id(ret.share_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| JobError::Permanent(format!("profit share {} is gone", ret.share_id)))?;
+    let answer = client
+        .return_share(
+            &share.sub_mchid,
+            &share.out_order_no,
+            &ret.out_return_no,
+            &ret.return_mchid,
+            ret.amount_fen,
+            "退款前回退平台分账",
+            now.timestamp(),
+        )
+        .await;
+    let txn = entity::tx::begin_write(db).await?;
+    let outcome = match answer {
+        Ok(a) if a.result == "SUCCESS" => {
+            sharing_returns::returned(&txn, &ret, &a.return_id, now)
+                .await
+                .map_err(retry)?;
+            Ok(())
+        }
+        Ok(a) if a.result == "PROCESSING" => Err(JobError::Retry(
+            "the return of the platform's share is processing".into(),
+        )),
+        Ok(a) => {
+            let why = a.fail_reason.unwrap_or(a.result);
+            tracing::warn!(out_return_no = %ret.out_return_no, why, "return refused; the kitchen's money pays the refund");
+            sharing_returns::refused(&txn, &ret, &why, now)
+                .await
+                .map_err(retry)?;
+            Ok(())
+        }
+        Err(PayError::Refused { code, message }) if !passing_refusal(&code) => {
+            tracing::warn!(out_return_no = %ret.out_return_no, code, message, "return refused; the kitchen's money pays the refund");
+            sharing_returns::refused(&txn, &ret, &format!("{code}: {message}"), now)
+                .await
+                .map_err(retry)?;
+            Ok(())
+        }
+        Err(e) => Err(pay_error(e)),
+    };
+    txn.commit().await?;
+    outcome
 }

@@ -73,6 +73,52 @@ pub async fn carrier_of(
     crate::scope::on_platform::<carrier::Entity>(db, platform_id, id, "carrier").await
 }
 
+/// The WeChat Pay merchant a carrier receives its share of partner-mode
+/// payments under.
+#[derive(Debug, Clone)]
+pub struct CarrierReceiver {
+    /// Its merchant number.
+    pub mchid: String,
+    /// Its registered name, as WeChat Pay knows it.
+    pub name: String,
+}
+
+/// Records a carrier's receiving merchant, or clears it with `None` (its
+/// share then goes to the platform, which pays it by transfer); the change
+/// is recorded with who made it. Run it in a transaction.
+pub async fn set_carrier_receiver(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    carrier_id: i64,
+    receiver: Option<&CarrierReceiver>,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> DomainResult<carrier::Model> {
+    let c = carrier_of(db, platform_id, carrier_id).await?;
+    let (mchid, name) = match receiver {
+        Some(r) => (
+            Some(crate::platform_end::payment_accounts::check_mchid(
+                "mchid", &r.mchid,
+            )?),
+            Some(required("name", &r.name, 128)?),
+        ),
+        None => (None, None),
+    };
+    let old = serde_json::json!({"mchid": c.receiver_mchid, "name": c.receiver_name});
+    let new = serde_json::json!({"mchid": mchid, "name": name});
+    if old == new {
+        return Ok(c);
+    }
+    let setting = format!("carrier.{}.receiver", c.id);
+    let mut row: carrier::ActiveModel = c.into();
+    row.receiver_mchid = Set(mchid);
+    row.receiver_name = Set(name);
+    let c = row.update(db).await?;
+    crate::platform_end::settings::record(db, platform_id, user_id, &setting, &old, &new, now)
+        .await?;
+    Ok(c)
+}
+
 /// A new van.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewVehicle {

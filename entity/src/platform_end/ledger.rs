@@ -25,6 +25,7 @@ use crate::delivery_job::DeliveryJobStatus;
 use crate::error::{DomainError, DomainResult};
 pub use crate::ledger_account::AccountKind;
 use crate::order::DeliveryKind;
+use crate::platform_end::commission::{self, DEFAULT_COMMISSION_BP, commission_of};
 use crate::refund::RefundKind;
 use crate::refund::RefundStatus;
 use crate::trip_package::PackageStatus;
@@ -231,7 +232,8 @@ pub async fn post(
 
 /// Stores a new version of a category's commission rate (`*` for every
 /// category), effective from now or later: orders already placed keep the
-/// rule that priced them.
+/// rule that priced them. In partner mode a rate that reaches the sharing
+/// limit is refused.
 pub async fn add_commission_rule(
     db: &impl ConnectionTrait,
     platform_id: i64,
@@ -249,6 +251,10 @@ pub async fn add_commission_rule(
             "effective_from",
             "must not be in the past: orders already placed keep their rule",
         ));
+    }
+    if let Some(max_bp) = crate::platform_end::sharing_limit::partner_limit(db, platform_id).await?
+    {
+        crate::platform_end::sharing_limit::check_rate(&category, rate_bp, max_bp)?;
     }
     Ok(commission_rule::ActiveModel {
         platform_id: Set(platform_id),
@@ -270,18 +276,8 @@ pub async fn commission_rule(
     category: &str,
     at: DateTime<Utc>,
 ) -> DomainResult<commission_rule::Model> {
-    for cat in [category, "*"] {
-        let found = commission_rule::Entity::find()
-            .filter(commission_rule::Column::PlatformId.eq(platform_id))
-            .filter(commission_rule::Column::Category.eq(cat))
-            .filter(commission_rule::Column::EffectiveFrom.lte(at))
-            .order_by_desc(commission_rule::Column::EffectiveFrom)
-            .order_by_desc(commission_rule::Column::Id)
-            .one(db)
-            .await?;
-        if let Some(r) = found {
-            return Ok(r);
-        }
+    if let Some(r) = commission::stored_rule(db, platform_id, category, at).await? {
+        return Ok(r);
     }
     Ok(commission_rule::ActiveModel {
         platform_id: Set(platform_id),
@@ -293,14 +289,6 @@ pub async fn commission_rule(
     }
     .insert(db)
     .await?)
-}
-
-/// The commission a platform starts with: 5 %.
-pub const DEFAULT_COMMISSION_BP: i32 = 500;
-
-/// `amount × bp / 10,000`, rounded half up (amounts are not negative).
-pub fn commission_of(amount_fen: i64, rate_bp: i32) -> i64 {
-    (amount_fen.max(0) * i64::from(rate_bp.clamp(0, 10_000)) + 5_000) / 10_000
 }
 
 /// How a delivered order's money is split.

@@ -6,6 +6,7 @@
 //! statistics.
 
 pub mod area_import;
+pub mod commission;
 pub mod ledger;
 pub mod mini_programs;
 pub mod payment_accounts;
@@ -18,6 +19,8 @@ pub mod service_area;
 pub mod sessions;
 pub mod settings;
 pub mod settlement;
+pub mod sharing_limit;
+pub mod sharing_returns;
 pub mod stats;
 pub mod throttle;
 pub mod users;

@@ -289,7 +289,8 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<payment_account::Model
 }
 
 /// Gives a platform its own WeChat Pay merchant, or changes it. The same
-/// account again changes nothing. Run it in a transaction.
+/// account again changes nothing; partner mode is refused while a
+/// commission rule reaches its sharing limit. Run it in a transaction.
 pub async fn set(
     db: &impl ConnectionTrait,
     key: &SecretKey,
@@ -298,6 +299,10 @@ pub async fn set(
     now: DateTime<Utc>,
 ) -> Result<Change, StoreError> {
     let a = account.checked()?;
+    if PayMode::parse(&a.mode)? == PayMode::Partner {
+        crate::platform_end::sharing_limit::check_rules(db, platform_id, a.sharing_max_bp, now)
+            .await?;
+    }
     let merchant_key = key.seal(&a.merchant_key_pem, &context("merchant_key", platform_id))?;
     let apiv3 = key.seal(&a.apiv3_key, &context("apiv3_key", platform_id))?;
     let current = of_platform(db, platform_id).await?;

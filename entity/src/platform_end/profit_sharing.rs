@@ -184,16 +184,32 @@ pub async fn lines(
         .await?)
 }
 
-/// What has been or is being refunded of a payment (not failed refunds).
-pub async fn refunded(db: &impl ConnectionTrait, payment_id: i64) -> DomainResult<i64> {
-    Ok(refund::Entity::find()
+/// A payment's refunds as sharing sees them: what was given back, and
+/// whether one is still on its way (sharing waits for it, so that what it
+/// plans and what WeChat Pay still holds agree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refunds {
+    /// Fen refunded.
+    pub done_fen: i64,
+    /// A refund is requested and not final.
+    pub in_flight: bool,
+}
+
+/// A payment's [`Refunds`].
+pub async fn refunds_of(db: &impl ConnectionTrait, payment_id: i64) -> DomainResult<Refunds> {
+    let rs = refund::Entity::find()
         .filter(refund::Column::PaymentId.eq(payment_id))
         .filter(refund::Column::Status.ne(RefundStatus::Failed))
         .all(db)
-        .await?
-        .iter()
-        .map(|r| r.amount_fen)
-        .sum())
+        .await?;
+    Ok(Refunds {
+        done_fen: rs
+            .iter()
+            .filter(|r| r.status == RefundStatus::Succeeded)
+            .map(|r| r.amount_fen)
+            .sum(),
+        in_flight: rs.iter().any(|r| r.status == RefundStatus::Requested),
+    })
 }
 
 /// One receiver's part to store.
@@ -442,8 +458,8 @@ pub async fn finish(
         return Ok(false);
     }
     let p = crate::scope::get::<payment::Entity>(db, share.payment_id, "payment").await?;
-    let rest =
-        p.amount_fen - refunded(db, p.id).await? - ls.iter().map(|l| l.amount_fen).sum::<i64>();
+    let refunded = refunds_of(db, p.id).await?.done_fen;
+    let rest = p.amount_fen - refunded - ls.iter().map(|l| l.amount_fen).sum::<i64>();
     ledger::post(
         db,
         share.platform_id,
@@ -507,6 +523,111 @@ pub async fn pending_for(
             }
         })
         .sum())
+}
+
+/// A sharing order as the operator sees it: its receivers' lines with
+/// their results, and the returns made before refunds.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ShareView {
+    /// The sharing order (`fail_reason` says why WeChat Pay refused it
+    /// last, while it is retried).
+    pub share: profit_share::Model,
+    /// The receivers' parts and results (`fail_reason` when one was closed).
+    pub lines: Vec<profit_share_line::Model>,
+    /// The platform's share returned before refunds.
+    pub returns: Vec<crate::profit_share_return::Model>,
+}
+
+/// The platform's sharing orders, newest first: all, or those in one
+/// status, or (`refused`) those WeChat Pay refused last time they were sent.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    status: Option<ShareStatus>,
+    refused_only: bool,
+    limit: u64,
+) -> DomainResult<Vec<ShareView>> {
+    use sea_orm::QuerySelect;
+    let mut q =
+        profit_share::Entity::find().filter(profit_share::Column::PlatformId.eq(platform_id));
+    if let Some(st) = status {
+        q = q.filter(profit_share::Column::Status.eq(st));
+    }
+    if refused_only {
+        q = q
+            .filter(profit_share::Column::FailReason.is_not_null())
+            .filter(profit_share::Column::Status.ne(ShareStatus::Finished));
+    }
+    let shares = q
+        .order_by_desc(profit_share::Column::Id)
+        .limit(limit.clamp(1, 200))
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = shares.iter().map(|s| s.id).collect();
+    let mut lines: std::collections::HashMap<i64, Vec<profit_share_line::Model>> =
+        std::collections::HashMap::new();
+    for l in profit_share_line::Entity::find()
+        .filter(profit_share_line::Column::ShareId.is_in(ids.clone()))
+        .order_by_asc(profit_share_line::Column::Id)
+        .all(db)
+        .await?
+    {
+        lines.entry(l.share_id).or_default().push(l);
+    }
+    let mut returns: std::collections::HashMap<i64, Vec<crate::profit_share_return::Model>> =
+        std::collections::HashMap::new();
+    for r in crate::profit_share_return::Entity::find()
+        .filter(crate::profit_share_return::Column::ShareId.is_in(ids))
+        .order_by_asc(crate::profit_share_return::Column::Id)
+        .all(db)
+        .await?
+    {
+        returns.entry(r.share_id).or_default().push(r);
+    }
+    Ok(shares
+        .into_iter()
+        .map(|s| ShareView {
+            lines: lines.remove(&s.id).unwrap_or_default(),
+            returns: returns.remove(&s.id).unwrap_or_default(),
+            share: s,
+        })
+        .collect())
+}
+
+/// The operator sends a sharing order that is not finished again now (its
+/// job gave up, or the cause of a refusal was fixed — a receiver's name,
+/// the sub-merchant's authorisation). Under the same `out_order_no`, so
+/// nothing is ever shared twice. Run it in a transaction.
+pub async fn retry(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    share_id: i64,
+    now: DateTime<Utc>,
+) -> DomainResult<profit_share::Model> {
+    let share = crate::scope::on_platform::<profit_share::Entity>(
+        db,
+        platform_id,
+        share_id,
+        "profit share",
+    )
+    .await?;
+    if share.status == ShareStatus::Finished {
+        return Err(DomainError::invalid(
+            "id",
+            "the sharing order is finished; nothing is left to send",
+        ));
+    }
+    let mut job =
+        crate::outbox::NewJob::new(RUN_JOB, serde_json::json!({ "share_id": share.id }), now);
+    job.platform_id = Some(platform_id);
+    job.dedupe_key = Some(format!(
+        "profit_share:{}:retry{}",
+        share.id,
+        now.timestamp()
+    ));
+    job.max_attempts = 30;
+    crate::outbox::enqueue(db, job, now).await?;
+    Ok(share)
 }
 
 #[cfg(test)]

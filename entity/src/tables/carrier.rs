@@ -13,6 +13,12 @@ pub struct Model {
     pub platform_id: i64,
     pub name: String,
     pub contact_phone: String,
+    /// The WeChat Pay merchant number the carrier receives its share of
+    /// partner-mode payments under; without one the platform receives it
+    /// and pays the carrier by transfer.
+    pub receiver_mchid: Option<String>,
+    /// The registered name of that merchant (checked by WeChat Pay).
+    pub receiver_name: Option<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -104,6 +104,7 @@ pub mod product_ingredient;
 pub mod production_batch;
 pub mod profit_share;
 pub mod profit_share_line;
+pub mod profit_share_return;
 pub mod purchase;
 pub mod reconciliation_report;
 pub mod refresh_token;

@@ -121,6 +121,11 @@ pub struct Charges {
     pub rider_fee_fen: Option<i64>,
     /// The carrier's share of the delivery fee (village).
     pub carrier_share_fen: Option<i64>,
+    /// In partner mode: the goods total (with packing) an order needs for
+    /// this fee and the store's commission to be shared within the
+    /// county's limit (smaller orders are refused at checkout). None in
+    /// direct mode, or where nothing would fit.
+    pub sharing_min_goods_fen: Option<i64>,
 }
 
 /// A sample place priced under the rules in force and under new ones.
@@ -169,7 +174,7 @@ pub async fn preview(
     .await?;
     let (_, current) = fee_rules(db, platform_id, now).await?;
     let where_ = crate::platform_end::service_area::classify(db, platform_id, place).await?;
-    match where_.kind {
+    let mut p = match where_.kind {
         DeliveryKind::Village => {
             let point = where_
                 .agent_point_id
@@ -182,15 +187,16 @@ pub async fn preview(
                     surcharge_fen: r.surcharge([cold_chain]),
                     rider_fee_fen: None,
                     carrier_share_fen: fee.map(|f| f * i64::from(r.carrier_share_bp) / 10_000),
+                    sharing_min_goods_fen: None,
                 }
             };
-            Ok(Preview {
+            Preview {
                 kind: DeliveryKind::Village,
                 distance_m: None,
                 route_id,
                 current: charges(&current),
                 proposed: charges(proposed),
-            })
+            }
         }
         _ => {
             let at = crate::geo::Coordinates::new(store.lat, store.lng)
@@ -203,17 +209,36 @@ pub async fn preview(
                     surcharge_fen: 0,
                     rider_fee_fen: fee.map(|_| r.rider.fee(distance, cold_chain, false)),
                     carrier_share_fen: None,
+                    sharing_min_goods_fen: None,
                 }
             };
-            Ok(Preview {
+            Preview {
                 kind: DeliveryKind::City,
                 distance_m: Some(distance),
                 route_id: None,
                 current: charges(&current),
                 proposed: charges(proposed),
-            })
+            }
+        }
+    };
+    if let Some(max_bp) = crate::platform_end::sharing_limit::partner_limit(db, platform_id).await?
+    {
+        let m =
+            crate::scope::get::<crate::tables::merchant::Entity>(db, store.merchant_id, "merchant")
+                .await?;
+        let rate =
+            crate::platform_end::commission::rate_at(db, platform_id, &m.category, now).await?;
+        for c in [&mut p.current, &mut p.proposed] {
+            c.sharing_min_goods_fen = c.delivery_fee_fen.and_then(|fee| {
+                crate::platform_end::sharing_limit::min_goods_fen(
+                    fee + c.surcharge_fen,
+                    rate,
+                    max_bp,
+                )
+            });
         }
     }
+    Ok(p)
 }
 
 /// The store's active route (the first by id) that stops at the agent point.

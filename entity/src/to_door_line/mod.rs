@@ -5,6 +5,7 @@
 pub mod addresses;
 pub mod browse;
 pub mod city;
+pub mod compensations;
 pub mod fee_rules;
 pub mod kitchen;
 pub mod notices;

@@ -284,10 +284,19 @@ pub(crate) async fn quote_for(
             (DeliveryKind::City, fee, 0, plan)
         }
     };
-    let payable = checked_add(
-        checked_add(checked_add(items_total, s.packing_fee_fen)?, delivery_fee)?,
-        surcharge,
-    )?;
+    let goods = checked_add(items_total, s.packing_fee_fen)?;
+    let payable = checked_add(checked_add(goods, delivery_fee)?, surcharge)?;
+    if let Some(max_bp) = crate::platform_end::sharing_limit::partner_limit(db, platform_id).await?
+    {
+        let rate =
+            crate::platform_end::commission::rate_at(db, platform_id, &m.category, now).await?;
+        crate::platform_end::sharing_limit::check_order(
+            goods,
+            delivery_fee + surcharge,
+            rate,
+            max_bp,
+        )?;
+    }
     let quote = Quote {
         store_id: s.id,
         address_id: addr.id,

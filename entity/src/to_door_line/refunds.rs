@@ -83,6 +83,23 @@ pub async fn request_full_refund(
     request(db, row, now).await
 }
 
+/// A paid order's payment and what is left of it to give back.
+pub(crate) async fn refundable(
+    db: &impl ConnectionTrait,
+    order_id: i64,
+) -> DomainResult<Option<(payment::Model, i64)>> {
+    let Some(pay) = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Paid))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let used = refunded_so_far(db, pay.id).await?;
+    Ok(Some((pay.clone(), pay.amount_fen - used)))
+}
+
 /// The provider did not carry the refund out (a lasting refusal such as
 /// `NOT_ENOUGH`, retries given up, or `CLOSED`/`ABNORMAL` in its
 /// notification): the refund is failed, once, with why, and waits in the

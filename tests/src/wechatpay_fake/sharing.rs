@@ -5,7 +5,8 @@
 //! receivers, only out of a paid order of that sub-merchant, within the
 //! sharing limit and what is still unsplit; its number is re-entrant; it
 //! stays `PROCESSING` until the test settles it; its query answers every
-//! receiver's result.
+//! receiver's result. Returns of a merchant receiver's part are in
+//! [`super::returns`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -50,6 +51,39 @@ pub struct SharingBook {
     pub max_bp: HashMap<String, i64>,
     /// Answers of accepted sharing orders to lose (500) next.
     pub lose_answers: usize,
+    /// out_return_no → the return of a receiver's part.
+    pub returns: HashMap<String, FakeReturn>,
+    /// The sub-merchants' available balance: what sharing unfroze to
+    /// them and returns gave back, less refunds paid out of it and what
+    /// they withdrew.
+    pub balance: HashMap<String, i64>,
+}
+
+/// A return (分账回退) as the fake keeps it.
+#[derive(Debug, Clone)]
+pub struct FakeReturn {
+    /// The sub-merchant the money goes back to.
+    pub sub_mchid: String,
+    /// The sharing order it came from.
+    pub out_order_no: String,
+    /// The merchant receiver that gives it back.
+    pub return_mchid: String,
+    /// Fen.
+    pub amount: i64,
+    /// `SUCCESS` (the fake settles returns at once).
+    pub result: String,
+    /// The request body, to compare a repeat with.
+    pub body: Value,
+}
+
+impl SharingBook {
+    /// Whether a payment was shared and what was left unfrozen to its
+    /// sub-merchant (its refunds are then paid from the balance).
+    pub fn finished(&self, transaction_id: &str) -> bool {
+        self.orders
+            .values()
+            .any(|s| s.transaction_id == transaction_id && s.state == "FINISHED")
+    }
 }
 
 pub(super) type Shared = Arc<Mutex<SharingBook>>;
@@ -258,6 +292,9 @@ impl Sharing {
             body: body.clone(),
         };
         let a = answer(&no, &share);
+        if unfreeze {
+            *book.balance.entry(share.sub_mchid.clone()).or_default() += total - refunded;
+        }
         book.orders.insert(no, share);
         if book.lose_answers > 0 {
             book.lose_answers -= 1;
@@ -292,7 +329,15 @@ impl Respond for Sharing {
             return refuse(&self.keys, req, 403, "NO_AUTH", "无分账权限");
         }
         if req.method.as_str() == "GET" {
-            return self.query(req);
+            return if req
+                .url
+                .path()
+                .starts_with("/v3/profitsharing/return-orders/")
+            {
+                self.query_return(req)
+            } else {
+                self.query(req)
+            };
         }
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
         let sub = body["sub_mchid"].as_str().unwrap_or("").to_owned();
@@ -308,25 +353,32 @@ impl Respond for Sharing {
             "/v3/profitsharing/receivers/add" => self.add_receiver(req, &body),
             "/v3/profitsharing/orders" => self.create(req, &body, false),
             "/v3/profitsharing/orders/unfreeze" => self.create(req, &body, true),
+            "/v3/profitsharing/return-orders" => self.create_return(req, &body),
             _ => ResponseTemplate::new(404),
         }
     }
 }
 
 /// Settles a sharing order: every receiver succeeds except `closed`
-/// accounts (closed with `reason`), and the rest is unfrozen.
-pub(super) fn finish(book: &Shared, out_order_no: &str, closed: &[&str], reason: &str) {
+/// accounts (closed with `reason`), and the rest of the payment (`held`
+/// fen still frozen) is unfrozen to the sub-merchant's balance.
+pub(super) fn finish(book: &Shared, out_order_no: &str, closed: &[&str], reason: &str, held: i64) {
     if let Ok(mut b) = book.lock()
         && let Some(s) = b.orders.get_mut(out_order_no)
+        && s.state != "FINISHED"
     {
         s.state = "FINISHED".into();
+        let mut shared = 0;
         for r in &mut s.receivers {
             if closed.contains(&r.1.as_str()) {
                 r.3 = "CLOSED".into();
                 r.4 = Some(reason.to_owned());
             } else {
                 r.3 = "SUCCESS".into();
+                shared += r.2;
             }
         }
+        let sub = s.sub_mchid.clone();
+        *b.balance.entry(sub).or_default() += held - shared;
     }
 }

@@ -40,6 +40,8 @@ mod seed;
 mod service_area;
 mod sessions;
 mod settings;
+mod sharing_limit;
+mod sharing_refunds;
 mod stats;
 mod tokens;
 mod village;

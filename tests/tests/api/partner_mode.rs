@@ -20,8 +20,17 @@ pub(crate) const RECEIVER_NAME: &str = "康县同城网络科技有限公司";
 
 /// Makes kang a service provider through the host administrator's API.
 pub(crate) async fn kang_goes_partner(app: &TestApp) {
+    let set = kang_goes_partner_with(app, json!({})).await;
+    assert_eq!(set.status, 200, "{}", set.text);
+}
+
+/// Asks for kang's service-provider merchant, with `extra` fields over the
+/// usual ones; the host's answer.
+pub(crate) async fn kang_goes_partner_with(app: &TestApp, extra: Value) -> tests::Resp {
     let fake = app.wechatpay.as_ref().expect("fake WeChat Pay");
-    add_host_admin(app);
+    if app.count("host_admins").await == 0 {
+        add_host_admin(app);
+    }
     let host = app
         .post(
             "/api/v1/host/login",
@@ -33,7 +42,7 @@ pub(crate) async fn kang_goes_partner(app: &TestApp) {
         .as_str()
         .expect("host token")
         .to_owned();
-    let body = json!({
+    let mut body = json!({
         "mode": "partner", "mchid": SP_MCHID, "appid": tests::wechat_fake::APPID,
         "merchant_serial": MERCHANT_SERIAL,
         "merchant_key_pem": std::fs::read_to_string(&fake.merchant_key_file).expect("key"),
@@ -42,15 +51,16 @@ pub(crate) async fn kang_goes_partner(app: &TestApp) {
         "apiv3_key": APIV3_KEY, "notify_base_url": NOTIFY_BASE,
         "receiver_name": RECEIVER_NAME, "refund_window_minutes": 1440,
     });
-    let set = app
-        .send_json(
-            reqwest::Method::PUT,
-            "/api/v1/host/platforms/kang/wechatpay",
-            Some(body),
-            Some(&host),
-        )
-        .await;
-    assert_eq!(set.status, 200, "{}", set.text);
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    app.send_json(
+        reqwest::Method::PUT,
+        "/api/v1/host/platforms/kang/wechatpay",
+        Some(body),
+        Some(&host),
+    )
+    .await
 }
 
 /// A partner-mode payment notification's resource.

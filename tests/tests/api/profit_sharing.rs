@@ -53,7 +53,7 @@ async fn rider_with_openid(app: &TestApp) -> (String, i64) {
     (app.token_for(user).await, rider)
 }
 
-async fn trial_balance(app: &TestApp) -> serde_json::Value {
+pub(crate) async fn trial_balance(app: &TestApp) -> serde_json::Value {
     let op = app.operator_token().await;
     let tb = app
         .get("/api/v1/admin/ledger/trial-balance", Some(&op))
@@ -63,7 +63,7 @@ async fn trial_balance(app: &TestApp) -> serde_json::Value {
     tb.body
 }
 
-async fn share_of(app: &TestApp, order: i64) -> entity::profit_share::Model {
+pub(crate) async fn share_of(app: &TestApp, order: i64) -> entity::profit_share::Model {
     entity::profit_share::Entity::find()
         .filter(entity::profit_share::Column::OrderId.eq(order))
         .one(&app.db)
@@ -72,10 +72,30 @@ async fn share_of(app: &TestApp, order: i64) -> entity::profit_share::Model {
         .expect("a sharing order")
 }
 
-async fn a_delivered_order_is_shared_after_its_refund_window(backend: Backend) {
-    let app = TestApp::spawn_with(backend, options()).await;
+/// A partner-mode order paid to kitchen 1's sub-merchant and delivered by
+/// rider-wang (signed in to the county's mini-program as `o-wang`).
+pub(crate) struct Delivered {
+    /// The order.
+    pub id: i64,
+    /// Its payment's `out_trade_no`.
+    pub no: String,
+    /// What the resident paid.
+    pub total: i64,
+    /// The rider's fee.
+    pub fee: i64,
+    /// The kitchen's part.
+    pub kitchen_fen: i64,
+    /// The platform's part.
+    pub platform_fen: i64,
+    /// An operator's token.
+    pub op: String,
+}
+
+/// Kang in partner mode, kitchen 1 at sub-merchant [`SUB`], an order paid
+/// there and delivered; the books checked on the way.
+pub(crate) async fn paid_and_delivered(app: &TestApp) -> Delivered {
     let fake = app.wechatpay.as_ref().expect("fake WeChat Pay");
-    kang_goes_partner(&app).await;
+    kang_goes_partner(app).await;
     fake.bind_sub_merchant(SUB);
     let op = app.operator_token().await;
     let sub = app
@@ -89,7 +109,7 @@ async fn a_delivered_order_is_shared_after_its_refund_window(backend: Backend) {
     assert_eq!(sub.status, 200, "{}", sub.text);
 
     // Paid to the kitchen's sub-merchant and held there.
-    let (resident, id, order) = resident_with_order(&app).await;
+    let (resident, id, order) = resident_with_order(app).await;
     let total = order["payable_fen"].as_i64().expect("payable");
     let paying = app
         .post(
@@ -107,16 +127,16 @@ async fn a_delivered_order_is_shared_after_its_refund_window(backend: Backend) {
         APIV3_KEY.as_bytes(),
     );
     assert_eq!(
-        post_to(&app, "/api/v1/pay/wechat/notify/kang", &h, &b).await,
+        post_to(app, "/api/v1/pay/wechat/notify/kang", &h, &b).await,
         204
     );
     fake.mark_paid(&no, total);
-    let tb = trial_balance(&app).await;
+    let tb = trial_balance(app).await;
     assert_eq!(balance(&tb, "partner_funds"), total);
     assert_eq!(balance(&tb, "clearing"), 0);
 
     // Accepted and delivered by rider-wang.
-    let kitchen = app.token_for(demo_user(&app, "huaqiao").await).await;
+    let kitchen = app.token_for(demo_user(app, "huaqiao").await).await;
     let acc = app
         .post(
             &format!("/api/v1/merchant/orders/{id}/accept"),
@@ -131,18 +151,41 @@ async fn a_delivered_order_is_shared_after_its_refund_window(backend: Backend) {
         .and_then(|js| js.iter().find(|j| j["order_id"] == id))
         .and_then(|j| j["id"].as_i64())
         .expect("a delivery job");
-    let (wang, rider) = rider_with_openid(&app).await;
-    let fee = deliver_as(&app, &wang, &resident, &kitchen, id, job).await;
-    let share = share_of(&app, id).await;
+    let (wang, rider) = rider_with_openid(app).await;
+    let fee = deliver_as(app, &wang, &resident, &kitchen, id, job).await;
+    let share = share_of(app, id).await;
     assert_eq!(share.status.as_str(), "scheduled");
     assert_eq!(share.sub_mchid, SUB);
     assert_eq!(share.courier_fen, fee);
     assert_eq!(share.courier_id, rider);
-    let tb = trial_balance(&app).await;
+    let tb = trial_balance(app).await;
     let kitchen_fen = balance(&tb, "merchant_payable");
     let platform_fen = balance(&tb, "platform_revenue");
     assert_eq!(kitchen_fen + platform_fen + fee, total);
     assert_eq!(balance(&tb, "rider_payable"), fee);
+    Delivered {
+        id,
+        no,
+        total,
+        fee,
+        kitchen_fen,
+        platform_fen,
+        op,
+    }
+}
+
+async fn a_delivered_order_is_shared_after_its_refund_window(backend: Backend) {
+    let app = TestApp::spawn_with(backend, options()).await;
+    let fake = app.wechatpay.as_ref().expect("fake WeChat Pay");
+    let Delivered {
+        id,
+        no,
+        total,
+        fee,
+        platform_fen,
+        ..
+    } = paid_and_delivered(&app).await;
+    let share = share_of(&app, id).await;
 
     // Within the refund window nothing is shared.
     app.worker().run_pending().await.expect("worker");

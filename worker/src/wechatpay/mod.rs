@@ -12,4 +12,4 @@ pub use client::{
     Transaction, TransferBatchResult, TransferDetail, WechatPay,
 };
 pub use merchants::{MerchantError, PayMerchants};
-pub use sharing::{Receiver, SharePart, ShareResult, SharingNotice, SharingOrder};
+pub use sharing::{Receiver, SharePart, ShareResult, ShareReturn, SharingNotice, SharingOrder};

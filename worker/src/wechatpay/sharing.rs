@@ -79,6 +79,23 @@ pub struct SharingOrder {
     pub receivers: Vec<ShareResult>,
 }
 
+/// A return of a receiver's part (分账回退) as WeChat Pay answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShareReturn {
+    /// Our return number.
+    pub out_return_no: String,
+    /// WeChat Pay's return number.
+    #[serde(default)]
+    pub return_id: String,
+    /// Fen returned.
+    pub amount: i64,
+    /// `PROCESSING`, `SUCCESS` or `FAILED`.
+    pub result: String,
+    /// Why it failed.
+    #[serde(default)]
+    pub fail_reason: Option<String>,
+}
+
 /// A sharing movement notification's resource.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SharingNotice {
@@ -203,6 +220,46 @@ impl WechatPay {
         );
         self.sharing_answer(reqwest::Method::GET, &path, None, out_order_no, now)
             .await
+    }
+
+    /// Returns part of what a sharing order gave a merchant receiver
+    /// (`return_mchid`) to the sub-merchant, before a refund. Repeating an
+    /// `out_return_no` is answered as the first time; a `PROCESSING`
+    /// return is asked again with the same number.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn return_share(
+        &self,
+        sub_mchid: &str,
+        out_order_no: &str,
+        out_return_no: &str,
+        return_mchid: &str,
+        amount: i64,
+        description: &str,
+        now: i64,
+    ) -> Result<ShareReturn, PayError> {
+        let body = json!({
+            "sub_mchid": sub_mchid,
+            "out_order_no": out_order_no,
+            "out_return_no": out_return_no,
+            "return_mchid": return_mchid,
+            "amount": amount,
+            "description": description,
+        });
+        let (_, bytes) = self
+            .call_with(
+                reqwest::Method::POST,
+                "/v3/profitsharing/return-orders",
+                Some(&body),
+                now,
+                false,
+            )
+            .await?;
+        let r: ShareReturn =
+            serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
+        if r.out_return_no != out_return_no {
+            return Err(PayError::Malformed("answer for another return".into()));
+        }
+        Ok(r)
     }
 
     async fn sharing_answer(

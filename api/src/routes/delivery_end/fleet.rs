@@ -2,9 +2,11 @@
 //! drivers, and agent-point keepers. The rules are in
 //! [`entity::delivery_end::fleet`]; these handlers authorize and answer.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use entity::Role;
-use entity::delivery_end::fleet::{self, NewCarrier, NewDriver, NewKeeper, NewVehicle};
+use entity::delivery_end::fleet::{
+    self, CarrierReceiver, NewCarrier, NewDriver, NewKeeper, NewVehicle,
+};
 use entity::{carrier, vehicle};
 
 use crate::auth::Principal;
@@ -40,6 +42,52 @@ pub async fn carriers(
     Ok(web::Json(
         fleet::carriers(&state.db, who.platform_id).await?,
     ))
+}
+
+/// A carrier's receiving merchant; both `null` clears it.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct CarrierReceiverBody {
+    /// Its WeChat Pay merchant number.
+    pub mchid: Option<String>,
+    /// Its registered name, as WeChat Pay knows it.
+    pub name: Option<String>,
+}
+
+/// Sets (or clears) the WeChat Pay merchant a carrier receives its share
+/// of partner-mode payments under; without one the platform receives it
+/// and pays the carrier by transfer. Recorded with who changed it.
+#[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), params(("id" = i64, Path)),
+    request_body = CarrierReceiverBody, responses(
+    (status = 200, body = entity::carrier::Model, description = "The carrier"),
+    (status = 404, description = "NOT_FOUND: no such carrier on this platform", body = ErrorBody),
+    (status = 422, description = "VALIDATION_FAILED: mchid or name", body = ErrorBody),
+))]
+#[put("/admin/carriers/{id}/receiver")]
+pub async fn set_carrier_receiver(
+    state: web::Data<AppState>,
+    who: Principal,
+    path: web::Path<i64>,
+    body: ApiJson<CarrierReceiverBody>,
+) -> ApiResult<web::Json<carrier::Model>> {
+    who.require(Role::Operator)?;
+    let receiver = match (&body.mchid, &body.name) {
+        (None, None) => None,
+        (mchid, name) => Some(CarrierReceiver {
+            mchid: mchid.clone().unwrap_or_default(),
+            name: name.clone().unwrap_or_default(),
+        }),
+    };
+    let txn = entity::tx::begin_write(&state.db).await?;
+    let res = fleet::set_carrier_receiver(
+        &txn,
+        who.platform_id,
+        *path,
+        receiver.as_ref(),
+        who.user_id,
+        state.clock.now(),
+    )
+    .await;
+    Ok(web::Json(finish(txn, res).await?))
 }
 
 /// Registers a van of a carrier.

@@ -13,6 +13,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(cold_chain::add_policy);
     cfg.service(cold_chain::policies);
     cfg.service(fleet::add_carrier);
+    cfg.service(fleet::set_carrier_receiver);
     cfg.service(fleet::carriers);
     cfg.service(fleet::add_vehicle);
     cfg.service(fleet::vehicles);

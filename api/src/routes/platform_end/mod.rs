@@ -15,6 +15,7 @@ pub mod platform;
 pub mod reconciliation;
 pub mod service_area;
 pub mod settings;
+pub mod sharing;
 pub mod sharing_notify;
 pub mod stats;
 pub mod sub_merchants;
@@ -74,6 +75,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(payouts::transfer_notify);
     cfg.service(payouts::transfer_notify_county);
     cfg.service(sharing_notify::sharing_notify);
+    cfg.service(sharing::shares);
+    cfg.service(sharing::retry);
     cfg.service(service_area::list_communities);
     cfg.service(service_area::create_community);
     cfg.service(service_area::update_community);

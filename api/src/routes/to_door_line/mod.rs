@@ -6,6 +6,7 @@
 pub mod addresses;
 pub mod browse;
 pub mod city;
+pub mod compensations;
 pub mod kitchen_orders;
 pub mod kitchen_stream;
 pub mod order_view;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(pay_notify::refund_notify_county);
     cfg.service(refund_queue::failed);
     cfg.service(refund_queue::retry);
+    cfg.service(compensations::compensate);
     cfg.service(kitchen_stream::stream_orders);
     cfg.service(kitchen_orders::list);
     cfg.service(kitchen_orders::accept);

@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery_end::cold_chain::{ClassRule, Reading, Verdict, judge};
 use crate::error::{DomainError, DomainResult};
-use crate::payment::PaymentStatus;
 use crate::platform_end::ledger;
 use crate::platform_end::ledger::{AccountKind, Leg, Source};
 use crate::refund::RefundKind;
@@ -31,8 +30,8 @@ use crate::to_door_line::{refunds, transitions};
 use crate::trip::TripStatus;
 use crate::trip_package::PackageStatus;
 use crate::{
-    cold_batch, cold_chain_policy, cold_settlement, order, order_item, payment, refund,
-    temperature_reading, trip, trip_package, trip_stop,
+    cold_batch, cold_chain_policy, cold_settlement, order, order_item, refund, temperature_reading,
+    trip, trip_package, trip_stop,
 };
 
 /// A class's rule and money, as applied.
@@ -263,24 +262,6 @@ pub struct Settled {
     pub refunds: Vec<refund::Model>,
 }
 
-/// What is still refundable on an order's paid payment.
-async fn refundable(
-    db: &impl ConnectionTrait,
-    order_id: i64,
-) -> DomainResult<Option<(payment::Model, i64)>> {
-    let Some(pay) = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(order_id))
-        .filter(payment::Column::Status.eq(PaymentStatus::Paid))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let used = refunds::refunded_so_far(db, pay.id).await?;
-    let left = pay.amount_fen - used;
-    Ok(Some((pay, left)))
-}
-
 /// Settles every unsettled batch of a completed trip and marks the trip
 /// settled. Run in a transaction; running it again writes nothing.
 pub async fn settle_trip(
@@ -354,7 +335,7 @@ pub async fn settle_trip(
                 .iter()
                 .map(|i| i.line_total_fen)
                 .sum();
-            let paid = refundable(db, *order_id).await?;
+            let paid = refunds::refundable(db, *order_id).await?;
             let left = paid.as_ref().map_or(0, |(_, left)| *left);
             if let Some((pay, _)) = paid {
                 trade_nos.insert(*order_id, pay.out_trade_no);
@@ -497,7 +478,7 @@ async fn compensate(
     {
         return Ok(None);
     }
-    let Some((pay, left)) = refundable(db, c.order_id).await? else {
+    let Some((pay, left)) = refunds::refundable(db, c.order_id).await? else {
         return Ok(None);
     };
     let amount = c.amount_fen.min(left);
