@@ -1,7 +1,9 @@
-//! Refunds after sharing and carriers as receivers: a share returned from
-//! the service provider to the kitchen's sub-merchant before a refund
-//! (`profit_share_returns`, one per refund), and the WeChat Pay merchant
-//! number and registered name a village carrier receives its share under.
+//! Refunds after sharing, carriers and agent points as receivers: a share
+//! returned from the service provider to the kitchen's sub-merchant before
+//! a refund (`profit_share_returns`, one per refund); the WeChat Pay
+//! merchant number and registered name a village carrier receives its
+//! share under; the agent point's fee in a sharing order and in the daily
+//! statistics.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -31,6 +33,14 @@ enum ProfitShareReturns {
 enum ProfitShares {
     Table,
     Id,
+    AgentPointId,
+    AgentFen,
+}
+
+#[derive(DeriveIden)]
+enum DailyStats {
+    Table,
+    AgentPointFen,
 }
 
 #[derive(DeriveIden)]
@@ -92,10 +102,33 @@ impl MigrationTrait for Migration {
             Carriers::Table,
             string_len_null(Carriers::ReceiverName, 128),
         )
+        .await?;
+        add_column(
+            m,
+            ProfitShares::Table,
+            big_integer(ProfitShares::AgentPointId)
+                .default(0)
+                .to_owned(),
+        )
+        .await?;
+        add_column(
+            m,
+            ProfitShares::Table,
+            big_integer(ProfitShares::AgentFen).default(0).to_owned(),
+        )
+        .await?;
+        add_column(
+            m,
+            DailyStats::Table,
+            big_integer(DailyStats::AgentPointFen).default(0).to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        drop_column(m, DailyStats::Table, DailyStats::AgentPointFen).await?;
+        drop_column(m, ProfitShares::Table, ProfitShares::AgentFen).await?;
+        drop_column(m, ProfitShares::Table, ProfitShares::AgentPointId).await?;
         drop_column(m, Carriers::Table, Carriers::ReceiverName).await?;
         drop_column(m, Carriers::Table, Carriers::ReceiverMchid).await?;
         m.drop_table(Table::drop().table(ProfitShareReturns::Table).to_owned())

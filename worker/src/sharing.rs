@@ -6,12 +6,12 @@
 //! stopped. The movement notification only makes the query come sooner.
 
 use entity::platform_end::payment_accounts;
-use entity::platform_end::profit_sharing::{self, LineSpec};
+use entity::platform_end::profit_sharing::{self, LineSpec, Owed};
 use entity::platform_end::sharing_returns::{self, BeforeRefund};
 use entity::profit_share::ShareStatus;
 use entity::profit_share_line::{LineResult, ShareRole};
 use entity::profit_share_return::ReturnStatus;
-use entity::{carrier, payment, profit_share, refund, rider};
+use entity::{agent_keeper, carrier, payment, profit_share, refund, rider};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::jobs::{JobContext, JobError, JobFuture, JobHandler};
@@ -55,6 +55,25 @@ struct Courier {
     account: String,
 }
 
+/// The openid, under the merchant's appid, of an agent point's first
+/// keeper, who receives its fees.
+async fn openid_of_keeper(
+    db: &impl ConnectionTrait,
+    agent_point_id: i64,
+    appid: &str,
+) -> Result<Option<String>, JobError> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let Some(k) = agent_keeper::Entity::find()
+        .filter(agent_keeper::Column::AgentPointId.eq(agent_point_id))
+        .order_by_asc(agent_keeper::Column::Id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(entity::platform_end::users::openid_of(db, k.user_id, appid).await?)
+}
+
 /// The receivers' parts of a share, by the rules of [`profit_sharing::plan`].
 async fn specs(
     db: &impl ConnectionTrait,
@@ -94,12 +113,21 @@ async fn specs(
             }),
         _ => None,
     };
+    let keeper = if share.agent_point_id != 0 && share.agent_fen > 0 {
+        openid_of_keeper(db, share.agent_point_id, client.appid()).await?
+    } else {
+        None
+    };
     let plan = profit_sharing::plan(
         paid_fen,
         refunds.done_fen,
-        share.platform_fen,
-        share.courier_fen,
-        courier.is_some(),
+        Owed {
+            platform_fen: share.platform_fen,
+            courier_fen: share.courier_fen,
+            courier_receives: courier.is_some(),
+            agent_fen: share.agent_fen,
+            agent_receives: keeper.is_some(),
+        },
         max_bp,
     );
     let mut out = vec![LineSpec {
@@ -116,6 +144,15 @@ async fn specs(
             receiver_type: c.kind.into(),
             account: c.account,
             amount_fen: plan.courier_fen,
+        });
+    }
+    if let Some(openid) = keeper {
+        out.push(LineSpec {
+            role: ShareRole::AgentPoint,
+            owner_id: share.agent_point_id,
+            receiver_type: PERSONAL_OPENID.into(),
+            account: openid,
+            amount_fen: plan.agent_fen,
         });
     }
     Ok(out)
@@ -195,6 +232,13 @@ async fn request(
                 relation: "CUSTOM",
                 custom_relation: Some("配送员"),
             },
+            ShareRole::AgentPoint => Receiver {
+                kind: PERSONAL_OPENID,
+                account: &l.account,
+                name: None,
+                relation: "CUSTOM",
+                custom_relation: Some("代收点"),
+            },
         };
         if let Err(e) = client.add_receiver(&share.sub_mchid, &r, ts).await {
             profit_sharing::mark_refused(db, share.id, &e.to_string(), now)
@@ -228,6 +272,7 @@ async fn request(
                     ShareRole::Platform => "平台服务费",
                     ShareRole::Rider => "骑手配送费",
                     ShareRole::Carrier => "乡村物流费",
+                    ShareRole::AgentPoint => "代收点服务费",
                 }
                 .into(),
             })

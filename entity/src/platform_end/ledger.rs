@@ -28,6 +28,7 @@ use crate::order::DeliveryKind;
 use crate::platform_end::commission::{self, DEFAULT_COMMISSION_BP, commission_of};
 use crate::refund::RefundKind;
 use crate::refund::RefundStatus;
+use crate::to_door_line::pricing::DeliveryPlan;
 use crate::trip_package::PackageStatus;
 use crate::{
     commission_rule, delivery_job, ledger_account, ledger_entry, ledger_posting, merchant, order,
@@ -298,22 +299,25 @@ pub struct Split {
     pub merchant_fen: i64,
     /// To the courier: the city rider, or the village carrier.
     pub rider_fen: i64,
-    /// The platform's: commission + delivery fee + surcharge − rider fee −
-    /// discounts (platform-funded).
+    /// To the village agent point where the resident collected it.
+    pub agent_fen: i64,
+    /// The platform's: commission + delivery fee + surcharge − courier's
+    /// fee − agent point's fee − discounts (platform-funded).
     pub platform_fen: i64,
     /// The commission part of the platform's share.
     pub commission_fen: i64,
 }
 
 /// Splits what the resident paid. Pure, for the unit tests.
-pub fn split(o: &order::Model, rate_bp: i32, rider_fee_fen: i64) -> Split {
+pub fn split(o: &order::Model, rate_bp: i32, rider_fee_fen: i64, agent_fen: i64) -> Split {
     let goods = o.items_total_fen + o.packing_fee_fen;
     let commission = commission_of(goods, rate_bp);
     let merchant = goods - commission;
     Split {
         merchant_fen: merchant,
         rider_fen: rider_fee_fen,
-        platform_fen: o.payable_fen - merchant - rider_fee_fen,
+        agent_fen,
+        platform_fen: o.payable_fen - merchant - rider_fee_fen - agent_fen,
         commission_fen: commission,
     }
 }
@@ -360,6 +364,8 @@ pub struct DeliverySplit {
     pub merchant_id: i64,
     /// The courier's payable and id, when someone carried it.
     pub courier: Option<(AccountKind, i64)>,
+    /// The agent point a village order was collected at, when it earns a fee.
+    pub agent_point: Option<i64>,
     /// The commission rule applied.
     pub rule_id: i64,
     /// Its rate.
@@ -380,38 +386,51 @@ pub async fn delivery_split(
         .one(db)
         .await?;
     // The courier: the city rider's fee, or the village carrier's share of
-    // the delivery fee (by the fee rules that priced the order).
-    let (courier, courier_fee) = match &job {
+    // the delivery fee (by the fee rules that priced the order); and the
+    // agent point's fee for a package collected there.
+    let (courier, courier_fee, agent_point, agent_fee) = match &job {
         Some(j) => (
             j.rider_id.map(|r| (AccountKind::RiderPayable, r)),
             j.rider_fee_fen,
+            None,
+            0,
         ),
         None if o.delivery_kind == DeliveryKind::Village => {
-            match village_carrier(db, o.id).await? {
-                Some(carrier) => {
-                    let rules =
-                        crate::to_door_line::fee_rules::fee_rules_of(db, o.fee_rule_id).await?;
-                    (
-                        Some((AccountKind::CarrierPayable, carrier)),
-                        carrier_share(o.delivery_fee_fen, rules.carrier_share_bp),
-                    )
+            let rules = crate::to_door_line::fee_rules::fee_rules_of(db, o.fee_rule_id).await?;
+            let point = match serde_json::from_str::<DeliveryPlan>(&o.delivery_plan) {
+                Ok(DeliveryPlan::Village { agent_point_id, .. })
+                    if rules.agent_point_fee_fen > 0 =>
+                {
+                    Some(agent_point_id)
                 }
-                None => (None, 0),
+                _ => None,
+            };
+            let agent_fee = point.map_or(0, |_| rules.agent_point_fee_fen);
+            match village_carrier(db, o.id).await? {
+                Some(carrier) => (
+                    Some((AccountKind::CarrierPayable, carrier)),
+                    carrier_share(o.delivery_fee_fen, rules.carrier_share_bp),
+                    point,
+                    agent_fee,
+                ),
+                None => (None, 0, point, agent_fee),
             }
         }
-        None => (None, 0),
+        None => (None, 0, None, 0),
     };
     let courier_fee = if courier.is_some() { courier_fee } else { 0 };
     Ok(DeliverySplit {
-        split: split(o, rule.rate_bp, courier_fee),
+        split: split(o, rule.rate_bp, courier_fee, agent_fee),
         merchant_id: m.id,
         courier,
+        agent_point,
         rule_id: rule.id,
         rate_bp: rule.rate_bp,
     })
 }
 
-/// Order delivered: escrow goes to the merchant, the rider and the platform.
+/// Order delivered: escrow goes to the merchant, the courier, the agent
+/// point and the platform.
 pub async fn book_delivery(
     db: &impl ConnectionTrait,
     o: &order::Model,
@@ -421,6 +440,7 @@ pub async fn book_delivery(
         split: sp,
         merchant_id,
         courier,
+        agent_point,
         rule_id,
         rate_bp,
     } = delivery_split(db, o).await?;
@@ -431,6 +451,9 @@ pub async fn book_delivery(
     ];
     if let Some((kind, owner)) = courier {
         legs.push(Leg::credit(kind, sp.rider_fen).of(owner));
+    }
+    if let Some(point) = agent_point {
+        legs.push(Leg::credit(AccountKind::AgentPointPayable, sp.agent_fen).of(point));
     }
     post(
         db,
@@ -787,7 +810,7 @@ mod tests {
             (order(9_999, 0, 1_000, 300), 800, 700),
             (order(1, 0, 0, 0), 500, 0),
         ] {
-            let s = split(&o, bp, rider);
+            let s = split(&o, bp, rider, 0);
             assert_eq!(s.merchant_fen + s.rider_fen + s.platform_fen, o.payable_fen);
             assert_eq!(
                 s.merchant_fen + s.commission_fen,
@@ -796,7 +819,7 @@ mod tests {
         }
         // The rider earns more than the resident paid for delivery: the
         // platform's share is commission minus the difference.
-        let s = split(&order(2_400, 100, 300, 0), 500, 400);
+        let s = split(&order(2_400, 100, 300, 0), 500, 400, 0);
         assert_eq!(
             (s.merchant_fen, s.rider_fen, s.platform_fen),
             (2_375, 400, 25)

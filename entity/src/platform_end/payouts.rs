@@ -28,9 +28,9 @@ pub const MAX_FEN: i64 = 200_000;
 /// A payee: the account kind and its owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Payee {
-    /// Merchant, rider or carrier.
+    /// Merchant, rider, carrier or agent point.
     pub kind: PayeeKind,
-    /// Merchant, rider or carrier id.
+    /// Its id.
     pub owner_id: i64,
 }
 
@@ -40,6 +40,7 @@ impl Payee {
             PayeeKind::Rider => AccountKind::RiderPayable,
             PayeeKind::Carrier => AccountKind::CarrierPayable,
             PayeeKind::Merchant => AccountKind::MerchantPayable,
+            PayeeKind::AgentPoint => AccountKind::AgentPointPayable,
         }
     }
 }

@@ -38,34 +38,53 @@ pub struct Plan {
     pub platform_fen: i64,
     /// The courier's part (0 when the courier is no receiver).
     pub courier_fen: i64,
+    /// The agent point's part (0 when it is no receiver).
+    pub agent_fen: i64,
+}
+
+/// What a delivered order owes besides the kitchen, and who can receive
+/// it through sharing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owed {
+    /// The platform's share.
+    pub platform_fen: i64,
+    /// The courier's fee.
+    pub courier_fen: i64,
+    /// Whether the courier is a receiver.
+    pub courier_receives: bool,
+    /// The agent point's fee.
+    pub agent_fen: i64,
+    /// Whether the agent point is a receiver.
+    pub agent_receives: bool,
 }
 
 /// Splits a payment. The platform's share is reduced by what was refunded
 /// (the platform carries refunds after delivery, so the kitchen still gets
-/// its due); a courier who cannot receive has their fee shared to the
-/// platform, which pays it by transfer. Together the parts never pass
-/// the sharing limit (`max_bp` of the payment) or what is still held;
-/// the platform's part gives way first. Pure.
-pub fn plan(
-    paid_fen: i64,
-    refunded_fen: i64,
-    platform_fen: i64,
-    courier_fen: i64,
-    courier_receives: bool,
-    max_bp: i32,
-) -> Plan {
+/// its due); a courier or agent point who cannot receive has its fee
+/// shared to the platform, which pays it by transfer. Together the parts
+/// never pass the sharing limit (`max_bp` of the payment) or what is
+/// still held; the platform's part gives way first, then the agent
+/// point's. Pure.
+pub fn plan(paid_fen: i64, refunded_fen: i64, owed: Owed, max_bp: i32) -> Plan {
     let held = (paid_fen - refunded_fen).max(0);
     let limit = paid_fen.max(0) * i64::from(max_bp.clamp(0, 10_000)) / 10_000;
-    let cap = limit.min(held);
-    let (courier, platform) = if courier_receives {
-        (courier_fen.max(0), platform_fen - refunded_fen)
-    } else {
-        (0, platform_fen + courier_fen.max(0) - refunded_fen)
+    let mut cap = limit.min(held);
+    let mut platform = owed.platform_fen - refunded_fen;
+    let mut take = |fen: i64, receives: bool, platform: &mut i64| {
+        if !receives {
+            *platform += fen.max(0);
+            return 0;
+        }
+        let part = fen.max(0).min(cap);
+        cap -= part;
+        part
     };
-    let courier = courier.min(cap);
+    let courier = take(owed.courier_fen, owed.courier_receives, &mut platform);
+    let agent = take(owed.agent_fen, owed.agent_receives, &mut platform);
     Plan {
         courier_fen: courier,
-        platform_fen: platform.max(0).min(cap - courier),
+        agent_fen: agent,
+        platform_fen: platform.max(0).min(cap),
     }
 }
 
@@ -112,6 +131,12 @@ pub async fn schedule(
         courier_id: Set(courier_id),
         courier_fen: Set(if courier_role.is_some() {
             d.split.rider_fen
+        } else {
+            0
+        }),
+        agent_point_id: Set(d.agent_point.unwrap_or(0)),
+        agent_fen: Set(if d.agent_point.is_some() {
+            d.split.agent_fen
         } else {
             0
         }),
@@ -403,6 +428,9 @@ pub async fn settle_line(
         (LineResult::Success, ShareRole::Carrier) => {
             Leg::debit(AccountKind::CarrierPayable, line.amount_fen).of(line.owner_id)
         }
+        (LineResult::Success, ShareRole::AgentPoint) => {
+            Leg::debit(AccountKind::AgentPointPayable, line.amount_fen).of(line.owner_id)
+        }
         // Closed: WeChat Pay unfroze the part to the kitchen instead.
         _ => Leg::debit(AccountKind::MerchantPayable, line.amount_fen).of(share.merchant_id),
     };
@@ -511,16 +539,19 @@ pub async fn pending_for(
                 .all(db)
                 .await?
         }
+        AccountKind::AgentPointPayable => {
+            open.filter(profit_share::Column::AgentPointId.eq(owner_id))
+                .all(db)
+                .await?
+        }
         _ => return Ok(0),
     };
     Ok(rows
         .iter()
-        .map(|s| {
-            if account == AccountKind::MerchantPayable {
-                s.kitchen_fen
-            } else {
-                s.courier_fen
-            }
+        .map(|s| match account {
+            AccountKind::MerchantPayable => s.kitchen_fen,
+            AccountKind::AgentPointPayable => s.agent_fen,
+            _ => s.courier_fen,
         })
         .sum())
 }
@@ -634,14 +665,25 @@ pub async fn retry(
 mod tests {
     use super::*;
 
+    fn owed(platform_fen: i64, courier_fen: i64, courier_receives: bool) -> Owed {
+        Owed {
+            platform_fen,
+            courier_fen,
+            courier_receives,
+            agent_fen: 0,
+            agent_receives: false,
+        }
+    }
+
     #[test]
     fn the_courier_and_the_platform_share_and_the_kitchen_keeps_the_rest() {
         // 30 yuan paid: rider 5, platform 3.
         assert_eq!(
-            plan(3_000, 0, 300, 500, true, 3_000),
+            plan(3_000, 0, owed(300, 500, true), 3_000),
             Plan {
                 platform_fen: 300,
-                courier_fen: 500
+                courier_fen: 500,
+                agent_fen: 0
             }
         );
     }
@@ -649,10 +691,11 @@ mod tests {
     #[test]
     fn a_courier_who_cannot_receive_is_shared_to_the_platform() {
         assert_eq!(
-            plan(3_000, 0, 300, 500, false, 3_000),
+            plan(3_000, 0, owed(300, 500, false), 3_000),
             Plan {
                 platform_fen: 800,
-                courier_fen: 0
+                courier_fen: 0,
+                agent_fen: 0
             }
         );
     }
@@ -660,17 +703,19 @@ mod tests {
     #[test]
     fn refunds_come_out_of_the_platforms_part_first() {
         assert_eq!(
-            plan(3_000, 200, 300, 500, true, 3_000),
+            plan(3_000, 200, owed(300, 500, true), 3_000),
             Plan {
                 platform_fen: 100,
-                courier_fen: 500
+                courier_fen: 500,
+                agent_fen: 0
             }
         );
         assert_eq!(
-            plan(3_000, 1_000, 300, 500, true, 3_000),
+            plan(3_000, 1_000, owed(300, 500, true), 3_000),
             Plan {
                 platform_fen: 0,
-                courier_fen: 500
+                courier_fen: 500,
+                agent_fen: 0
             }
         );
     }
@@ -679,33 +724,83 @@ mod tests {
     fn the_limit_and_what_is_held_cap_the_parts_platform_first() {
         // 10 yuan at 30 %: 3 yuan may be shared.
         assert_eq!(
-            plan(1_000, 0, 200, 250, true, 3_000),
+            plan(1_000, 0, owed(200, 250, true), 3_000),
             Plan {
                 platform_fen: 50,
-                courier_fen: 250
+                courier_fen: 250,
+                agent_fen: 0
             }
         );
         assert_eq!(
-            plan(1_000, 0, 200, 400, true, 3_000),
+            plan(1_000, 0, owed(200, 400, true), 3_000),
             Plan {
                 platform_fen: 0,
-                courier_fen: 300
+                courier_fen: 300,
+                agent_fen: 0
             }
         );
         // Almost all refunded: only what is held can be shared.
         assert_eq!(
-            plan(1_000, 900, 200, 400, true, 3_000),
+            plan(1_000, 900, owed(200, 400, true), 3_000),
             Plan {
                 platform_fen: 0,
-                courier_fen: 100
+                courier_fen: 100,
+                agent_fen: 0
             }
         );
         // A discount left the platform below zero: it gets nothing.
         assert_eq!(
-            plan(1_000, 0, -50, 200, true, 3_000),
+            plan(1_000, 0, owed(-50, 200, true), 3_000),
             Plan {
                 platform_fen: 0,
-                courier_fen: 200
+                courier_fen: 200,
+                agent_fen: 0
+            }
+        );
+    }
+
+    #[test]
+    fn the_agent_point_gets_its_fee_after_the_courier_and_before_the_platform() {
+        let village = Owed {
+            platform_fen: 300,
+            courier_fen: 400,
+            courier_receives: true,
+            agent_fen: 50,
+            agent_receives: true,
+        };
+        assert_eq!(
+            plan(3_000, 0, village, 3_000),
+            Plan {
+                platform_fen: 300,
+                courier_fen: 400,
+                agent_fen: 50
+            }
+        );
+        // 10 yuan at 30 %: the courier's 2.5 yuan, then 0.5 of the agent's.
+        let small = Owed {
+            courier_fen: 250,
+            agent_fen: 100,
+            ..village
+        };
+        assert_eq!(
+            plan(1_000, 0, small, 3_000),
+            Plan {
+                platform_fen: 0,
+                courier_fen: 250,
+                agent_fen: 50
+            }
+        );
+        // A point without a keeper who can receive: the platform takes it.
+        let keeperless = Owed {
+            agent_receives: false,
+            ..village
+        };
+        assert_eq!(
+            plan(3_000, 0, keeperless, 3_000),
+            Plan {
+                platform_fen: 350,
+                courier_fen: 400,
+                agent_fen: 0
             }
         );
     }

@@ -19,10 +19,11 @@ use crate::settlement_run::RunStatus;
 use crate::{ledger_account, ledger_entry, settlement_run, statement};
 
 /// Payee account kinds that get statements.
-pub const PAYEES: [AccountKind; 3] = [
+pub const PAYEES: [AccountKind; 4] = [
     AccountKind::MerchantPayable,
     AccountKind::RiderPayable,
     AccountKind::CarrierPayable,
+    AccountKind::AgentPointPayable,
 ];
 
 /// What a run did.

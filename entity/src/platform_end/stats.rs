@@ -52,6 +52,8 @@ pub struct DayFigures {
     pub cold_compliant: i64,
     /// Earnings of riders from registered households, fen.
     pub rider_household_fen: i64,
+    /// Handling fees earned by village agent points, fen.
+    pub agent_point_fen: i64,
 }
 
 impl DayFigures {
@@ -65,6 +67,7 @@ impl DayFigures {
         self.cold_batches += f.cold_batches;
         self.cold_compliant += f.cold_compliant;
         self.rider_household_fen += f.rider_household_fen;
+        self.agent_point_fen += f.agent_point_fen;
     }
 }
 
@@ -150,6 +153,7 @@ async fn count_span(
         .into_iter()
         .map(|p| (p.id, p.village_id))
         .collect();
+    let mut agent_fees: BTreeMap<i64, i64> = BTreeMap::new();
     for o in &orders {
         f.orders_delivered += 1;
         f.gmv_fen += o.payable_fen;
@@ -157,6 +161,17 @@ async fn count_span(
         let a = addresses.get(&o.address_id);
         if o.delivery_kind == DeliveryKind::Village {
             f.village_orders += 1;
+            let fee = match agent_fees.get(&o.fee_rule_id) {
+                Some(fee) => *fee,
+                None => {
+                    let fee = crate::to_door_line::fee_rules::fee_rules_of(db, o.fee_rule_id)
+                        .await?
+                        .agent_point_fee_fen;
+                    agent_fees.insert(o.fee_rule_id, fee);
+                    fee
+                }
+            };
+            f.agent_point_fen += fee;
             if let Some(v) = a
                 .and_then(|a| a.agent_point_id)
                 .and_then(|p| point_village.get(&p))
@@ -283,6 +298,7 @@ pub async fn rollup_day(
         cold_batches: Set(f.cold_batches),
         cold_compliant: Set(f.cold_compliant),
         rider_household_fen: Set(f.rider_household_fen),
+        agent_point_fen: Set(f.agent_point_fen),
         created_at: Set(now),
         ..Default::default()
     })
@@ -341,6 +357,8 @@ pub struct Stats {
     pub cold_compliance_bp: i64,
     /// Income of registered households: purchases, wages, rider earnings.
     pub household_income_fen: i64,
+    /// Handling fees earned by village agent points, fen.
+    pub agent_point_fen: i64,
     /// Per day, for charts.
     pub daily: Vec<DayFigures>,
 }
@@ -357,6 +375,7 @@ impl Stats {
             cold_batches: self.cold_batches,
             cold_compliant: self.cold_compliant,
             rider_household_fen: 0,
+            agent_point_fen: self.agent_point_fen,
         };
         total.add(&f);
         self.orders_delivered = total.orders_delivered;
@@ -366,6 +385,7 @@ impl Stats {
         self.trips = total.trips;
         self.cold_batches = total.cold_batches;
         self.cold_compliant = total.cold_compliant;
+        self.agent_point_fen = total.agent_point_fen;
         match self.daily.iter_mut().find(|d| d.day == f.day) {
             Some(d) => d.add(&f),
             None => self.daily.push(f),
@@ -490,6 +510,7 @@ pub async fn stats(
             cold_batches: r.cold_batches,
             cold_compliant: r.cold_compliant,
             rider_household_fen: r.rider_household_fen,
+            agent_point_fen: r.agent_point_fen,
         });
     }
     // Days not rolled up (today, or a worker behind) are counted now.

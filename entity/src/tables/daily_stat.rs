@@ -20,6 +20,8 @@ pub struct Model {
     pub cold_compliant: i64,
     /// Earnings of riders from registered households, fen.
     pub rider_household_fen: i64,
+    /// Handling fees earned by village agent points, fen.
+    pub agent_point_fen: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -36,6 +36,9 @@ stored_enum! {
         RiderPayable = "rider_payable",
         /// Owed to a carrier (liability, per carrier).
         CarrierPayable = "carrier_payable",
+        /// Owed to a village agent point for packages collected there
+        /// (liability, per agent point).
+        AgentPointPayable = "agent_point_payable",
         /// The platform's commission and delivery margin (income).
         PlatformRevenue = "platform_revenue",
         /// Money returned after delivery (expense).

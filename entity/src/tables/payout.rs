@@ -46,6 +46,8 @@ stored_enum! {
         Rider = "rider",
         /// A carrier.
         Carrier = "carrier",
+        /// A village agent point (its keeper withdraws).
+        AgentPoint = "agent_point",
     }
 }
 

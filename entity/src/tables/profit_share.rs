@@ -37,6 +37,10 @@ pub struct Model {
     pub courier_id: i64,
     /// The courier's fee.
     pub courier_fen: i64,
+    /// The village agent point the resident collected it at (0 when none).
+    pub agent_point_id: i64,
+    /// The agent point's fee.
+    pub agent_fen: i64,
     /// Not shared before this (the refund window's end).
     pub due_at: chrono::DateTime<chrono::Utc>,
     /// WeChat Pay's sharing order id.

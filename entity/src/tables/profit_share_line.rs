@@ -12,9 +12,9 @@ pub struct Model {
     pub id: i64,
     pub share_id: i64,
     pub platform_id: i64,
-    /// `platform`, `rider` or `carrier`.
+    /// `platform`, `rider`, `carrier` or `agent_point`.
     pub role: ShareRole,
-    /// The rider's or carrier's id; 0 for the platform.
+    /// The rider's, carrier's or agent point's id; 0 for the platform.
     pub owner_id: i64,
     /// `MERCHANT_ID` or `PERSONAL_OPENID`.
     pub receiver_type: String,
@@ -44,6 +44,8 @@ stored_enum! {
         Rider = "rider",
         /// The village carrier.
         Carrier = "carrier",
+        /// The village agent point (its keeper).
+        AgentPoint = "agent_point",
     }
 }
 

@@ -38,6 +38,11 @@ pub struct FeeRules {
     /// points (the rest is the platform's margin).
     #[serde(default = "default_carrier_share_bp")]
     pub carrier_share_bp: i32,
+    /// What the village agent point earns per package a resident collects
+    /// there, out of the village delivery fee (rules stored before it
+    /// existed paid nothing).
+    #[serde(default)]
+    pub agent_point_fee_fen: i64,
 }
 
 fn default_carrier_share_bp() -> i32 {
@@ -117,6 +122,7 @@ impl Default for FeeRules {
             frozen_surcharge_fen: 300,
             rider: RiderFee::default(),
             carrier_share_bp: default_carrier_share_bp(),
+            agent_point_fee_fen: 50,
         }
     }
 }
@@ -155,9 +161,24 @@ impl FeeRules {
         if amounts
             .iter()
             .chain(self.village_route_fen.values())
+            .chain([&self.agent_point_fee_fen])
             .any(|f| !(0..=100_000).contains(f))
         {
             return Err("fees are 0 to 100,000 fen".into());
+        }
+        // The carrier's share and the agent point's fee come out of every
+        // village fee; the platform keeps what is left, never less than 0.
+        if let Some(f) = std::iter::once(&self.village_default_fen)
+            .chain(self.village_route_fen.values())
+            .find(|f| {
+                **f * i64::from(self.carrier_share_bp) / 10_000 + self.agent_point_fee_fen > **f
+            })
+        {
+            return Err(format!(
+                "agent_point_fee_fen: with the carrier's share it must fit in every village \
+                 fee, and a fee of {f} fen leaves less than {} fen",
+                self.agent_point_fee_fen
+            ));
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
+use tests::app::ClockExt;
 use tests::{Backend, TestApp, both};
 
 /// Monday 2026-11-23 07:00 in Kang county (UTC+8).
@@ -431,6 +432,44 @@ async fn a_trip_runs_from_kitchen_to_agent_point_to_resident(backend: Backend) {
         .map(|x| x["balance_fen"].as_i64().unwrap())
         .sum();
     assert_eq!(escrow, ob.body["payable_fen"].as_i64().unwrap());
+    // The agent point earned its fee for the package collected there: in
+    // the books, in the keeper's own account, in the statistics.
+    let fee =
+        app.get("/api/v1/admin/fee-rules", Some(&op)).await.body[0]["rules"]["agent_point_fee_fen"]
+            .as_i64()
+            .unwrap();
+    assert!(fee > 0, "the default rules pay agent points");
+    let agent: i64 = tb.body["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["kind"] == "agent_point_payable")
+        .map(|x| x["balance_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(agent, fee);
+    let mine = app.get("/api/v1/keeper/account", Some(&hua)).await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.body["balance_fen"], fee, "{}", mine.text);
+    assert_eq!(
+        app.get("/api/v1/keeper/account", Some(&yang)).await.status,
+        403,
+        "a resident keeps no point"
+    );
+    let payouts = app.get("/api/v1/keeper/payouts", Some(&hua)).await;
+    assert_eq!(payouts.status, 200, "{}", payouts.text);
+    assert_eq!(payouts.body["available_fen"], 0, "not settled yet");
+    let day = app.clock.now_utc().date_naive();
+    let stats = app
+        .get(
+            &format!(
+                "/api/v1/admin/stats?from={}&to={}",
+                day - chrono::Duration::days(1),
+                day + chrono::Duration::days(1)
+            ),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(stats.body["agent_point_fen"], fee, "{}", stats.text);
 }
 
 both!(a_trip_runs_from_kitchen_to_agent_point_to_resident);

@@ -46,6 +46,8 @@ pub struct FeeForm {
     rider_night: String,
     #[serde(default)]
     carrier_share_pct: String,
+    #[serde(default)]
+    agent_point_fee: String,
     /// Local time `YYYY-MM-DDTHH:MM`; empty = now.
     #[serde(default)]
     effective_from: String,
@@ -108,6 +110,7 @@ impl FeeForm {
             rider_cold: yuan(r.rider.cold_chain_fen),
             rider_night: yuan(r.rider.night_fen),
             carrier_share_pct: format!("{}", f64::from(r.carrier_share_bp) / 100.0),
+            agent_point_fee: yuan(r.agent_point_fee_fen),
             cold_chain: "ambient".into(),
             ..FeeForm::default()
         }
@@ -147,6 +150,11 @@ impl FeeForm {
                 night_fen: fen("rider_night", &self.rider_night)?,
             },
             carrier_share_bp: (pct * 100.0).round() as i32,
+            agent_point_fee_fen: if self.agent_point_fee.trim().is_empty() {
+                0
+            } else {
+                fen("agent_point_fee", &self.agent_point_fee)?
+            },
         })
     }
 }

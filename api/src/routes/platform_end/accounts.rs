@@ -1,5 +1,6 @@
-//! Payees' accounts in the ledger: a kitchen's, a rider's and a carrier's balance
-//! and statements, and the operator's view of a carrier's.
+//! Payees' accounts in the ledger: a kitchen's, a rider's, a carrier's and
+//! an agent point's balance and statements, and the operator's view of a
+//! carrier's.
 
 use actix_web::{get, web};
 use entity::Role;
@@ -112,6 +113,39 @@ pub async fn carrier_account(
             who.platform_id,
             AccountKind::CarrierPayable,
             carrier,
+        )
+        .await?,
+    ))
+}
+
+/// The agent point a keeper keeps.
+pub(crate) async fn kept_point(state: &AppState, who: &Principal) -> ApiResult<i64> {
+    who.require(Role::AgentKeeper)?;
+    Ok(
+        entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
+            .await?,
+    )
+}
+
+/// The agent point's account (its keepers): the fee earned per package
+/// collected there, payouts, daily statements.
+#[utoipa::path(tag = "keeper", security(("bearer" = ["agent_keeper"])), responses(
+    (status = 200, body = PayeeAccount),
+    (status = 403, description = "FORBIDDEN: not a keeper", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: keeps no agent point", body = ErrorBody),
+))]
+#[get("/keeper/account")]
+pub async fn keeper_account(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<PayeeAccount>> {
+    let point = kept_point(&state, &who).await?;
+    Ok(web::Json(
+        payee(
+            &state,
+            who.platform_id,
+            AccountKind::AgentPointPayable,
+            point,
         )
         .await?,
     ))

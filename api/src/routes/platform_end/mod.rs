@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(reconciliation::reconciliation_report);
     cfg.service(ledger::revenue);
     cfg.service(accounts::carrier_account);
+    cfg.service(accounts::keeper_account);
     cfg.service(accounts::admin_carrier_account);
     cfg.service(stats::admin_stats);
     cfg.service(stats::bureau_stats);
@@ -70,6 +71,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(payouts::rider_list);
     cfg.service(payouts::carrier_request);
     cfg.service(payouts::carrier_list);
+    cfg.service(payouts::keeper_request);
+    cfg.service(payouts::keeper_list);
     cfg.service(payouts::admin_list);
     cfg.service(payouts::review);
     cfg.service(payouts::transfer_notify);

@@ -1,4 +1,5 @@
-//! Withdrawals: merchants' owners and riders ask for their settled money;
+//! Withdrawals: merchants' owners, riders, carriers' managers and agent
+//! points' keepers ask for their settled money;
 //! operators review large ones; WeChat Pay's transfer notifications land
 //! here.
 
@@ -192,6 +193,42 @@ pub async fn carrier_list(
     who: Principal,
 ) -> ApiResult<web::Json<Payouts>> {
     let payee = carrier_payee(&state, &who).await?;
+    Ok(web::Json(list(&state, &who, payee).await?))
+}
+
+async fn keeper_payee(state: &AppState, who: &Principal) -> ApiResult<Payee> {
+    Ok(Payee {
+        kind: PayeeKind::AgentPoint,
+        owner_id: crate::routes::platform_end::accounts::kept_point(state, who).await?,
+    })
+}
+
+/// An agent point's keeper withdraws its settled fees (to the keeper's
+/// own WeChat change).
+#[utoipa::path(tag = "keeper", security(("bearer" = ["agent_keeper"])), request_body = PayoutRequest, responses(
+    (status = 201, body = entity::payout::Model),
+    (status = 403, description = "FORBIDDEN: not a keeper", body = ErrorBody),
+    (status = 409, description = "INSUFFICIENT_BALANCE", body = ErrorBody),
+))]
+#[post("/keeper/payouts")]
+pub async fn keeper_request(
+    state: web::Data<AppState>,
+    who: Principal,
+    req: HttpRequest,
+    body: ApiJson<PayoutRequest>,
+) -> ApiResult<HttpResponse> {
+    let payee = keeper_payee(&state, &who).await?;
+    ask(&state, &who, payee, &req, body.amount_fen).await
+}
+
+/// The agent point's payouts and available balance.
+#[utoipa::path(tag = "keeper", security(("bearer" = ["agent_keeper"])), responses((status = 200, body = Payouts)))]
+#[get("/keeper/payouts")]
+pub async fn keeper_list(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<Payouts>> {
+    let payee = keeper_payee(&state, &who).await?;
     Ok(web::Json(list(&state, &who, payee).await?))
 }
 

@@ -33,6 +33,7 @@ pub(crate) fn stats_csv(rows: &[(&str, &Stats)], file: &str) -> HttpResponse {
         "cold_batches",
         "cold_compliance_pct",
         "household_income_yuan",
+        "agent_point_fees_yuan",
     ]);
     for (name, s) in rows {
         c.row([
@@ -53,6 +54,7 @@ pub(crate) fn stats_csv(rows: &[(&str, &Stats)], file: &str) -> HttpResponse {
             // Basis points as a percentage with two decimals.
             yuan(s.cold_compliance_bp),
             yuan(s.household_income_fen),
+            yuan(s.agent_point_fen),
         ]);
     }
     c.response(file)
