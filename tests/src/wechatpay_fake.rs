@@ -556,6 +556,9 @@ struct Bills {
     /// The fake's base URL (requests do not carry the port).
     base: String,
     bills: Arc<Mutex<std::collections::HashMap<String, String>>>,
+    /// Which bill: `""` for trade bills, `"sharing-"` for sharing bills
+    /// (their file tokens carry it).
+    prefix: &'static str,
 }
 
 impl Respond for Bills {
@@ -564,11 +567,11 @@ impl Respond for Bills {
             return sign_error(&self.keys, req);
         }
         let query = |k: &str| query_param(req, k);
-        let date = query(if req.url.path().ends_with("/file") {
-            "token"
+        let date = if req.url.path().ends_with("/file") {
+            query("token")
         } else {
-            "bill_date"
-        });
+            format!("{}{}", self.prefix, query("bill_date"))
+        };
         let Some(csv) = self.bills.lock().ok().and_then(|b| b.get(&date).cloned()) else {
             return signed_response(
                 &self.keys,
@@ -735,7 +738,19 @@ impl WechatPayFake {
                 keys: keys.clone(),
                 base: server.uri(),
                 bills: bills.clone(),
+                prefix: "",
             })
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path("/v3/profitsharing/bills"))
+            .respond_with(Bills {
+                keys: keys.clone(),
+                base: server.uri(),
+                bills: bills.clone(),
+                prefix: "sharing-",
+            })
+            .with_priority(1)
             .mount(&server)
             .await;
         Self {
@@ -823,6 +838,19 @@ impl WechatPayFake {
             "ACCOUNT_ABNORMAL",
             total - refunded,
         );
+    }
+
+    /// Publishes the profit-sharing bill of a day (`YYYY-MM-DD`).
+    pub fn set_sharing_bill(&self, date: &str, csv: &str) {
+        if let Ok(mut b) = self.bills.lock() {
+            b.insert(format!("sharing-{date}"), csv.to_owned());
+        }
+    }
+
+    /// A profit-sharing bill of everything that moved: every receiver's
+    /// successful part and every return, as WeChat Pay writes the file.
+    pub fn sharing_bill_csv(&self) -> String {
+        sharing::bill_csv(&self.sharing)
     }
 
     /// The returns of shared money WeChat Pay accepted, by `out_return_no`.

@@ -1,5 +1,6 @@
-//! Daily reconciliation against WeChat Pay's trade bill (published the
-//! next morning): each platform's finished day, once, after 10:00 local.
+//! Daily reconciliation against WeChat Pay's trade bill and, for a service
+//! provider, its profit-sharing bill (published the next morning): each
+//! platform's finished day, once, after 10:00 local.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -61,10 +62,22 @@ impl PeriodicHandler for DailyReconciliation {
                         continue;
                     }
                 };
+                let sharing = if client.is_partner() {
+                    match client.sharing_bill(day, now.timestamp()).await {
+                        Ok(csv) => Some(csv),
+                        Err(e) => {
+                            tracing::warn!(platform = p.id, %day, error = %e, "sharing bill not fetched; retrying next round");
+                            continue;
+                        }
+                    }
+                } else {
+                    None
+                };
                 let txn = entity::tx::begin_write(&ctx.db).await?;
-                let report = reconciliation::reconcile(&txn, p.id, day, &csv, now)
-                    .await
-                    .map_err(|e| DbErr::Custom(e.to_string()))?;
+                let report =
+                    reconciliation::reconcile(&txn, p.id, day, &csv, sharing.as_deref(), now)
+                        .await
+                        .map_err(|e| DbErr::Custom(e.to_string()))?;
                 txn.commit().await?;
                 if report.problems() > 0 {
                     tracing::warn!(platform = p.id, %day, problems = report.problems(), "reconciliation found differences");

@@ -1,6 +1,9 @@
 //! Reconciliation: WeChat Pay's daily trade bill against what the ledger
 //! booked through the clearing account that day — matched lines, lines
-//! missing on either side, and amount mismatches.
+//! missing on either side, and amount mismatches. In partner mode the
+//! trade bill is the service provider's (every sub-merchant's trades), and
+//! the day's profit-sharing bill is compared with the sharing and the
+//! returns the ledger booked.
 //!
 //! The trade bill (`bill_type=ALL`) is a CSV whose first line names the
 //! columns; every value of a data line starts with a backtick; after the
@@ -28,6 +31,10 @@ pub enum LineKind {
     Payment,
     /// A refund (our `out_refund_no`).
     Refund,
+    /// A receiver's part of a sharing order (`out_order_no:account`).
+    Sharing,
+    /// A share returned before a refund (our `out_return_no`).
+    SharingReturn,
 }
 
 /// One money movement, as either side sees it.
@@ -113,6 +120,67 @@ pub fn parse_trade_bill(csv: &str) -> DomainResult<Vec<Line>> {
     Ok(out)
 }
 
+/// Reads a profit-sharing bill: a line per successful sharing to a
+/// receiver or return from one (a header line names the columns, values
+/// start with a backtick, a summary follows the data).
+pub fn parse_sharing_bill(csv: &str) -> DomainResult<Vec<Line>> {
+    let bad = |m: &str| DomainError::invalid("sharing_bill", m.to_owned());
+    let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or_else(|| bad("the bill is empty"))?
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let col = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.contains(h))
+            .ok_or_else(|| bad(&format!("no column {}", names[0])))
+    };
+    let (no, receiver, amount, kind) = (
+        col(&["商户分账/回退单号"])?,
+        col(&["分账接收方"])?,
+        col(&["分账金额(元)", "分账金额"])?,
+        col(&["业务类型", "动账类型"])?,
+    );
+    let status = col(&["处理状态"]).ok();
+    let mut out = Vec::new();
+    for l in lines {
+        let v: Vec<&str> = l
+            .split(',')
+            .map(|f| f.trim().trim_start_matches('`'))
+            .collect();
+        // The summary header ends the data.
+        if v.first().is_some_and(|f| f.starts_with("总")) {
+            break;
+        }
+        let get = |i: usize| v.get(i).copied().ok_or_else(|| bad("a line is short"));
+        if let Some(i) = status
+            && !matches!(get(i)?, "成功" | "SUCCESS")
+        {
+            continue;
+        }
+        let fen = yuan_to_fen(get(amount)?)
+            .ok_or_else(|| bad("an amount is not yuan with 2 decimals"))?;
+        out.push(if get(kind)?.contains("回退") {
+            Line {
+                kind: LineKind::SharingReturn,
+                out_no: get(no)?.to_owned(),
+                amount_fen: fen,
+            }
+        } else {
+            Line {
+                kind: LineKind::Sharing,
+                out_no: format!("{}:{}", get(no)?, get(receiver)?),
+                amount_fen: fen,
+            }
+        });
+    }
+    Ok(out)
+}
+
 /// A line whose amounts differ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Mismatch {
@@ -158,6 +226,8 @@ fn net(lines: &[Line]) -> i64 {
         .map(|l| match l.kind {
             LineKind::Payment => l.amount_fen,
             LineKind::Refund => -l.amount_fen,
+            // Sharing moves money between WeChat Pay accounts, not in.
+            LineKind::Sharing | LineKind::SharingReturn => 0,
         })
         .sum()
 }
@@ -262,17 +332,87 @@ pub async fn ledger_lines(
     Ok(out)
 }
 
-/// Reconciles a day against a trade bill and stores the report (replacing
-/// an earlier one of the same day).
+/// The sharing and the returns the ledger booked on a business day.
+pub async fn ledger_sharing_lines(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    date: NaiveDate,
+) -> DomainResult<Vec<Line>> {
+    use crate::{profit_share, profit_share_line, profit_share_return};
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
+    let (start, end) = crate::calendar::day_bounds(date, p.utc_offset_minutes);
+    let postings = ledger_posting::Entity::find()
+        .filter(ledger_posting::Column::PlatformId.eq(platform_id))
+        .filter(ledger_posting::Column::CreatedAt.gte(start))
+        .filter(ledger_posting::Column::CreatedAt.lt(end))
+        .filter(
+            ledger_posting::Column::SourceType.is_in(["profit_share_line", "profit_share_return"]),
+        )
+        .filter(ledger_posting::Column::Kind.is_in(["success", "returned"]))
+        .all(db)
+        .await?;
+    let ids = |t: &str| -> Vec<i64> {
+        postings
+            .iter()
+            .filter(|p| p.source_type == t)
+            .map(|p| p.source_id)
+            .collect()
+    };
+    let lines = profit_share_line::Entity::find()
+        .filter(profit_share_line::Column::Id.is_in(ids("profit_share_line")))
+        .all(db)
+        .await?;
+    let shares: BTreeMap<i64, String> = profit_share::Entity::find()
+        .filter(profit_share::Column::Id.is_in(lines.iter().map(|l| l.share_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.out_order_no))
+        .collect();
+    let mut out: Vec<Line> = lines
+        .into_iter()
+        .map(|l| Line {
+            kind: LineKind::Sharing,
+            out_no: format!(
+                "{}:{}",
+                shares.get(&l.share_id).map_or("", String::as_str),
+                l.account
+            ),
+            amount_fen: l.amount_fen,
+        })
+        .collect();
+    out.extend(
+        profit_share_return::Entity::find()
+            .filter(profit_share_return::Column::Id.is_in(ids("profit_share_return")))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| Line {
+                kind: LineKind::SharingReturn,
+                out_no: r.out_return_no,
+                amount_fen: r.amount_fen,
+            }),
+    );
+    Ok(out)
+}
+
+/// Reconciles a day against a trade bill (and, in partner mode, the
+/// profit-sharing bill) and stores the report (replacing an earlier one of
+/// the same day).
 pub async fn reconcile(
     db: &impl ConnectionTrait,
     platform_id: i64,
     date: NaiveDate,
     bill_csv: &str,
+    sharing_csv: Option<&str>,
     now: DateTime<Utc>,
 ) -> DomainResult<Report> {
-    let bill = parse_trade_bill(bill_csv)?;
-    let ours = ledger_lines(db, platform_id, date).await?;
+    let mut bill = parse_trade_bill(bill_csv)?;
+    let mut ours = ledger_lines(db, platform_id, date).await?;
+    if let Some(csv) = sharing_csv {
+        bill.extend(parse_sharing_bill(csv)?);
+        ours.extend(ledger_sharing_lines(db, platform_id, date).await?);
+    }
     let mut report = compare(&ours, &bill);
     report.bill_date = Some(date);
     let json = serde_json::to_string(&report)
@@ -386,5 +526,38 @@ mod tests {
         assert_eq!(r.ledger_net_fen, 5_200);
         let clean = compare(&bill, &bill);
         assert_eq!((clean.matched, clean.problems()), (3, 0));
+    }
+
+    #[test]
+    fn the_sharing_bill_is_read() {
+        let csv = "分账发起时间,分账发起方,分账方,分账接收方,微信订单号,微信分账/回退单号,分账明细单号,商户分账/回退单号,分账金额(元),业务类型,处理状态,动账说明,备注
+`2026-11-24 10:00:00,`1900000100,`1900000201,`1900000100,`4200TC1P1,`30080001,`36001,`PSTC1,`0.25,`分账,`成功,`平台服务费,`
+`2026-11-24 10:00:00,`1900000100,`1900000201,`o-wang,`4200TC1P1,`30080001,`36002,`PSTC1,`4.00,`分账,`成功,`骑手配送费,`
+`2026-11-25 09:00:00,`1900000100,`1900000201,`1900000100,`4200TC1P1,`30080002,`36003,`PRTC1P1C2,`0.05,`回退,`成功,`退款前回退平台分账,`
+`2026-11-25 09:00:00,`1900000100,`1900000201,`1900000100,`4200TC1P1,`30080003,`36004,`PRTC1P1C3,`0.05,`回退,`失败,`,`
+总笔数,分账总金额(元),回退总金额(元)
+`3,`4.25,`0.05
+";
+        assert_eq!(
+            parse_sharing_bill(csv).unwrap(),
+            vec![
+                Line {
+                    kind: LineKind::Sharing,
+                    out_no: "PSTC1:1900000100".into(),
+                    amount_fen: 25
+                },
+                Line {
+                    kind: LineKind::Sharing,
+                    out_no: "PSTC1:o-wang".into(),
+                    amount_fen: 400
+                },
+                Line {
+                    kind: LineKind::SharingReturn,
+                    out_no: "PRTC1P1C2".into(),
+                    amount_fen: 5
+                },
+            ]
+        );
+        assert!(parse_sharing_bill("a,b\n`1,`2").is_err(), "unknown columns");
     }
 }

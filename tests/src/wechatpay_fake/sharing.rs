@@ -382,3 +382,42 @@ pub(super) fn finish(book: &Shared, out_order_no: &str, closed: &[&str], reason:
         *b.balance.entry(sub).or_default() += held - shared;
     }
 }
+
+/// The sharing bill of everything in the book: a line per successful
+/// receiver and per return, values after a backtick, then the summary.
+pub(super) fn bill_csv(book: &Shared) -> String {
+    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
+    let mut out = String::from(
+        "分账发起时间,分账发起方,分账方,分账接收方,微信订单号,微信分账/回退单号,分账明细单号,商户分账/回退单号,分账金额(元),业务类型,处理状态,动账说明,备注\n",
+    );
+    let (mut shared, mut returned, mut n) = (0, 0, 0);
+    if let Ok(b) = book.lock() {
+        let mut orders: Vec<_> = b.orders.iter().collect();
+        orders.sort_by(|a, b| a.0.cmp(b.0));
+        for (no, s) in orders {
+            for r in s.receivers.iter().filter(|r| r.3 == "SUCCESS") {
+                out.push_str(&format!(
+                    "`2026-11-24 10:00:00,`{SP_MCHID},`{},`{},`{},`{},`3600{no}{},`{no},`{},`分账,`成功,`分账,`\n",
+                    s.sub_mchid, r.1, s.transaction_id, s.order_id, r.1, yuan(r.2)
+                ));
+                shared += r.2;
+                n += 1;
+            }
+        }
+        let mut returns: Vec<_> = b.returns.iter().collect();
+        returns.sort_by(|a, b| a.0.cmp(b.0));
+        for (no, r) in returns {
+            out.push_str(&format!(
+                "`2026-11-24 10:00:00,`{SP_MCHID},`{},`{},`,`,`,`{no},`{},`回退,`成功,`回退,`\n",
+                r.sub_mchid,
+                r.return_mchid,
+                yuan(r.amount)
+            ));
+            returned += r.amount;
+            n += 1;
+        }
+    }
+    out.push_str("总笔数,分账总金额(元),回退总金额(元)\n");
+    out.push_str(&format!("`{n},`{},`{}\n", yuan(shared), yuan(returned)));
+    out
+}

@@ -51,6 +51,7 @@ async fn refunds_come_from_where_the_money_is_before_and_after_sharing(backend: 
     let fake = app.wechatpay.as_ref().expect("fake WeChat Pay");
     let Delivered {
         id,
+        no,
         total,
         fee,
         kitchen_fen,
@@ -207,6 +208,69 @@ async fn refunds_come_from_where_the_money_is_before_and_after_sharing(backend: 
     let tb = trial_balance(&app).await;
     assert_eq!(balance(&tb, "merchant_payable"), -fee + 50);
     assert_eq!(balance(&tb, "compensation_expense"), 2 * a + left + 50);
+
+    // The day reconciles: the trade bill's refunds and the sharing bill's
+    // shares and returns against what the ledger booked; a line WeChat
+    // Pay's bill lacks shows.
+    let day = "2026-11-24";
+    fake.set_trade_bill(
+        day,
+        &refund_bill(&no, &[(&number(&second), a), (&number(&third), left + 50)]),
+    );
+    let bill = fake.sharing_bill_csv();
+    fake.set_sharing_bill(day, &bill);
+    let rep = app
+        .post(
+            &format!("/api/v1/admin/reconciliation/{day}/fetch"),
+            json!({}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(rep.status, 200, "{}", rep.text);
+    assert_eq!(
+        rep.body["matched"], 5,
+        "2 refunds, 1 share, 2 returns: {}",
+        rep.text
+    );
+    assert_eq!(rep.body["missing_in_bill"], json!([]), "{}", rep.text);
+    assert_eq!(rep.body["missing_in_ledger"], json!([]), "{}", rep.text);
+    let lacking: String = bill
+        .lines()
+        .filter(|l| !l.contains("`回退"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fake.set_sharing_bill(day, &lacking);
+    let rep = app
+        .post(
+            &format!("/api/v1/admin/reconciliation/{day}/fetch"),
+            json!({}),
+            Some(&op),
+        )
+        .await;
+    assert_eq!(
+        rep.body["missing_in_bill"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        rep.text
+    );
+    assert_eq!(rep.body["missing_in_bill"][0]["kind"], "sharing_return");
+}
+
+/// A trade bill with the refunds of one payment.
+fn refund_bill(out_trade_no: &str, refunds: &[(&str, i64)]) -> String {
+    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
+    let mut csv = String::from(
+        "\u{feff}交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\n",
+    );
+    for (no, fen) in refunds {
+        csv.push_str(&format!(
+            "`2026-11-24 12:00:00,`wx0000000000000001,`{SP_MCHID},`{SUB},`,`4200{out_trade_no},`{out_trade_no},`o-payer,`JSAPI,`REFUND,`OTHERS,`CNY,`0.00,`0.00,`5000{no},`{no},`{},`0.00,`ORIGINAL,`SUCCESS,`同城订单,`,`0.00000,`0.60%,`0.00,`{},`\n",
+            yuan(*fen),
+            yuan(*fen)
+        ));
+    }
+    csv.push_str("总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\n`0,`0.00,`0.00,`0.00,`0.00000,`0.00,`0.00\n");
+    csv
 }
 
 both!(refunds_come_from_where_the_money_is_before_and_after_sharing);

@@ -659,7 +659,13 @@ impl WechatPay {
             "/v3/bill/tradebill?bill_date={}&bill_type=ALL",
             date.format("%Y-%m-%d")
         );
-        let (_, bytes) = self.call(reqwest::Method::GET, &path, None, now).await?;
+        self.download_bill(&path, now).await
+    }
+
+    /// Asks for a bill's download address at `path`, downloads it (signed
+    /// like any call) and checks it against the hash WeChat Pay signed.
+    pub(super) async fn download_bill(&self, path: &str, now: i64) -> Result<String, PayError> {
+        let (_, bytes) = self.call(reqwest::Method::GET, path, None, now).await?;
         let v: Value =
             serde_json::from_slice(&bytes).map_err(|e| PayError::Malformed(e.to_string()))?;
         let (Some(url), Some(hash)) = (v["download_url"].as_str(), v["hash_value"].as_str()) else {

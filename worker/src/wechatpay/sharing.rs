@@ -262,6 +262,20 @@ impl WechatPay {
         Ok(r)
     }
 
+    /// The day's profit-sharing bill of every sub-merchant (a CSV of
+    /// successful sharing, return and unfreeze movements).
+    pub async fn sharing_bill(
+        &self,
+        date: chrono::NaiveDate,
+        now: i64,
+    ) -> Result<String, PayError> {
+        let path = format!(
+            "/v3/profitsharing/bills?bill_date={}",
+            date.format("%Y-%m-%d")
+        );
+        self.download_bill(&path, now).await
+    }
+
     async fn sharing_answer(
         &self,
         method: reqwest::Method,

@@ -1,4 +1,5 @@
-//! Reconciliation of WeChat Pay's daily trade bill against the ledger.
+//! Reconciliation of WeChat Pay's daily trade bill (and, in partner mode,
+//! its profit-sharing bill) against the ledger.
 
 use actix_web::{get, post, web};
 use entity::Role;
@@ -33,13 +34,15 @@ pub async fn reconcile_upload(
         who.platform_id,
         *date,
         csv,
+        None,
         state.clock.now(),
     )
     .await;
     Ok(web::Json(crate::routes::finish(txn, res).await?))
 }
 
-/// Downloads the day's trade bill from WeChat Pay and reconciles it.
+/// Downloads the day's trade bill from WeChat Pay (and a service
+/// provider's profit-sharing bill) and reconciles them.
 #[utoipa::path(tag = "admin", security(("bearer" = ["operator"])), responses(
     (status = 200, body = entity::platform_end::reconciliation::Report),
     (status = 404, description = "NOT_FOUND: WeChat Pay is not configured", body = ErrorBody),
@@ -66,10 +69,33 @@ pub async fn reconcile_fetch(
         )
         .retry_after(60)
     })?;
+    // A service provider's sharing bill too.
+    let sharing = if pay.is_partner() {
+        Some(
+            pay.sharing_bill(*date, now.timestamp())
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, "sharing bill download failed");
+                    ApiError::new(
+                        crate::error::ErrorCode::PAYMENT_UNAVAILABLE,
+                        format!("the profit-sharing bill could not be fetched ({e}); retry later"),
+                    )
+                    .retry_after(60)
+                })?,
+        )
+    } else {
+        None
+    };
     let txn = entity::tx::begin_write(&state.db).await?;
-    let res =
-        entity::platform_end::reconciliation::reconcile(&txn, who.platform_id, *date, &csv, now)
-            .await;
+    let res = entity::platform_end::reconciliation::reconcile(
+        &txn,
+        who.platform_id,
+        *date,
+        &csv,
+        sharing.as_deref(),
+        now,
+    )
+    .await;
     Ok(web::Json(crate::routes::finish(txn, res).await?))
 }
 
