@@ -853,6 +853,11 @@ impl WechatPayFake {
         sharing::bill_csv(&self.sharing)
     }
 
+    /// The payments marked paid: out_trade_no → total.
+    pub fn paid(&self) -> std::collections::HashMap<String, i64> {
+        self.paid.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
     /// The returns of shared money WeChat Pay accepted, by `out_return_no`.
     pub fn share_returns(&self) -> std::collections::HashMap<String, FakeReturn> {
         self.sharing
