@@ -890,6 +890,17 @@ impl WechatPayFake {
         }
     }
 
+    /// Faults of the next sharing calls: receiver additions refused
+    /// before anything is stored, receiver additions whose answers are lost
+    /// after they were stored, and queries failing.
+    pub fn sharing_faults(&self, fail_adds: usize, lose_adds: usize, fail_queries: usize) {
+        if let Ok(mut b) = self.sharing.lock() {
+            b.fail_receiver_adds = fail_adds;
+            b.lose_receiver_answers = lose_adds;
+            b.fail_queries = fail_queries;
+        }
+    }
+
     /// The next `n` sharing orders are accepted but their answers lost.
     pub fn lose_sharing_answers(&self, n: usize) {
         if let Ok(mut b) = self.sharing.lock() {

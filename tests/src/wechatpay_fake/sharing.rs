@@ -51,6 +51,12 @@ pub struct SharingBook {
     pub max_bp: HashMap<String, i64>,
     /// Answers of accepted sharing orders to lose (500) next.
     pub lose_answers: usize,
+    /// Receiver additions to refuse (500, nothing stored) next.
+    pub fail_receiver_adds: usize,
+    /// Answers of receiver additions to lose (stored, then 500) next.
+    pub lose_receiver_answers: usize,
+    /// Sharing order queries to fail (500) next.
+    pub fail_queries: usize,
     /// out_return_no → the return of a receiver's part.
     pub returns: HashMap<String, FakeReturn>,
     /// The sub-merchants' available balance: what sharing unfroze to
@@ -137,6 +143,12 @@ impl Sharing {
     }
 
     fn add_receiver(&self, req: &Request, body: &Value) -> ResponseTemplate {
+        if let Ok(mut b) = self.book.lock()
+            && b.fail_receiver_adds > 0
+        {
+            b.fail_receiver_adds -= 1;
+            return refuse(&self.keys, req, 500, "SYSTEM_ERROR", "系统错误");
+        }
         let text = |k: &str| body[k].as_str().unwrap_or("").to_owned();
         let (sub, kind, account) = (text("sub_mchid"), text("type"), text("account"));
         if !["MERCHANT_ID", "PERSONAL_OPENID"].contains(&kind.as_str()) || account.is_empty() {
@@ -173,6 +185,10 @@ impl Sharing {
         if let Ok(mut b) = self.book.lock() {
             b.receivers
                 .insert((sub.clone(), kind.clone(), account.clone()), name);
+            if b.lose_receiver_answers > 0 {
+                b.lose_receiver_answers -= 1;
+                return refuse(&self.keys, req, 500, "SYSTEM_ERROR", "系统错误");
+            }
         }
         signed_response(
             &self.keys,
@@ -304,6 +320,12 @@ impl Sharing {
     }
 
     fn query(&self, req: &Request) -> ResponseTemplate {
+        if let Ok(mut b) = self.book.lock()
+            && b.fail_queries > 0
+        {
+            b.fail_queries -= 1;
+            return refuse(&self.keys, req, 500, "SYSTEM_ERROR", "系统错误");
+        }
         let q = |k: &str| query_param(req, k);
         let no = req.url.path().rsplit('/').next().unwrap_or("").to_owned();
         let found = self

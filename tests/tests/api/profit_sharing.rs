@@ -277,3 +277,81 @@ async fn a_delivered_order_is_shared_after_its_refund_window(backend: Backend) {
 }
 
 both!(a_delivered_order_is_shared_after_its_refund_window);
+
+/// Every step of sharing is stored before the next, so a failure between
+/// any two — a receiver refused before WeChat Pay stored it, one stored
+/// whose answer was lost, a sharing order accepted whose answer was lost,
+/// a query that failed — is resumed by the next attempt: one sharing
+/// order, every receiver added once, every movement booked once.
+async fn sharing_resumes_after_a_failure_between_every_step(backend: Backend) {
+    let app = TestApp::spawn_with(backend, options()).await;
+    let fake = app.wechatpay.as_ref().expect("fake WeChat Pay");
+    let Delivered {
+        id,
+        total,
+        fee,
+        platform_fen,
+        ..
+    } = paid_and_delivered(&app).await;
+    let share = share_of(&app, id).await;
+    let step = || async {
+        app.clock.advance(Duration::hours(1));
+        app.worker().run_pending().await.expect("worker");
+    };
+    let lines = || async {
+        entity::profit_share_line::Entity::find()
+            .filter(entity::profit_share_line::Column::ShareId.eq(share.id))
+            .all(&app.db)
+            .await
+            .expect("lines")
+            .len()
+    };
+    app.clock.advance(Duration::hours(24));
+
+    // The first receiver is refused: the plan is stored, nothing added.
+    fake.sharing_faults(1, 0, 0);
+    step().await;
+    assert_eq!(lines().await, 2, "the receivers' parts are planned");
+    assert!(fake.sharing_receivers().is_empty());
+    assert!(
+        share_of(&app, id).await.fail_reason.is_some(),
+        "the refusal is noted for the operator"
+    );
+    // Added, but the answer is lost: added again (WeChat Pay answers a
+    // repeat like the first), the same plan kept.
+    fake.sharing_faults(0, 1, 0);
+    step().await;
+    assert_eq!(fake.sharing_receivers().len(), 1);
+    assert!(fake.sharing_orders().is_empty());
+    // Both receivers there; the sharing order accepted, its answer lost.
+    fake.lose_sharing_answers(1);
+    step().await;
+    assert_eq!(fake.sharing_receivers().len(), 2);
+    assert_eq!(fake.sharing_orders().len(), 1);
+    assert_eq!(share_of(&app, id).await.status.as_str(), "scheduled");
+    // Sent again under its number, requested; the query fails.
+    fake.sharing_faults(0, 0, 1);
+    step().await;
+    assert_eq!(fake.sharing_orders().len(), 1, "one sharing order");
+    let now = share_of(&app, id).await;
+    assert_eq!(now.status.as_str(), "requested");
+    assert_eq!(now.fail_reason, None, "accepted at last");
+    // WeChat Pay finishes; the next query books it, once.
+    fake.finish_sharing(&share.out_order_no, &[]);
+    step().await;
+    assert_eq!(share_of(&app, id).await.status.as_str(), "finished");
+    step().await;
+    assert_eq!(lines().await, 2);
+    let tb = trial_balance(&app).await;
+    assert_eq!(balance(&tb, "partner_funds"), 0);
+    assert_eq!(balance(&tb, "clearing"), platform_fen);
+    assert_eq!(balance(&tb, "rider_payable"), 0);
+    assert_eq!(balance(&tb, "merchant_payable"), 0);
+    assert_eq!(
+        fake.sub_balance(SUB),
+        total - platform_fen - fee,
+        "the kitchen got the rest"
+    );
+}
+
+both!(sharing_resumes_after_a_failure_between_every_step);
