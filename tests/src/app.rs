@@ -321,15 +321,18 @@ impl TestApp {
         self.send(req).await
     }
 
+    async fn demo_code(&self, name: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/wechat-login",
+            serde_json::json!({"code": format!("demo:{name}")}),
+            None,
+        )
+        .await
+    }
+
     /// Demo-logs in `demo:<name>` and returns the login response body.
     pub async fn demo_login(&self, name: &str) -> Value {
-        let r = self
-            .post(
-                "/api/v1/auth/wechat-login",
-                serde_json::json!({"code": format!("demo:{name}")}),
-                None,
-            )
-            .await;
+        let r = self.demo_code(name).await;
         assert_eq!(r.status, 200, "demo login failed: {}", r.text);
         r.body
     }
@@ -338,13 +341,7 @@ impl TestApp {
     /// login is configured and demo codes are off, a session of the seeded
     /// user (`demo:<name>`) made directly.
     pub async fn demo_token(&self, name: &str) -> String {
-        let r = self
-            .post(
-                "/api/v1/auth/wechat-login",
-                serde_json::json!({"code": format!("demo:{name}")}),
-                None,
-            )
-            .await;
+        let r = self.demo_code(name).await;
         if let Some(t) = r.body["access_token"].as_str() {
             return t.to_owned();
         }

@@ -283,6 +283,18 @@ impl Respond for Recorder {
 /// A refund the fake accepted: (out_trade_no, amount, status).
 type RefundBook = Arc<Mutex<std::collections::HashMap<String, (String, i64, String)>>>;
 
+/// What was refunded of a payment (refunds not closed).
+fn refunded_of(book: &RefundBook, out_trade_no: &str) -> i64 {
+    book.lock()
+        .map(|r| {
+            r.values()
+                .filter(|(t, _, st)| t == out_trade_no && st != "CLOSED")
+                .map(|(_, a, _)| a)
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// Refusals to answer the next refund requests with: (HTTP status, code).
 type RefundRefusals = Arc<Mutex<std::collections::VecDeque<(u16, String)>>>;
 
@@ -821,16 +833,7 @@ impl WechatPayFake {
             .ok()
             .and_then(|p| p.get(&trade).copied())
             .unwrap_or(0);
-        let refunded: i64 = self
-            .refund_book
-            .lock()
-            .map(|r| {
-                r.values()
-                    .filter(|(t, _, st)| *t == trade && st != "CLOSED")
-                    .map(|(_, a, _)| a)
-                    .sum()
-            })
-            .unwrap_or(0);
+        let refunded = refunded_of(&self.refund_book, &trade);
         sharing::finish(
             &self.sharing,
             out_order_no,

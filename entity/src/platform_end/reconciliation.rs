@@ -64,54 +64,87 @@ pub fn yuan_to_fen(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
+/// A WeChat Pay bill file: the column names of its first line, and its
+/// data lines (values without their leading backtick) up to the summary
+/// header that follows them.
+struct BillFile<'a> {
+    field: &'static str,
+    header: Vec<&'a str>,
+    rows: Vec<Vec<&'a str>>,
+}
+
+impl<'a> BillFile<'a> {
+    fn read(csv: &'a str, field: &'static str) -> DomainResult<Self> {
+        let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
+        let header = lines
+            .next()
+            .ok_or_else(|| DomainError::invalid(field, "the bill is empty"))?
+            .trim_start_matches('\u{feff}')
+            .split(',')
+            .map(str::trim)
+            .collect();
+        let rows = lines
+            // The summary header (总交易单数, 总笔数, …) ends the data.
+            .take_while(|l| !l.trim_start().starts_with('总'))
+            .map(|l| {
+                l.split(',')
+                    .map(|f| f.trim().trim_start_matches('`'))
+                    .collect()
+            })
+            .collect();
+        Ok(Self {
+            field,
+            header,
+            rows,
+        })
+    }
+
+    fn bad(&self, m: &str) -> DomainError {
+        DomainError::invalid(self.field, m.to_owned())
+    }
+
+    /// The column with one of these names.
+    fn col(&self, names: &[&str]) -> DomainResult<usize> {
+        self.header
+            .iter()
+            .position(|h| names.contains(h))
+            .ok_or_else(|| self.bad(&format!("no column {}", names[0])))
+    }
+
+    fn get<'r>(&self, row: &'r [&'a str], i: usize) -> DomainResult<&'a str> {
+        row.get(i)
+            .copied()
+            .ok_or_else(|| self.bad("a line is short"))
+    }
+
+    fn fen(&self, row: &[&'a str], i: usize) -> DomainResult<i64> {
+        yuan_to_fen(self.get(row, i)?)
+            .ok_or_else(|| self.bad("an amount is not yuan with 2 decimals"))
+    }
+}
+
 /// Reads the payment and refund lines of a trade bill.
 pub fn parse_trade_bill(csv: &str) -> DomainResult<Vec<Line>> {
-    let bad = |m: &str| DomainError::invalid("bill", m.to_owned());
-    let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines
-        .next()
-        .ok_or_else(|| bad("the bill is empty"))?
-        .trim_start_matches('\u{feff}')
-        .split(',')
-        .map(str::trim)
-        .collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or_else(|| bad(&format!("no column {name}")))
-    };
+    let f = BillFile::read(csv, "bill")?;
     let (status, trade_no, refund_no, paid, refunded) = (
-        col("交易状态")?,
-        col("商户订单号")?,
-        col("商户退款单号")?,
-        col("应结订单金额")?,
-        col("退款金额")?,
+        f.col(&["交易状态"])?,
+        f.col(&["商户订单号"])?,
+        f.col(&["商户退款单号"])?,
+        f.col(&["应结订单金额"])?,
+        f.col(&["退款金额"])?,
     );
     let mut out = Vec::new();
-    for l in lines {
-        // The summary header ends the data.
-        if l.starts_with("总交易单数") {
-            break;
-        }
-        let v: Vec<&str> = l
-            .split(',')
-            .map(|f| f.trim().trim_start_matches('`'))
-            .collect();
-        let get = |i: usize| v.get(i).copied().ok_or_else(|| bad("a line is short"));
-        let amount = |i: usize| -> DomainResult<i64> {
-            yuan_to_fen(get(i)?).ok_or_else(|| bad("an amount is not yuan with 2 decimals"))
-        };
-        match get(status)? {
+    for v in &f.rows {
+        match f.get(v, status)? {
             "REFUND" => out.push(Line {
                 kind: LineKind::Refund,
-                out_no: get(refund_no)?.to_owned(),
-                amount_fen: amount(refunded)?,
+                out_no: f.get(v, refund_no)?.to_owned(),
+                amount_fen: f.fen(v, refunded)?,
             }),
             "SUCCESS" => out.push(Line {
                 kind: LineKind::Payment,
-                out_no: get(trade_no)?.to_owned(),
-                amount_fen: amount(paid)?,
+                out_no: f.get(v, trade_no)?.to_owned(),
+                amount_fen: f.fen(v, paid)?,
             }),
             // REVOKED and the like move no money.
             _ => {}
@@ -121,59 +154,34 @@ pub fn parse_trade_bill(csv: &str) -> DomainResult<Vec<Line>> {
 }
 
 /// Reads a profit-sharing bill: a line per successful sharing to a
-/// receiver or return from one (a header line names the columns, values
-/// start with a backtick, a summary follows the data).
+/// receiver or return from one.
 pub fn parse_sharing_bill(csv: &str) -> DomainResult<Vec<Line>> {
-    let bad = |m: &str| DomainError::invalid("sharing_bill", m.to_owned());
-    let mut lines = csv.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines
-        .next()
-        .ok_or_else(|| bad("the bill is empty"))?
-        .trim_start_matches('\u{feff}')
-        .split(',')
-        .map(str::trim)
-        .collect();
-    let col = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.contains(h))
-            .ok_or_else(|| bad(&format!("no column {}", names[0])))
-    };
+    let f = BillFile::read(csv, "sharing_bill")?;
     let (no, receiver, amount, kind) = (
-        col(&["商户分账/回退单号"])?,
-        col(&["分账接收方"])?,
-        col(&["分账金额(元)", "分账金额"])?,
-        col(&["业务类型", "动账类型"])?,
+        f.col(&["商户分账/回退单号"])?,
+        f.col(&["分账接收方"])?,
+        f.col(&["分账金额(元)", "分账金额"])?,
+        f.col(&["业务类型", "动账类型"])?,
     );
-    let status = col(&["处理状态"]).ok();
+    let status = f.col(&["处理状态"]).ok();
     let mut out = Vec::new();
-    for l in lines {
-        let v: Vec<&str> = l
-            .split(',')
-            .map(|f| f.trim().trim_start_matches('`'))
-            .collect();
-        // The summary header ends the data.
-        if v.first().is_some_and(|f| f.starts_with("总")) {
-            break;
-        }
-        let get = |i: usize| v.get(i).copied().ok_or_else(|| bad("a line is short"));
+    for v in &f.rows {
         if let Some(i) = status
-            && !matches!(get(i)?, "成功" | "SUCCESS")
+            && !matches!(f.get(v, i)?, "成功" | "SUCCESS")
         {
             continue;
         }
-        let fen = yuan_to_fen(get(amount)?)
-            .ok_or_else(|| bad("an amount is not yuan with 2 decimals"))?;
-        out.push(if get(kind)?.contains("回退") {
+        let fen = f.fen(v, amount)?;
+        out.push(if f.get(v, kind)?.contains("回退") {
             Line {
                 kind: LineKind::SharingReturn,
-                out_no: get(no)?.to_owned(),
+                out_no: f.get(v, no)?.to_owned(),
                 amount_fen: fen,
             }
         } else {
             Line {
                 kind: LineKind::Sharing,
-                out_no: format!("{}:{}", get(no)?, get(receiver)?),
+                out_no: format!("{}:{}", f.get(v, no)?, f.get(v, receiver)?),
                 amount_fen: fen,
             }
         });
@@ -270,28 +278,40 @@ pub fn compare(ledger: &[Line], bill: &[Line]) -> Report {
     r
 }
 
+/// The sources of the postings of some kinds booked on a business day:
+/// source type → source ids.
+async fn booked_on(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    date: NaiveDate,
+    kinds: &[&str],
+) -> DomainResult<BTreeMap<String, Vec<i64>>> {
+    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
+    let (start, end) = crate::calendar::day_bounds(date, p.utc_offset_minutes);
+    let mut out: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for posting in ledger_posting::Entity::find()
+        .filter(ledger_posting::Column::PlatformId.eq(platform_id))
+        .filter(ledger_posting::Column::CreatedAt.gte(start))
+        .filter(ledger_posting::Column::CreatedAt.lt(end))
+        .filter(ledger_posting::Column::Kind.is_in(kinds.iter().copied()))
+        .all(db)
+        .await?
+    {
+        out.entry(posting.source_type)
+            .or_default()
+            .push(posting.source_id);
+    }
+    Ok(out)
+}
+
 /// What the ledger booked through WeChat Pay on a business day.
 pub async fn ledger_lines(
     db: &impl ConnectionTrait,
     platform_id: i64,
     date: NaiveDate,
 ) -> DomainResult<Vec<Line>> {
-    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
-    let (start, end) = crate::calendar::day_bounds(date, p.utc_offset_minutes);
-    let postings = ledger_posting::Entity::find()
-        .filter(ledger_posting::Column::PlatformId.eq(platform_id))
-        .filter(ledger_posting::Column::CreatedAt.gte(start))
-        .filter(ledger_posting::Column::CreatedAt.lt(end))
-        .filter(ledger_posting::Column::Kind.is_in(["captured", "refunded"]))
-        .all(db)
-        .await?;
-    let ids = |t: &str| -> Vec<i64> {
-        postings
-            .iter()
-            .filter(|p| p.source_type == t)
-            .map(|p| p.source_id)
-            .collect()
-    };
+    let booked = booked_on(db, platform_id, date, &["captured", "refunded"]).await?;
+    let ids = |t: &str| booked.get(t).cloned().unwrap_or_default();
     let refunds = refund::Entity::find()
         .filter(refund::Column::Id.is_in(ids("refund")))
         .all(db)
@@ -339,25 +359,8 @@ pub async fn ledger_sharing_lines(
     date: NaiveDate,
 ) -> DomainResult<Vec<Line>> {
     use crate::{profit_share, profit_share_line, profit_share_return};
-    let p = crate::platform_end::platforms::platform_of(db, platform_id).await?;
-    let (start, end) = crate::calendar::day_bounds(date, p.utc_offset_minutes);
-    let postings = ledger_posting::Entity::find()
-        .filter(ledger_posting::Column::PlatformId.eq(platform_id))
-        .filter(ledger_posting::Column::CreatedAt.gte(start))
-        .filter(ledger_posting::Column::CreatedAt.lt(end))
-        .filter(
-            ledger_posting::Column::SourceType.is_in(["profit_share_line", "profit_share_return"]),
-        )
-        .filter(ledger_posting::Column::Kind.is_in(["success", "returned"]))
-        .all(db)
-        .await?;
-    let ids = |t: &str| -> Vec<i64> {
-        postings
-            .iter()
-            .filter(|p| p.source_type == t)
-            .map(|p| p.source_id)
-            .collect()
-    };
+    let booked = booked_on(db, platform_id, date, &["success", "returned"]).await?;
+    let ids = |t: &str| booked.get(t).cloned().unwrap_or_default();
     let lines = profit_share_line::Entity::find()
         .filter(profit_share_line::Column::Id.is_in(ids("profit_share_line")))
         .all(db)

@@ -237,16 +237,7 @@ impl Sharing {
                 "订单已解冻，不能再分账",
             );
         }
-        let refunded: i64 = self
-            .refunded
-            .lock()
-            .map(|r| {
-                r.values()
-                    .filter(|(t, _, st)| *t == trade && st != "CLOSED")
-                    .map(|(_, a, _)| a)
-                    .sum()
-            })
-            .unwrap_or(0);
+        let refunded = super::refunded_of(&self.refunded, &trade);
         let mut receivers = Vec::new();
         if !unfreeze {
             if body["unfreeze_unsplit"] != true {
