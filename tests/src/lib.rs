@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod pg;
+pub mod process;
 pub mod webdriver;
 pub mod wechat_fake;
 pub mod wechatpay_fake;

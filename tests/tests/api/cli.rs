@@ -3,83 +3,14 @@
 //! graceful exit on SIGTERM.
 
 use std::io::Write;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tests::{Backend, both};
 
-/// `target/<profile>/tongcheng`, built by `cargo test --workspace` (the api
-/// package's own test needs it) before any test runs.
-pub(crate) fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile dir");
-    let bin = dir.join("tongcheng");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo test --workspace` (or `cargo build -p api`) first",
-        bin.display()
-    );
-    bin
-}
-
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The binary in `cwd` with only the given environment.
-pub(crate) fn tongcheng(cwd: &Path, env: &[(&str, String)]) -> Command {
-    let mut cmd = Command::new(binary());
-    cmd.current_dir(cwd).env_clear().env("RUST_LOG", "info");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-/// Streams the child's stdout lines into a channel.
-pub(crate) fn lines(child: &mut Child) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    let out = child.stdout.take().expect("piped stdout");
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-pub(crate) fn wait_for(
-    rx: &mpsc::Receiver<String>,
-    needle: &str,
-    seen: &mut Vec<String>,
-) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            seen.push(line.clone());
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-    panic!(
-        "{needle:?} never printed; output so far:\n{}",
-        seen.join("\n")
-    );
-}
+pub(crate) use tests::process::{free_port, lines, tongcheng, wait_for};
 
 /// Runs `tongcheng ARGS` on the database at `url`, with `stdin` as
 /// standard input.

@@ -1,0 +1,83 @@
+// Home: the resident's address, and the stores that deliver to it.
+import { showError } from '../../lib/errors';
+import { yuan } from '../../lib/money';
+import { api } from '../../lib/request';
+import type { Address, StorePage } from '../../lib/types';
+
+interface StoreRow {
+  id: number;
+  name: string;
+  category: string;
+  open: boolean;
+  openText: string;
+  fee: string;
+  distance: string;
+}
+
+Component({
+  data: {
+    loading: true,
+    addresses: [] as Address[],
+    addressIndex: 0,
+    addressText: '',
+    stores: [] as StoreRow[],
+    error: '',
+  },
+  methods: {
+    onShow() {
+      return this.load();
+    },
+    async load() {
+      this.setData({ loading: true, error: '' });
+      try {
+        const addresses = await api<Address[]>('GET', '/api/v1/addresses');
+        const i = Math.min(this.data.addressIndex, Math.max(0, addresses.length - 1));
+        this.setData({ addresses, addressIndex: i });
+        if (addresses.length === 0) {
+          this.setData({ stores: [], addressText: '', loading: false });
+          return;
+        }
+        await this.loadStores(addresses[i]);
+      } catch (e) {
+        this.setData({ loading: false, error: '加载失败，请下拉重试' });
+        showError(e);
+      }
+    },
+    async loadStores(a: Address) {
+      const page = await api<StorePage>('GET', `/api/v1/stores?address_id=${a.id}`);
+      const stores = page.items.map((s) => ({
+        id: s.id,
+        name: s.name,
+        category: s.category,
+        open: s.open_status === 'open',
+        openText: s.open_status === 'open' ? '营业中' : '休息中',
+        fee: yuan(s.delivery_fee_hint_fen),
+        distance: s.distance_m >= 1000 ? `${(s.distance_m / 1000).toFixed(1)}km` : `${s.distance_m}m`,
+      }));
+      this.setData({
+        stores,
+        addressText: `${a.detail}（${a.kind === 'village' ? '代收点自提' : '送货上门'}）`,
+        loading: false,
+      });
+    },
+    pickAddress(e: WechatMiniprogram.PickerChange) {
+      const i = Number(e.detail.value);
+      this.setData({ addressIndex: i });
+      this.loadStores(this.data.addresses[i]).catch(showError);
+    },
+    addAddress() {
+      wx.navigateTo({ url: '/pages/address/address' });
+    },
+    openStore(e: WechatMiniprogram.BaseEvent) {
+      const id = e.currentTarget.dataset.id as number;
+      const address = this.data.addresses[this.data.addressIndex];
+      wx.navigateTo({ url: `/pages/store/store?id=${id}&address=${address.id}` });
+    },
+    myOrders() {
+      wx.navigateTo({ url: '/pages/orders/orders' });
+    },
+    onPullDownRefresh() {
+      this.load().finally(() => wx.stopPullDownRefresh());
+    },
+  },
+});

@@ -1,0 +1,225 @@
+/**
+ * Runs the mini-program's pages as WeChat would, against the real server:
+ * each page is rendered from its WXML by miniprogram-simulate (in jsdom),
+ * and the `wx` object it calls is a shim whose `wx.request` is real HTTP to
+ * `tongcheng serve --demo` (TONGCHENG_API). Only what needs WeChat itself
+ * is stubbed at the `wx.*` boundary: the login code, the payment sheet,
+ * the map picker, scanning, location, toasts and navigation.
+ */
+import { JSDOM } from 'jsdom';
+import * as path from 'node:path';
+
+const dom = new JSDOM('<!doctype html><html><body></body></html>');
+const g = globalThis as Record<string, unknown>;
+for (const k of ['window', 'document', 'Event', 'CustomEvent', 'Node', 'HTMLElement']) {
+  g[k] = k === 'window' ? dom.window : (dom.window as unknown as Record<string, unknown>)[k];
+}
+g.document = dom.window.document;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const simulate = require('miniprogram-simulate');
+
+/** The server under test. */
+export const API = process.env.TONGCHENG_API ?? '';
+if (!API) {
+  throw new Error('TONGCHENG_API is not set: run the tests through `cargo test` (tests/tests/miniprogram.rs)');
+}
+
+/** What the pages showed and where they went. */
+export const seen = {
+  toasts: [] as string[],
+  navigations: [] as string[],
+};
+
+/** What the stubbed WeChat-only calls answer. */
+export const stubs = {
+  /** The next `wx.login` code (the demo server accepts `demo:<name>`). */
+  loginCode: 'demo:zhang',
+  /** Where `wx.chooseLocation` points. */
+  location: { latitude: 33.336, longitude: 105.616, name: '东关社区', address: '康县东关社区 3 号楼' },
+  /** Whether the payment sheet is paid or dismissed. */
+  paymentSucceeds: true,
+};
+
+let inflight = 0;
+const storage = new Map<string, unknown>();
+
+type Callbacks = { success?: (r: unknown) => void; fail?: (e: unknown) => void; complete?: () => void };
+
+function answer(o: Callbacks, ok: boolean, r: unknown): void {
+  setTimeout(() => {
+    if (ok) {
+      o.success?.(r);
+    } else {
+      o.fail?.(r);
+    }
+    o.complete?.();
+  }, 0);
+}
+
+g.wx = {
+  request(o: Callbacks & { url: string; method?: string; data?: unknown; header?: Record<string, string> }) {
+    inflight++;
+    const method = o.method ?? 'GET';
+    fetch(o.url, {
+      method,
+      headers: o.header,
+      body: method === 'GET' || o.data === undefined ? undefined : JSON.stringify(o.data),
+    })
+      .then(async (r) => {
+        const text = await r.text();
+        let data: unknown = text;
+        try {
+          data = text ? JSON.parse(text) : '';
+        } catch {
+          /* not JSON */
+        }
+        inflight--;
+        answer(o, true, { statusCode: r.status, data, header: {} });
+      })
+      .catch((e) => {
+        inflight--;
+        answer(o, false, { errMsg: `request:fail ${e}` });
+      });
+  },
+  login(o: Callbacks) {
+    answer(o, true, { code: stubs.loginCode, errMsg: 'login:ok' });
+  },
+  getAccountInfoSync: () => ({ miniProgram: { appId: 'touristappid', envVersion: 'develop', version: '' } }),
+  getStorageSync: (k: string) => (storage.has(k) ? storage.get(k) : ''),
+  setStorageSync: (k: string, v: unknown) => storage.set(k, JSON.parse(JSON.stringify(v))),
+  removeStorageSync: (k: string) => storage.delete(k),
+  showToast: (o: { title: string }) => seen.toasts.push(o.title),
+  showModal: (o: { content: string }) => seen.toasts.push(o.content),
+  navigateTo: (o: { url: string }) => seen.navigations.push(o.url),
+  redirectTo: (o: { url: string }) => seen.navigations.push(o.url),
+  navigateBack: () => seen.navigations.push('back'),
+  setNavigationBarTitle: () => undefined,
+  stopPullDownRefresh: () => undefined,
+  chooseLocation: (o: Callbacks) => answer(o, true, stubs.location),
+  requestSubscribeMessage: (o: Callbacks) => answer(o, true, { errMsg: 'requestSubscribeMessage:ok' }),
+  requestPayment: (o: Callbacks) =>
+    answer(o, stubs.paymentSucceeds, { errMsg: stubs.paymentSucceeds ? 'requestPayment:ok' : 'requestPayment:fail cancel' }),
+};
+
+// The pages read the API's address from the config module.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../src/config').config.apiBase = API;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../src/config').config.pollMs = 200;
+
+/** Signs out: the next call signs in again with `stubs.loginCode`. */
+export function resetSession(): void {
+  storage.clear();
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until no request is in flight and the pages had a turn. */
+export async function settle(): Promise<void> {
+  for (let quiet = 0; quiet < 3; ) {
+    await sleep(10);
+    quiet = inflight === 0 ? quiet + 1 : 0;
+  }
+}
+
+/** Waits for a condition, polling (the order page's own polling runs meanwhile). */
+export async function until(what: string, ok: () => boolean, ms = 15000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await sleep(50);
+  }
+}
+
+interface Node {
+  dom: { textContent: string | null };
+  dispatchEvent(name: string, detail?: unknown): void;
+}
+
+/** A rendered page. */
+export interface Page {
+  /** The page's data. */
+  data: Record<string, any>;
+  /** The text of the first element matching a selector ('' if none). */
+  text(selector: string): string;
+  /** The texts of every element matching a selector. */
+  texts(selector: string): string[];
+  /** Taps the first (or the n-th) element matching a selector, then settles. */
+  tap(selector: string, n?: number): Promise<void>;
+  /** Types into an input. */
+  type(selector: string, value: string): Promise<void>;
+  /** Picks the i-th entry of a picker. */
+  pick(selector: string, i: number): Promise<void>;
+  /** Leaves the page (its timers stop). */
+  close(): void;
+}
+
+/** Opens a page by its URL (`/pages/x/x?a=1`) and runs its onLoad and onShow. */
+export async function open(url: string): Promise<Page> {
+  const [route, qs] = url.split('?');
+  const query = Object.fromEntries(new URLSearchParams(qs ?? ''));
+  const file = path.join(__dirname, '..', 'src', route);
+  // One compilation of all the WXML under the root, as WeChat's own.
+  const id = simulate.load(file, path.basename(route), { rootPath: path.join(__dirname, '..', 'src') });
+  const c = simulate.render(id);
+  c.attach(dom.window.document.createElement('parent-wrapper'));
+  const inst = c.instance as Record<string, (q?: unknown) => unknown>;
+  await inst.onLoad?.call(inst, query);
+  await inst.onShow?.call(inst);
+  await settle();
+  const all = (sel: string): Node[] => c.querySelectorAll(sel) as Node[];
+  const first = (sel: string, n = 0): Node => {
+    const el = all(sel)[n];
+    if (!el) {
+      throw new Error(`no ${sel} (#${n}) on ${route}: ${c.dom.innerHTML.slice(0, 2000)}`);
+    }
+    return el;
+  };
+  return {
+    get data() {
+      return c.data;
+    },
+    text: (sel) => all(sel)[0]?.dom.textContent?.trim() ?? '',
+    texts: (sel) => all(sel).map((e) => e.dom.textContent?.trim() ?? ''),
+    async tap(sel, n = 0) {
+      first(sel, n).dispatchEvent('tap');
+      await settle();
+    },
+    async type(sel, value) {
+      first(sel).dispatchEvent('input', { detail: { value } });
+      await settle();
+    },
+    async pick(sel, i) {
+      first(sel).dispatchEvent('change', { detail: { value: String(i) } });
+      await settle();
+    },
+    close() {
+      inst.onUnload?.call(inst);
+      c.detach();
+    },
+  };
+}
+
+/** The API as another party (the kitchen, a rider) calls it, outside the mini-program. */
+export async function call(method: string, p: string, token?: string, body?: unknown): Promise<any> {
+  const r = await fetch(API + p, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!r.ok) {
+    throw new Error(`${method} ${p}: ${r.status} ${text}`);
+  }
+  return data;
+}
+
+/** A demo user's token, for the parties outside the mini-program. */
+export async function demoToken(name: string): Promise<string> {
+  const r = await call('POST', '/api/v1/auth/wechat-login', undefined, { code: `demo:${name}` });
+  return r.access_token;
+}

@@ -1,0 +1,142 @@
+// A resident signs in, adds a city address on the map, orders buns from the
+// stores that deliver there, pays (demo), and watches the order reach
+// "delivered" while the kitchen and a rider act through the API; bad states
+// read as plain Chinese.
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+import { call, demoToken, open, resetSession, seen, stubs, until } from './harness';
+
+/** The demo kitchen keeps the whole day open, so the test runs at any hour. */
+async function kitchenOpenAllDay(kitchen: string): Promise<void> {
+  const store = await call('GET', '/api/v1/merchant/store', kitchen);
+  const hours = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open: '00:00', close: '23:59' }));
+  await call('PATCH', '/api/v1/merchant/store', kitchen, { version: store.version, hours });
+}
+
+test('a resident orders buns to the door and watches them arrive', async () => {
+  resetSession();
+  stubs.loginCode = `demo:mp-${Date.now().toString(36)}`;
+  const kitchen = await demoToken('huaqiao');
+  await kitchenOpenAllDay(kitchen);
+
+  // No address yet: the home page says so and offers to add one.
+  let home = await open('/pages/index/index');
+  assert.equal(home.text('.empty-address'), '还没有收货地址');
+  await home.tap('.add-address');
+  assert.equal(seen.navigations.at(-1), '/pages/address/address');
+  home.close();
+
+  // A point in town picked on the map.
+  const address = await open('/pages/address/address');
+  await address.tap('.save');
+  assert.match(address.text('.error'), /联系人/);
+  await address.type('.contact-name', '张三');
+  await address.type('.contact-phone', '13800000001');
+  await address.tap('.save');
+  assert.equal(address.text('.error'), '请在地图上选择位置');
+  await address.tap('.choose-location');
+  assert.equal(address.text('.location'), '东关社区');
+  await address.tap('.save');
+  assert.equal(address.text('.saved'), '已保存：属于城区配送范围');
+  address.close();
+
+  // The stores that deliver there.
+  home = await open('/pages/index/index');
+  assert.match(home.text('.address'), /送货上门/);
+  const names = home.texts('.store .name');
+  const huaqiao = names.findIndex((n) => n.startsWith('花桥包子'));
+  assert.ok(huaqiao >= 0, names.join());
+  await home.tap('.store', huaqiao);
+  const storeUrl = seen.navigations.at(-1) ?? '';
+  assert.match(storeUrl, /^\/pages\/store\/store\?id=\d+&address=\d+$/);
+  home.close();
+
+  // Two of the first bun into the cart.
+  const store = await open(storeUrl);
+  await store.tap('.plus');
+  await store.tap('.plus');
+  assert.equal(store.text('.qty'), '2');
+  assert.match(store.text('.cart'), /共 2 件/);
+  await store.tap('.checkout');
+  const checkoutUrl = seen.navigations.at(-1) ?? '';
+  store.close();
+
+  // The server's quote: lines, fees, the city ETA; then order and pay.
+  const checkout = await open(checkoutUrl);
+  assert.match(checkout.text('.plan'), /送货上门，预计/);
+  assert.match(checkout.text('.payable'), /^¥\d+\.\d{2}$/);
+  await checkout.tap('.submit');
+  const orderUrl = seen.navigations.at(-1) ?? '';
+  assert.match(orderUrl, /^\/pages\/order\/order\?id=\d+$/);
+  checkout.close();
+  const id = Number(orderUrl.split('=')[1]);
+
+  // The order page follows it live.
+  const order = await open(orderUrl);
+  assert.equal(order.data.status, 'paid');
+  assert.equal(order.text('.status'), '已支付，等待商家接单');
+  await call('POST', `/api/v1/merchant/orders/${id}/accept`, kitchen, {});
+  await until('accepted', () => order.data.status === 'accepted');
+  const wang = await demoToken('rider-wang');
+  await call('POST', '/api/v1/rider/duty', wang, { on: true });
+  await call('POST', '/api/v1/rider/location', wang, {
+    points: [{ lat: 33.3297, lng: 105.6079, at: new Date().toISOString() }],
+  });
+  // The pool does not name orders: ours is the newest job.
+  const jobs: { id: number }[] = await call('GET', '/api/v1/rider/jobs/available', wang);
+  const job = jobs.sort((a, b) => b.id - a.id)[0];
+  assert.ok(job, 'the job is offered to riders');
+  await call('POST', `/api/v1/rider/jobs/${job.id}/grab`, wang, {});
+  await call('POST', `/api/v1/merchant/orders/${id}/ready`, kitchen, {});
+  await call('POST', `/api/v1/rider/jobs/${job.id}/pickup`, wang, { lat: 33.3297, lng: 105.6079 });
+  await until('picked up', () => order.data.status === 'picked_up');
+  assert.equal(order.text('.status'), '骑手配送中');
+  const code = order.text('.code-value');
+  assert.match(code, /^\d{4}$/, 'the delivery code shows');
+  await call('POST', `/api/v1/rider/jobs/${job.id}/deliver`, wang, { code });
+  await until('delivered', () => order.data.status === 'delivered');
+  const events = order.texts('.event');
+  assert.ok(events.some((e) => e.includes('骑手') && e.includes('已送达')), events.join(' | '));
+  order.close();
+
+  // My orders lists it.
+  const orders = await open('/pages/orders/orders');
+  assert.ok(orders.texts('.order .status').includes('已送达'));
+  orders.close();
+});
+
+test('bad states read as plain Chinese', async () => {
+  resetSession();
+  stubs.loginCode = `demo:mp-${Date.now().toString(36)}b`;
+  // An address far outside every store's range.
+  stubs.location = { latitude: 33.9, longitude: 106.3, name: '远处', address: '县外某地' };
+  const address = await open('/pages/address/address');
+  await address.type('.contact-name', '李四');
+  await address.type('.contact-phone', '13800000002');
+  await address.tap('.choose-location');
+  await address.tap('.save');
+  assert.equal(address.text('.error'), '这个地址不在本县服务范围内');
+  address.close();
+
+  // No network: the home page says so instead of a blank page.
+  const saved = globalThis.fetch;
+  globalThis.fetch = () => Promise.reject(new Error('offline'));
+  try {
+    const home = await open('/pages/index/index');
+    assert.equal(home.text('.error'), '加载失败，请下拉重试');
+    assert.ok(seen.toasts.includes('网络不可用，请检查网络后重试'), seen.toasts.join());
+    home.close();
+  } finally {
+    globalThis.fetch = saved;
+  }
+
+  // An expired session is renewed quietly: the page loads.
+  const home = await open('/pages/index/index');
+  const t = (globalThis as any).wx.getStorageSync('tokens');
+  (globalThis as any).wx.setStorageSync('tokens', { ...t, access_token: 'expired.token.value' });
+  const again = await open('/pages/index/index');
+  assert.equal(again.text('.error'), '');
+  assert.equal(again.text('.empty-address'), '还没有收货地址');
+  home.close();
+  again.close();
+});
