@@ -1674,11 +1674,30 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        post: operations["collect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keeper/packages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
         /**
          * The keeper hands an order to its resident, who shows the pickup code.
          *     Three wrong codes lock the package until an operator lifts the lock.
+         *     The keeper's day at the point: vans still to drop packages (the trip
+         *     and stop to hand over at), packages waiting for their residents, and
+         *     those collected today.
          */
-        post: operations["collect"];
+        get: operations["keeper_packages"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3189,6 +3208,34 @@ export interface components {
         };
         /** @enum {string} */
         ApplicationStatus: "pending" | "approved" | "rejected";
+        /** @description A drop stop at the point whose packages are still on the van. */
+        ArrivingStop: {
+            /**
+             * Format: date-time
+             * @description When it arrived, if it has.
+             */
+            arrived_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When the van is expected.
+             */
+            eta: string;
+            /**
+             * Format: int64
+             * @description Packages to take.
+             */
+            packages: number;
+            /**
+             * Format: int32
+             * @description The stop's `seq` on it (for the handover).
+             */
+            seq: number;
+            /**
+             * Format: int64
+             * @description The trip (for the handover).
+             */
+            trip_id: number;
+        };
         /** @description Whom to assign. */
         AssignTo: {
             /**
@@ -4364,6 +4411,15 @@ export interface components {
             /** @description The batch's public trace code. */
             trace_code: string;
         };
+        /** @description The keeper's day at the point. */
+        KeeperDay: {
+            /** @description Vans still to drop packages here. */
+            arriving: components["schemas"]["ArrivingStop"][];
+            /** @description Packages collected since `day_start`, latest first. */
+            collected: components["schemas"]["PointPackage"][];
+            /** @description Packages waiting for their residents, oldest first. */
+            waiting: components["schemas"]["PointPackage"][];
+        };
         /** @description A package label for the kitchen to print. */
         Label: {
             /**
@@ -5524,6 +5580,27 @@ export interface components {
              * @description Longitude, degrees.
              */
             lng: number;
+        };
+        /** @description A package at the point. */
+        PointPackage: {
+            /** @description Three wrong pickup codes: it waits for an operator. */
+            locked: boolean;
+            /**
+             * Format: int64
+             * @description The order (for the collection).
+             */
+            order_id: number;
+            /** @description Its public number. */
+            order_no: string;
+            /** @description The resident's name, masked after its first character. */
+            resident: string;
+            /**
+             * Format: date-time
+             * @description Since when (taken, or collected).
+             */
+            since: string;
+            /** @description `at_agent_point` or `collected`. */
+            status: components["schemas"]["PackageStatus"];
         };
         /** @description The policies in force and every stored version. */
         Policies: {
@@ -12270,6 +12347,45 @@ export interface operations {
             };
             /** @description PICKUP_LOCKED */
             423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    keeper_packages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeeperDay"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description FORBIDDEN: not a keeper */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_FOUND: keeps no agent point */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

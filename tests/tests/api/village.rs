@@ -382,6 +382,24 @@ async fn a_trip_runs_from_kitchen_to_agent_point_to_resident(backend: Backend) {
     let oa = app.get(&format!("/api/v1/orders/{a}"), Some(&yang)).await;
     assert_eq!(oa.body["status"], "at_agent_point");
     let pickup = oa.body["pickup_code"].as_str().unwrap().to_owned();
+    // The keeper's day: the package waits for its resident (name masked).
+    let mine = app.get("/api/v1/keeper/packages", Some(&hua)).await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(mine.body["waiting"][0]["order_id"], a, "{}", mine.text);
+    assert_eq!(mine.body["waiting"][0]["status"], "at_agent_point");
+    assert!(
+        mine.body["waiting"][0]["resident"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty() && n.chars().skip(1).all(|c| c == '*')),
+        "{}",
+        mine.text
+    );
+    assert_eq!(mine.body["collected"], json!([]));
+    assert_eq!(
+        app.get("/api/v1/keeper/packages", Some(&yang)).await.status,
+        403,
+        "a resident keeps no point"
+    );
     // The resident collects with the pickup code.
     let bad = app
         .post(
@@ -410,6 +428,9 @@ async fn a_trip_runs_from_kitchen_to_agent_point_to_resident(backend: Backend) {
         )
         .await;
     assert_eq!(got.body["status"], "delivered", "{}", got.text);
+    let mine = app.get("/api/v1/keeper/packages", Some(&hua)).await;
+    assert_eq!(mine.body["waiting"], json!([]), "{}", mine.text);
+    assert_eq!(mine.body["collected"][0]["order_id"], a, "{}", mine.text);
     let done = app
         .post(
             &format!("/api/v1/driver/trips/{id}/complete"),

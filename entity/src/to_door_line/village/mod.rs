@@ -3,4 +3,5 @@
 
 pub mod batch_settlement;
 pub mod departures;
+pub mod keeper;
 pub mod trips;

@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(trips::labels);
     cfg.service(trips::keeper_handover);
     cfg.service(trips::collect);
+    cfg.service(trips::keeper_packages);
     cfg.service(trips::unlock_pickup);
     cfg.service(trips::temperatures);
     cfg.service(cold_alerts::cold_alerts);

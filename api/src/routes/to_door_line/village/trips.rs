@@ -387,6 +387,41 @@ pub struct PickupCode {
 
 /// The keeper hands an order to its resident, who shows the pickup code.
 /// Three wrong codes lock the package until an operator lifts the lock.
+/// The keeper's day at the point: vans still to drop packages (the trip
+/// and stop to hand over at), packages waiting for their residents, and
+/// those collected today.
+#[utoipa::path(tag = "keeper", security(("bearer" = ["agent_keeper"])), responses(
+    (status = 200, body = entity::to_door_line::village::keeper::KeeperDay),
+    (status = 403, description = "FORBIDDEN: not a keeper", body = ErrorBody),
+    (status = 404, description = "NOT_FOUND: keeps no agent point", body = ErrorBody),
+))]
+#[get("/keeper/packages")]
+pub async fn keeper_packages(
+    state: web::Data<AppState>,
+    who: Principal,
+) -> ApiResult<web::Json<entity::to_door_line::village::keeper::KeeperDay>> {
+    who.require(Role::AgentKeeper)?;
+    let point =
+        entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
+            .await?;
+    let p = entity::platform_end::platforms::platform_of(&state.db, who.platform_id).await?;
+    let now = state.clock.now();
+    let (day_start, _) = entity::calendar::day_bounds(
+        crate::routes::today_at(&state, p.utc_offset_minutes),
+        p.utc_offset_minutes,
+    );
+    Ok(web::Json(
+        entity::to_door_line::village::keeper::day(
+            &state.db,
+            who.platform_id,
+            point,
+            day_start,
+            now,
+        )
+        .await?,
+    ))
+}
+
 #[utoipa::path(tag = "keeper", security(("bearer" = ["agent_keeper"])), request_body = PickupCode, responses(
     (status = 200, body = entity::order::Model, description = "The order, delivered"),
     (status = 404, description = "NOT_FOUND: not at this agent point", body = ErrorBody),
