@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -73,4 +73,45 @@ pub fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String
         "{needle:?} never printed; output so far:\n{}",
         seen.join("\n")
     );
+}
+
+/// `tongcheng serve --demo` (the bare demo county) as a running process.
+pub struct DemoServer {
+    /// The process.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl DemoServer {
+    /// Starts the binary and waits until it serves; the demo seed's output
+    /// (the operator's password on the first start) is returned with it.
+    pub fn start(cwd: &Path, env: &[(&str, String)]) -> (DemoServer, Vec<String>) {
+        let port = free_port();
+        let mut env = env.to_vec();
+        env.push(("TONGCHENG__HTTP__BIND", format!("127.0.0.1:{port}")));
+        let mut child = tongcheng(cwd, &env)
+            // The bare demo county: these tests count their own orders.
+            .args(["serve", "--demo", "--demo-days", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tongcheng");
+        let rx = lines(&mut child);
+        let mut seen = Vec::new();
+        wait_for(&rx, "Tongcheng serving on", &mut seen);
+        // Keep draining stdout so the process never blocks on a full pipe.
+        std::thread::spawn(move || while rx.recv().is_ok() {});
+        let server = DemoServer {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        (server, seen)
+    }
+
+    /// SIGKILL: no shutdown, no flush, no goodbye.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -10,9 +10,9 @@
 //! (`npm ci`, once per lockfile).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use tests::process::{free_port, lines, tongcheng, wait_for};
+use tests::process::DemoServer;
 
 fn client_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -59,21 +59,8 @@ fn the_mini_program_passes_its_flows_against_the_real_server() {
     install(&dir);
 
     let cwd = tempfile::tempdir().expect("cwd");
-    let port = free_port();
-    let mut child = tongcheng(
-        cwd.path(),
-        &[("TONGCHENG__HTTP__BIND", format!("127.0.0.1:{port}"))],
-    )
-    .args(["serve", "--demo", "--demo-days", "0"])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("start tongcheng");
-    let rx = lines(&mut child);
-    let mut seen = Vec::new();
-    wait_for(&rx, "Tongcheng serving on", &mut seen);
-    std::thread::spawn(move || while rx.recv().is_ok() {});
-    let api = format!("http://127.0.0.1:{port}");
+    let (server, _) = DemoServer::start(cwd.path(), &[]);
+    let api = server.base.clone();
 
     // The types the client compiles against are the served document's.
     let live = cwd.path().join("live-schema.d.ts");
@@ -90,8 +77,7 @@ fn the_mini_program_passes_its_flows_against_the_real_server() {
         &[],
     );
     let tested = npm(&dir, &["test"], &[("TONGCHENG_API", &api)]);
-    let _ = child.kill();
-    let _ = child.wait();
+    server.kill9();
 
     assert!(
         generated.status.success(),

@@ -11,8 +11,6 @@
 //!   jobs that are due get done.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,52 +19,13 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use tests::{Backend, both};
 
-use crate::cli::{free_port, lines, tongcheng, wait_for};
-
 const ROUNDS: usize = 4;
 const RESIDENTS: usize = 4;
 const JWT_SECRET: &str = "crash-test-secret-of-at-least-32-bytes";
 /// The worker's job lease in this test, seconds.
 const LEASE_SECS: u64 = 3;
 
-/// A running server process.
-pub(crate) struct Server {
-    pub(crate) child: Child,
-    pub(crate) base: String,
-}
-
-impl Server {
-    /// Starts the binary and waits until it serves; the demo seed's output
-    /// (the operator's password on the first start) is returned with it.
-    pub(crate) fn start(cwd: &Path, env: &[(&str, String)]) -> (Server, Vec<String>) {
-        let port = free_port();
-        let mut env = env.to_vec();
-        env.push(("TONGCHENG__HTTP__BIND", format!("127.0.0.1:{port}")));
-        let mut child = tongcheng(cwd, &env)
-            // The bare demo county: these tests count their own orders.
-            .args(["serve", "--demo", "--demo-days", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tongcheng");
-        let rx = lines(&mut child);
-        let mut seen = Vec::new();
-        wait_for(&rx, "Tongcheng serving on", &mut seen);
-        // Keep draining stdout so the process never blocks on a full pipe.
-        std::thread::spawn(move || while rx.recv().is_ok() {});
-        let server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        (server, seen)
-    }
-
-    /// SIGKILL: no shutdown, no flush, no goodbye.
-    pub(crate) fn kill9(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+pub(crate) use tests::process::DemoServer as Server;
 
 /// A small random number from the clock (no seed to keep: the point is to
 /// land the kill somewhere new each time).
