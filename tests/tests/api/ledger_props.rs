@@ -542,9 +542,9 @@ impl World {
 
 /// Kang as a service provider (with a sharing limit of 100 %, so that the
 /// small orders of the property are all shareable; the limit has its own
-/// test), the kitchen at its sub-merchant, the rider, the keeper and the
-/// resident signed in to the county's mini-program, the carrier a
-/// merchant receiver.
+/// test), the kitchen at its sub-merchant, the rider, the keeper, the
+/// kitchen's owner and the resident signed in to the county's
+/// mini-program, the carrier a merchant receiver.
 async fn partner_county(app: &TestApp, op: &str, carrier: i64) {
     let fake = app.wechatpay.as_ref().unwrap();
     let set = kang_goes_partner_with(app, json!({"sharing_max_bp": 10_000})).await;
@@ -568,7 +568,8 @@ async fn partner_county(app: &TestApp, op: &str, carrier: i64) {
         )
         .await;
     assert_eq!(receiver.status, 200, "{}", receiver.text);
-    for who in ["zhang", "rider-wang", "keeper-hua"] {
+    // The kitchen's owner too: its payouts go to its WeChat change.
+    for who in ["zhang", "rider-wang", "keeper-hua", "huaqiao"] {
         let t = app.demo_token(who).await;
         let user = app.get("/api/v1/me", Some(&t)).await.body["id"]
             .as_i64()
