@@ -122,17 +122,6 @@ pub async fn of_refund(
         .await?)
 }
 
-/// A share's returns.
-pub async fn of_share(
-    db: &impl ConnectionTrait,
-    share_id: i64,
-) -> DomainResult<Vec<profit_share_return::Model>> {
-    Ok(profit_share_return::Entity::find()
-        .filter(profit_share_return::Column::ShareId.eq(share_id))
-        .all(db)
-        .await?)
-}
-
 async fn settle(
     db: &impl ConnectionTrait,
     ret: &profit_share_return::Model,
