@@ -139,6 +139,47 @@ async fn the_sharing_limit_is_checked_when_rules_are_saved_and_orders_quoted(bac
     let cleared = put(json!({"mchid": null, "name": null})).await;
     assert_eq!(cleared.status, 200, "{}", cleared.text);
     assert_eq!(cleared.body["receiver_mchid"], serde_json::Value::Null);
+    let wrong_type = put(json!({"mchid": 1900000301, "name": "康县邮政速递"})).await;
+    assert_eq!(wrong_type.status, 422, "{}", wrong_type.text);
+    assert_eq!(wrong_type.body["errors"][0]["field"], "mchid");
+    assert_eq!(
+        app.get("/api/v1/admin/carriers", Some(&op)).await.body[0]["receiver_mchid"],
+        serde_json::Value::Null,
+        "a refused change changes nothing"
+    );
+
+    // The operator's money routes refuse a resident; a keeper's, a non-keeper.
+    let refused = [
+        (
+            reqwest::Method::PUT,
+            format!("/api/v1/admin/carriers/{carrier}/receiver"),
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/admin/profit-shares".to_owned(),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/admin/profit-shares/1/retry".to_owned(),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/admin/orders/1/compensations".to_owned(),
+        ),
+        (reqwest::Method::POST, "/api/v1/keeper/payouts".to_owned()),
+        (reqwest::Method::GET, "/api/v1/keeper/packages".to_owned()),
+    ];
+    for (method, path) in refused {
+        let r = app
+            .send_json(
+                method,
+                &path,
+                Some(json!({"amount_fen": 100, "reason": "x", "mchid": "1900000301", "name": "x"})),
+                Some(&resident),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{path}: {}", r.text);
+    }
 }
 
 both!(the_sharing_limit_is_checked_when_rules_are_saved_and_orders_quoted);
