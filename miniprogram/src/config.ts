@@ -10,4 +10,6 @@ export const config = {
   templates: [] as string[],
   /** How often an order's page asks for news while it moves, ms. */
   pollMs: 3000,
+  /** How long a rider's positions are gathered before they are sent, ms. */
+  locationFlushMs: 5000,
 };

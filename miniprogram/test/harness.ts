@@ -39,7 +39,19 @@ export const stubs = {
   location: { latitude: 33.336, longitude: 105.616, name: '东关社区', address: '康县东关社区 3 号楼' },
   /** Whether the payment sheet is paid or dismissed. */
   paymentSucceeds: true,
+  /** What the next `wx.scanCode` reads (first in, first out). */
+  scans: [] as string[],
+  /** Whether the user confirms a `wx.showModal`. */
+  confirm: true,
 };
+
+let locationListener: ((r: { latitude: number; longitude: number }) => void) | null = null;
+
+/** The phone moves: `wx.onLocationChange`'s listener hears it, as on a phone reporting updates. */
+export function moveTo(latitude: number, longitude: number): void {
+  stubs.location = { ...stubs.location, latitude, longitude };
+  locationListener?.({ latitude, longitude });
+}
 
 let inflight = 0;
 const storage = new Map<string, unknown>();
@@ -90,13 +102,29 @@ g.wx = {
   setStorageSync: (k: string, v: unknown) => storage.set(k, JSON.parse(JSON.stringify(v))),
   removeStorageSync: (k: string) => storage.delete(k),
   showToast: (o: { title: string }) => seen.toasts.push(o.title),
-  showModal: (o: { content: string }) => seen.toasts.push(o.content),
+  showModal: (o: Callbacks & { content: string }) => {
+    seen.toasts.push(o.content);
+    answer(o, true, { confirm: stubs.confirm, cancel: !stubs.confirm });
+  },
   navigateTo: (o: { url: string }) => seen.navigations.push(o.url),
   redirectTo: (o: { url: string }) => seen.navigations.push(o.url),
   navigateBack: () => seen.navigations.push('back'),
   setNavigationBarTitle: () => undefined,
   stopPullDownRefresh: () => undefined,
   chooseLocation: (o: Callbacks) => answer(o, true, stubs.location),
+  getLocation: (o: Callbacks) => answer(o, true, { ...stubs.location, accuracy: 10 }),
+  startLocationUpdate: (o: Callbacks) => answer(o, true, { errMsg: 'startLocationUpdate:ok' }),
+  stopLocationUpdate: (o: Callbacks) => answer(o, true, { errMsg: 'stopLocationUpdate:ok' }),
+  onLocationChange: (f: (r: { latitude: number; longitude: number }) => void) => {
+    locationListener = f;
+  },
+  offLocationChange: () => {
+    locationListener = null;
+  },
+  scanCode: (o: Callbacks) => {
+    const result = stubs.scans.shift();
+    answer(o, result !== undefined, result !== undefined ? { result, scanType: 'QR_CODE' } : { errMsg: 'scanCode:fail cancel' });
+  },
   requestSubscribeMessage: (o: Callbacks) => answer(o, true, { errMsg: 'requestSubscribeMessage:ok' }),
   requestPayment: (o: Callbacks) =>
     answer(o, stubs.paymentSucceeds, { errMsg: stubs.paymentSucceeds ? 'requestPayment:ok' : 'requestPayment:fail cancel' }),
@@ -104,9 +132,10 @@ g.wx = {
 
 // The pages read the API's address from the config module.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-require('../src/config').config.apiBase = API;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-require('../src/config').config.pollMs = 200;
+export const config = require('../src/config').config as { apiBase: string; pollMs: number; locationFlushMs: number };
+config.apiBase = API;
+config.pollMs = 200;
+config.locationFlushMs = 100;
 
 /** Signs out: the next call signs in again with `stubs.loginCode`. */
 export function resetSession(): void {
@@ -151,8 +180,10 @@ export interface Page {
   tap(selector: string, n?: number): Promise<void>;
   /** Types into an input. */
   type(selector: string, value: string): Promise<void>;
-  /** Picks the i-th entry of a picker. */
-  pick(selector: string, i: number): Promise<void>;
+  /** Picks the i-th entry of a picker (or a date, for a date picker). */
+  pick(selector: string, value: number | string): Promise<void>;
+  /** Pulls the page down to refresh it. */
+  pullDown(): Promise<void>;
   /** Leaves the page (its timers stop). */
   close(): void;
 }
@@ -192,8 +223,12 @@ export async function open(url: string): Promise<Page> {
       first(sel).dispatchEvent('input', { detail: { value } });
       await settle();
     },
-    async pick(sel, i) {
-      first(sel).dispatchEvent('change', { detail: { value: String(i) } });
+    async pick(sel, value) {
+      first(sel).dispatchEvent('change', { detail: { value: String(value) } });
+      await settle();
+    },
+    async pullDown() {
+      await inst.onPullDownRefresh?.call(inst);
       await settle();
     },
     close() {

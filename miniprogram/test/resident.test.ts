@@ -5,13 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { call, demoToken, open, resetSession, seen, stubs, until } from './harness';
-
-/** The demo kitchen keeps the whole day open, so the test runs at any hour. */
-async function kitchenOpenAllDay(kitchen: string): Promise<void> {
-  const store = await call('GET', '/api/v1/merchant/store', kitchen);
-  const hours = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open: '00:00', close: '23:59' }));
-  await call('PATCH', '/api/v1/merchant/store', kitchen, { version: store.version, hours });
-}
+import { kitchenOpenAllDay } from './parties';
 
 test('a resident orders buns to the door and watches them arrive', async () => {
   resetSession();

@@ -53,14 +53,41 @@ fn install(dir: &Path) {
     std::fs::write(&stamp, lock).expect("stamp");
 }
 
+/// The operator's username and password, as the first start prints them.
+fn operator_login(seen: &[String]) -> (String, String) {
+    let line = seen
+        .iter()
+        .find(|l| l.contains("operator login:") && l.contains("password"))
+        .unwrap_or_else(|| panic!("no operator password in the server's output: {seen:?}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let after = |w: &str| {
+        words
+            .iter()
+            .position(|x| *x == w)
+            .and_then(|i| words.get(i + 1))
+            .map(|s| (*s).to_owned())
+            .unwrap_or_else(|| panic!("no {w} in {line}"))
+    };
+    (after("username"), after("password"))
+}
+
 #[test]
 fn the_mini_program_passes_its_flows_against_the_real_server() {
     let dir = client_dir();
     install(&dir);
 
     let cwd = tempfile::tempdir().expect("cwd");
-    let (server, _) = DemoServer::start(cwd.path(), &[]);
+    // Village departures are planned soon after their cut-off, so that the
+    // village flow runs on the real clock in a couple of minutes.
+    let (server, seen) = DemoServer::start(
+        cwd.path(),
+        &[(
+            "TONGCHENG__WORKER__PLANNING_INTERVAL_SECS",
+            "10".to_string(),
+        )],
+    );
     let api = server.base.clone();
+    let (operator, password) = operator_login(&seen);
 
     // The types the client compiles against are the served document's.
     let live = cwd.path().join("live-schema.d.ts");
@@ -76,7 +103,15 @@ fn the_mini_program_passes_its_flows_against_the_real_server() {
         ],
         &[],
     );
-    let tested = npm(&dir, &["test"], &[("TONGCHENG_API", &api)]);
+    let tested = npm(
+        &dir,
+        &["test"],
+        &[
+            ("TONGCHENG_API", &api),
+            ("TONGCHENG_OPERATOR", &operator),
+            ("TONGCHENG_OPERATOR_PASSWORD", &password),
+        ],
+    );
     server.kill9();
 
     assert!(

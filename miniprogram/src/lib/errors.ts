@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly userMessage: string,
     /** The HTTP status (0 without an answer). */
     readonly status: number,
+    /** The server's own message (English, for logs), if it sent one. */
+    readonly detail = '',
   ) {
     super(`${code}: ${userMessage}`);
   }
@@ -45,7 +47,40 @@ const MESSAGES: Record<string, string> = {
   RATE_LIMITED: '操作太频繁，请稍后再试',
   SERVER_BUSY: '系统繁忙，请稍后再试',
   DATABASE_UNAVAILABLE: '系统繁忙，请稍后再试',
+  RIDER_ALREADY_REGISTERED: '你已经提交过骑手注册',
+  ID_NUMBER_TAKEN: '这个身份证号已被其他骑手注册',
+  RIDER_NOT_VERIFIED: '骑手资料审核通过后才能接单',
+  HEALTH_CERT_EXPIRED: '健康证已过期，请更新后再上线',
+  NOT_ON_DUTY: '请先上线再接单',
+  JOB_TAKEN: '手慢了，这单已被其他骑手抢走',
+  RIDER_AT_CAPACITY: '手上的单已满，送完再接',
+  INVALID_JOB_STATE: '这单状态已变化，请刷新',
+  GRAB_NOT_ALLOWED: '平台正在自动派单，请等待派单',
+  OUTSIDE_PICKUP_GEOFENCE: '请到店后再确认取货',
+  ORDER_NOT_READY: '商家还没出餐，请稍等',
+  DELIVERY_CODE_WRONG: '收货码不对，请向顾客核对',
+  JOB_LOCKED: '收货码错误次数过多，已交平台处理',
+  PICKUP_LOCKED: '取件码错误次数过多，已交平台处理',
+  NO_OFFER: '派单已过期或已处理',
+  NOT_TRACKABLE: '骑手取货后才能看到位置',
+  INSUFFICIENT_BALANCE: '可提现金额不足',
+  INVALID_TRIP_STATE: '班车还没到站，暂不能接收',
+  INVALID_PAYOUT_STATE: '提现状态已变化，请刷新',
 };
+
+/** Codes whose server message carries a count worth showing ("2 attempts left"). */
+function withCount(code: string, detail: string): string | null {
+  const n = /(\d+) (?:attempts?|tries|try) left/.exec(detail)?.[1];
+  if (code === 'DELIVERY_CODE_WRONG' && n !== undefined) {
+    return `码不对，还可以再试 ${n} 次`;
+  }
+  return null;
+}
+
+/** The user's message for a failed call's code and server message. */
+export function messageOf(code: string, detail: string): string {
+  return withCount(code, detail) ?? messageFor(code);
+}
 
 /** The user's message for a code (and the server's message as a fallback detail). */
 export function messageFor(code: string): string {

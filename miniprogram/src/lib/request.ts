@@ -6,7 +6,7 @@
  * failure into an `ApiError` with a message for the user.
  */
 import { config } from '../config';
-import { ApiError, messageFor } from './errors';
+import { ApiError, messageFor, messageOf } from './errors';
 import type { ErrorBody, LoginResponse, TokenPair } from './types';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -35,7 +35,8 @@ function raw(method: Method, path: string, body: unknown, headers: Record<string
 function failure(r: Raw): ApiError {
   const body = (r.data ?? {}) as Partial<ErrorBody>;
   const code = body.code ?? (r.status >= 500 ? 'SERVER_BUSY' : 'UNKNOWN');
-  return new ApiError(code, messageFor(code), r.status);
+  const detail = body.message ?? '';
+  return new ApiError(code, messageOf(code, detail), r.status, detail);
 }
 
 /** The stored tokens, if signed in. */

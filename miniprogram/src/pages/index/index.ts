@@ -1,8 +1,10 @@
-// Home: the resident's address, and the stores that deliver to it.
+// Home: the resident's address, the stores that deliver to it, scanning a
+// product's trace code, and the way into the rider's and the keeper's pages.
 import { showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
 import { api } from '../../lib/request';
-import type { Address, StorePage } from '../../lib/types';
+import { scanTrace } from '../../lib/trace';
+import type { Address, MeResponse, StorePage } from '../../lib/types';
 
 interface StoreRow {
   id: number;
@@ -21,6 +23,7 @@ Component({
     addressIndex: 0,
     addressText: '',
     stores: [] as StoreRow[],
+    keeper: false,
     error: '',
   },
   methods: {
@@ -30,7 +33,11 @@ Component({
     async load() {
       this.setData({ loading: true, error: '' });
       try {
-        const addresses = await api<Address[]>('GET', '/api/v1/addresses');
+        const [me, addresses] = await Promise.all([
+          api<MeResponse>('GET', '/api/v1/me'),
+          api<Address[]>('GET', '/api/v1/addresses'),
+        ]);
+        this.setData({ keeper: me.roles.includes('agent_keeper') });
         const i = Math.min(this.data.addressIndex, Math.max(0, addresses.length - 1));
         this.setData({ addresses, addressIndex: i });
         if (addresses.length === 0) {
@@ -75,6 +82,15 @@ Component({
     },
     myOrders() {
       wx.navigateTo({ url: '/pages/orders/orders' });
+    },
+    scan() {
+      scanTrace();
+    },
+    rider() {
+      wx.navigateTo({ url: '/pages/rider/rider' });
+    },
+    keeperPage() {
+      wx.navigateTo({ url: '/pages/keeper/keeper' });
     },
     onPullDownRefresh() {
       this.load().finally(() => wx.stopPullDownRefresh());

@@ -1,13 +1,16 @@
 // One order: its status and timeline, asked for again every few seconds
 // while it moves (polling works on every base library and through the
-// request-domain rules; see the README), the delivery or pickup code, the
-// cold-chain record, and cancellation while it is still cancellable.
+// request-domain rules; see the README), the rider on a map while a city
+// order is on its way, the delivery or pickup code, the agent point and the
+// cold-chain record of a village order, its trace codes, and cancellation
+// while it is still cancellable.
 import { config } from '../../config';
+import { coldText } from '../../lib/cold';
 import { ApiError, showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
 import { api } from '../../lib/request';
 import { isFinal, statusText } from '../../lib/status';
-import type { OrderView } from '../../lib/types';
+import type { OrderView, Tracking, Village } from '../../lib/types';
 import { pay } from '../checkout/checkout';
 
 const ACTORS: Record<string, string> = {
@@ -20,12 +23,17 @@ const ACTORS: Record<string, string> = {
   payment: '支付',
 };
 
-const COLD: Record<string, string> = {
-  in_transit: '运输中',
-  compliant: '全程温控达标',
-  breached: '温控未达标，已补偿',
-  no_data: '温度数据不足',
-};
+/** The agent point's name and opening hours, from the village directory. */
+async function agentPoint(id: number): Promise<string> {
+  const villages = await api<Village[]>('GET', '/api/v1/villages');
+  for (const v of villages) {
+    const p = v.agent_points.find((a) => a.id === id);
+    if (p) {
+      return `${v.name} ${p.name}（${p.opening_hours} 营业）`;
+    }
+  }
+  return '';
+}
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -38,8 +46,13 @@ Component({
     payable: '',
     village: false,
     code: '',
+    codeLabel: '',
     timeline: [] as { at: string; text: string }[],
     cold: [] as { text: string }[],
+    point: '',
+    pointId: 0,
+    rider: null as null | { text: string; latitude: number; longitude: number; markers: unknown[] },
+    traces: [] as string[],
     canPay: false,
     canCancel: false,
     error: '',
@@ -59,12 +72,39 @@ Component({
       try {
         const o = await api<OrderView>('GET', `/api/v1/orders/${this.data.id}`);
         this.show(o);
+        await this.follow(o);
         if (!isFinal(o.status)) {
           timer = setTimeout(() => this.refresh(), config.pollMs);
         }
       } catch (e) {
         this.setData({ error: e instanceof ApiError ? e.userMessage : '加载失败' });
         timer = setTimeout(() => this.refresh(), config.pollMs * 2);
+      }
+    },
+    /** The rider on the map while out for delivery; the agent point once. */
+    async follow(o: OrderView) {
+      if (o.plan?.kind === 'village' && o.plan.agent_point_id !== this.data.pointId) {
+        this.setData({ pointId: o.plan.agent_point_id, point: await agentPoint(o.plan.agent_point_id) });
+      }
+      if (o.status !== 'picked_up') {
+        if (this.data.rider) {
+          this.setData({ rider: null });
+        }
+        return;
+      }
+      try {
+        const t = await api<Tracking>('GET', `/api/v1/orders/${this.data.id}/tracking`);
+        const km = t.remaining_m >= 1000 ? `${(t.remaining_m / 1000).toFixed(1)} 公里` : `${t.remaining_m} 米`;
+        this.setData({
+          rider: {
+            text: `骑手距你约 ${km}，预计 ${new Date(t.eta).toTimeString().slice(0, 5)} 到`,
+            latitude: t.lat,
+            longitude: t.lng,
+            markers: [{ id: 1, latitude: t.lat, longitude: t.lng, width: 32, height: 32, callout: { content: '骑手', display: 'ALWAYS' } }],
+          },
+        });
+      } catch {
+        // No position yet: the timeline still tells the story.
       }
     },
     show(o: OrderView) {
@@ -77,16 +117,19 @@ Component({
         payable: yuan(o.payable_fen),
         village,
         code: (village ? o.pickup_code : o.delivery_code) ?? '',
+        codeLabel: village ? '取件码' : '收货码',
         timeline: o.timeline.map((t) => ({
           at: t.created_at.slice(11, 16),
           text: `${ACTORS[t.actor_kind] ?? ''} ${statusText(t.to_status)}${t.reason ? `（${t.reason}）` : ''}`,
         })),
-        cold: (o.cold_chain ?? []).map((c) => ({
-          text: `${c.class === 'frozen' ? '冷冻' : '冷藏'}：${COLD[c.status] ?? c.status}${c.max_c != null ? `，最高 ${c.max_c}℃` : ''}`,
-        })),
+        cold: (o.cold_chain ?? []).map((c) => ({ text: coldText(c) })),
+        traces: [...new Set((o.traces ?? []).map((t) => t.trace_code))],
         canPay: o.status === 'pending_payment',
         canCancel: ['pending_payment', 'paid'].includes(o.status),
       });
+    },
+    openTrace(e: WechatMiniprogram.BaseEvent) {
+      wx.navigateTo({ url: `/pages/trace/trace?code=${e.currentTarget.dataset.code}` });
     },
     async payNow() {
       try {
