@@ -9,6 +9,9 @@
 import { JSDOM } from 'jsdom';
 import * as path from 'node:path';
 
+// The county's phones keep China time: the pages show local times.
+process.env.TZ = 'Asia/Shanghai';
+
 const dom = new JSDOM('<!doctype html><html><body></body></html>');
 const g = globalThis as Record<string, unknown>;
 for (const k of ['window', 'document', 'Event', 'CustomEvent', 'Node', 'HTMLElement']) {
