@@ -4,7 +4,7 @@
 // read as plain Chinese.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { call, demoToken, open, resetSession, seen, stubs, until } from './harness';
+import { API, call, demoToken, open, resetSession, seen, stubs, until } from './harness';
 import { kitchenOpenAllDay } from './parties';
 
 test('a resident orders buns to the door and watches them arrive', async () => {
@@ -42,7 +42,7 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   assert.ok(huaqiao >= 0, names.join());
   await home.tap('.store', huaqiao);
   const storeUrl = seen.navigations.at(-1) ?? '';
-  assert.match(storeUrl, /^\/pages\/store\/store\?id=\d+&address=\d+$/);
+  assert.match(storeUrl, /^\/pages\/store\/store\?id=\d+&address=\d+$/, 'open');
   home.close();
 
   // Two of the first bun into the cart.
@@ -93,10 +93,145 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   assert.ok(events.some((e) => e.includes('骑手') && e.includes('已送达')), events.join(' | '));
   order.close();
 
+  // The buns' production batch: its trace opens from the order.
+  assert.ok(order.texts('.trace').length >= 1, 'the order lists its trace codes');
+  await order.tap('.trace');
+  const traceUrl = seen.navigations.at(-1) ?? '';
+  assert.match(traceUrl, /^\/pages\/trace\/trace\?code=[A-Z0-9]+$/);
+  order.close();
+  const trace = await open(traceUrl);
+  assert.equal(trace.text('.product'), '黑猪肉包子');
+  assert.match(trace.text('.produced'), /^生产日期：\d{4}-\d{2}-\d{2}/);
+  assert.ok(trace.texts('.source').length >= 1, 'where the ingredients came from');
+  assert.match(trace.text('.your-delivery'), /你的订单/);
+  trace.close();
+
   // My orders lists it.
   const orders = await open('/pages/orders/orders');
   assert.ok(orders.texts('.order .status').includes('已送达'));
   orders.close();
+
+  // Scanning a label's QR code (its trace URL) from home opens the trace;
+  // anything else is said to be no trace code.
+  const again = await open('/pages/index/index');
+  stubs.scans.push(`${API}/api/v1/trace/${traceUrl.split('=')[1]}`);
+  await again.tap('.scan-trace');
+  assert.equal(seen.navigations.at(-1), traceUrl);
+  stubs.scans.push('hello world');
+  await again.tap('.scan-trace');
+  assert.equal(seen.toasts.at(-1), '这不是同城的溯源码');
+  again.close();
+  const unknown = await open('/pages/trace/trace?code=ZZZZZZZZZZZZ');
+  assert.equal(unknown.text('.error'), '没有找到这个溯源码');
+  unknown.close();
+});
+
+/** Local hour in the county now. */
+function localHour(): number {
+  return new Date(Date.now() + 480 * 60_000).getUTCHours();
+}
+
+test('a closed store, short stock and a failed payment read as plain Chinese', async () => {
+  resetSession();
+  stubs.loginCode = `demo:mp-${Date.now().toString(36)}c`;
+  stubs.location = { latitude: 33.336, longitude: 105.616, name: '东关社区', address: '康县东关社区 3 号楼' };
+  const kitchen = await demoToken('huaqiao');
+  const address = await open('/pages/address/address');
+  await address.type('.contact-name', '刘六');
+  await address.type('.contact-phone', '13800000003');
+  await address.tap('.choose-location');
+  await address.tap('.save');
+  address.close();
+
+  // Closed: the kitchen opens two hours from now for half an hour.
+  const h = String((localHour() + 2) % 24).padStart(2, '0');
+  const store = await call('GET', '/api/v1/merchant/store', kitchen);
+  const hours = [1, 2, 3, 4, 5, 6, 7].map((day) => ({ day, open: `${h}:00`, close: `${h}:30` }));
+  await call('PATCH', '/api/v1/merchant/store', kitchen, { version: store.version, hours });
+  try {
+    const home = await open('/pages/index/index');
+    const i = home.texts('.store .name').findIndex((n) => n.startsWith('花桥包子'));
+    assert.match(home.texts('.store')[i], /休息中/);
+    await home.tap('.store', i);
+    home.close();
+    const menu = await open(seen.navigations.at(-1) ?? '');
+    assert.equal(menu.text('.closed'), '店铺休息中，可以先看看，营业时间再下单');
+    await menu.tap('.plus');
+    await menu.tap('.plus');
+    await menu.tap('.checkout');
+    menu.close();
+    const checkout = await open(seen.navigations.at(-1) ?? '');
+    assert.equal(checkout.text('.error'), '店铺已打烊，营业时间再来');
+    checkout.close();
+  } finally {
+    await kitchenOpenAllDay(kitchen);
+  }
+
+  // Short stock: one left of the first bun when the resident wants two.
+  // (Each change bumps the product's version: the kitchen reads it first.)
+  const put = async (stock: number | null) => {
+    const product = await call('GET', '/api/v1/merchant/products/1', kitchen);
+    const sku = product.skus[0];
+    await call('PUT', `/api/v1/merchant/products/1/skus/${sku.id}`, kitchen, {
+      version: product.version,
+      name: sku.name,
+      price_fen: sku.price_fen,
+      on_shelf: true,
+      stock,
+    });
+  };
+  await put(1);
+  try {
+    const home = await open('/pages/index/index');
+    await home.tap('.store', home.texts('.store .name').findIndex((n) => n.startsWith('花桥包子')));
+    const storeUrl = seen.navigations.at(-1) ?? '';
+    home.close();
+    let menu = await open(storeUrl);
+    // The cart is kept per store: the two buns are still in it.
+    assert.equal(menu.text('.qty'), '2');
+    await menu.tap('.checkout');
+    menu.close();
+    const checkout = await open(seen.navigations.at(-1) ?? '');
+    if (!checkout.text('.error')) {
+      await checkout.tap('.submit');
+    }
+    assert.equal(checkout.text('.error'), '有商品库存不足，请减少数量');
+    checkout.close();
+    // None left: the menu says sold out and offers no "+".
+    await put(0);
+    menu = await open(storeUrl);
+    assert.equal(menu.text('.sold-out'), '已售罄');
+    menu.close();
+  } finally {
+    await put(null);
+  }
+
+  // A failed payment: the network drops as the order is paid; the order
+  // waits, unpaid, and is paid from its page.
+  const home = await open('/pages/index/index');
+  await home.tap('.store', home.texts('.store .name').findIndex((n) => n.startsWith('花桥包子')));
+  home.close();
+  const menu = await open(seen.navigations.at(-1) ?? '');
+  assert.equal(menu.text('.qty'), '2');
+  await menu.tap('.checkout');
+  menu.close();
+  const checkout = await open(seen.navigations.at(-1) ?? '');
+  const saved = globalThis.fetch;
+  globalThis.fetch = (input: any, init?: any) =>
+    /\/pay($|\/)/.test(String(input)) ? Promise.reject(new Error('offline')) : saved(input, init);
+  try {
+    await checkout.tap('.submit');
+  } finally {
+    globalThis.fetch = saved;
+  }
+  assert.equal(seen.toasts.at(-1), '网络不可用，请检查网络后重试');
+  const orderUrl = seen.navigations.at(-1) ?? '';
+  checkout.close();
+  const order = await open(orderUrl);
+  assert.equal(order.text('.status'), '待支付');
+  await order.tap('.pay');
+  await until('paid', () => order.data.status === 'paid');
+  order.close();
 });
 
 test('bad states read as plain Chinese', async () => {

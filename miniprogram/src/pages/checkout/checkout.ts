@@ -5,8 +5,9 @@ import { clear, cartOf, lines } from '../../lib/cart';
 import { config } from '../../config';
 import { ApiError, messageFor, showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
+import { pay } from '../../lib/pay';
 import { api, newKey } from '../../lib/request';
-import type { OrderView, PayResponse, Quote } from '../../lib/types';
+import type { OrderView, Quote } from '../../lib/types';
 
 function when(iso: string): string {
   const d = new Date(iso);
@@ -33,30 +34,6 @@ function subscribe(): Promise<void> {
       complete: () => resolve(),
     } as WechatMiniprogram.RequestSubscribeMessageOption);
   });
-}
-
-function requestPayment(p: NonNullable<PayResponse['request_payment']>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    wx.requestPayment({
-      timeStamp: p.timeStamp,
-      nonceStr: p.nonceStr,
-      package: p.package,
-      signType: p.signType as 'RSA',
-      paySign: p.paySign,
-      success: () => resolve(),
-      fail: () => reject(new ApiError('PAYMENT_CANCELLED', messageFor('PAYMENT_CANCELLED'), 0)),
-    });
-  });
-}
-
-/** Pays an order: WeChat Pay's sheet, or the demo provider's confirmation. */
-export async function pay(orderId: number): Promise<void> {
-  const p = await api<PayResponse>('POST', `/api/v1/orders/${orderId}/pay`);
-  if (p.request_payment) {
-    await requestPayment(p.request_payment);
-  } else if (p.confirm_path) {
-    await api('POST', p.confirm_path);
-  }
 }
 
 Component({

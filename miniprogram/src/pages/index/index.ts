@@ -78,7 +78,8 @@ Component({
     openStore(e: WechatMiniprogram.BaseEvent) {
       const id = e.currentTarget.dataset.id as number;
       const address = this.data.addresses[this.data.addressIndex];
-      wx.navigateTo({ url: `/pages/store/store?id=${id}&address=${address.id}` });
+      const open = this.data.stores.find((st) => st.id === id)?.open ?? true;
+      wx.navigateTo({ url: `/pages/store/store?id=${id}&address=${address.id}${open ? '' : '&closed=1'}` });
     },
     myOrders() {
       wx.navigateTo({ url: '/pages/orders/orders' });

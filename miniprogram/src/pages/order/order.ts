@@ -8,10 +8,11 @@ import { config } from '../../config';
 import { coldText } from '../../lib/cold';
 import { ApiError, showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
+import { pay } from '../../lib/pay';
 import { api } from '../../lib/request';
 import { isFinal, statusText } from '../../lib/status';
 import type { OrderView, Tracking, Village } from '../../lib/types';
-import { pay } from '../checkout/checkout';
+
 
 const ACTORS: Record<string, string> = {
   resident: '我',

@@ -40,6 +40,7 @@ Component({
     storeId: 0,
     addressId: 0,
     storeName: '',
+    closed: false,
     sections: [] as Section[],
     count: 0,
     total: '0.00',
@@ -47,7 +48,7 @@ Component({
   },
   methods: {
     async onLoad(q: Record<string, string>) {
-      this.setData({ storeId: Number(q.id), addressId: Number(q.address) });
+      this.setData({ storeId: Number(q.id), addressId: Number(q.address), closed: q.closed === '1' });
       try {
         const menu = await api<Menu>('GET', `/api/v1/stores/${q.id}/menu`);
         this.show(menu, cartOf(Number(q.id)));
