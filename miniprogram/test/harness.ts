@@ -7,6 +7,7 @@
  * the map picker, scanning, location, toasts and navigation.
  */
 import { JSDOM } from 'jsdom';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 // The county's phones keep China time: the pages show local times.
@@ -173,6 +174,8 @@ interface Node {
 
 /** A rendered page. */
 export interface Page {
+  /** Its route, e.g. `/pages/index/index`. */
+  readonly route: string;
   /** The page's data. */
   data: Record<string, any>;
   /** The text of the first element matching a selector ('' if none). */
@@ -185,6 +188,8 @@ export interface Page {
   type(selector: string, value: string): Promise<void>;
   /** Picks the i-th entry of a picker (or a date, for a date picker). */
   pick(selector: string, value: number | string): Promise<void>;
+  /** The rendered markup (custom elements such as `wx-view`). */
+  html(): string;
   /** Pulls the page down to refresh it. */
   pullDown(): Promise<void>;
   /** Leaves the page (its timers stop). */
@@ -213,6 +218,7 @@ export async function open(url: string): Promise<Page> {
     return el;
   };
   return {
+    route,
     get data() {
       return c.data;
     },
@@ -230,6 +236,7 @@ export async function open(url: string): Promise<Page> {
       first(sel).dispatchEvent('change', { detail: { value: String(value) } });
       await settle();
     },
+    html: () => (c.dom as { outerHTML: string }).outerHTML,
     async pullDown() {
       await inst.onPullDownRefresh?.call(inst);
       await settle();
@@ -239,6 +246,17 @@ export async function open(url: string): Promise<Page> {
       c.detach();
     },
   };
+}
+
+/**
+ * Keeps a page's rendered markup as it is now, for the README's pictures:
+ * `npm run screenshots` draws build/screens/NAME.json with headless
+ * Chromium at a phone's width.
+ */
+export function shot(page: Page, name: string): void {
+  const dir = path.join(__dirname, '..', 'screens');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ route: page.route, html: page.html() }));
 }
 
 /** The API as another party (the kitchen, a rider) calls it, outside the mini-program. */

@@ -4,7 +4,7 @@
 // read as plain Chinese.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { API, call, demoToken, open, resetSession, seen, stubs, until } from './harness';
+import { API, call, demoToken, open, resetSession, seen, shot, stubs, until } from './harness';
 import { kitchenOpenAllDay } from './parties';
 
 test('a resident orders buns to the door and watches them arrive', async () => {
@@ -40,6 +40,7 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   const names = home.texts('.store .name');
   const huaqiao = names.findIndex((n) => n.startsWith('花桥包子'));
   assert.ok(huaqiao >= 0, names.join());
+  shot(home, '1-home');
   await home.tap('.store', huaqiao);
   const storeUrl = seen.navigations.at(-1) ?? '';
   assert.match(storeUrl, /^\/pages\/store\/store\?id=\d+&address=\d+$/, 'open');
@@ -51,6 +52,7 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   await store.tap('.plus');
   assert.equal(store.text('.qty'), '2');
   assert.match(store.text('.cart'), /共 2 件/);
+  shot(store, '2-store');
   await store.tap('.checkout');
   const checkoutUrl = seen.navigations.at(-1) ?? '';
   store.close();
@@ -59,6 +61,7 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   const checkout = await open(checkoutUrl);
   assert.match(checkout.text('.plan'), /送货上门，预计/);
   assert.match(checkout.text('.payable'), /^¥\d+\.\d{2}$/);
+  shot(checkout, '3-checkout');
   await checkout.tap('.submit');
   const orderUrl = seen.navigations.at(-1) ?? '';
   assert.match(orderUrl, /^\/pages\/order\/order\?id=\d+$/);
@@ -87,6 +90,9 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   assert.equal(order.text('.status'), '骑手配送中');
   const code = order.text('.code-value');
   assert.match(code, /^\d{4}$/, 'the delivery code shows');
+  await until('the rider on the map', () => order.data.rider !== null);
+  assert.match(order.text('.rider-text'), /^骑手距你约 /);
+  shot(order, '4-order-city');
   await call('POST', `/api/v1/rider/jobs/${job.id}/deliver`, wang, { code });
   await until('delivered', () => order.data.status === 'delivered');
   const events = order.texts('.event');
@@ -104,6 +110,7 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   assert.match(trace.text('.produced'), /^生产日期：\d{4}-\d{2}-\d{2}/);
   assert.ok(trace.texts('.source').length >= 1, 'where the ingredients came from');
   assert.match(trace.text('.your-delivery'), /你的订单/);
+  shot(trace, '8-trace');
   trace.close();
 
   // My orders lists it.

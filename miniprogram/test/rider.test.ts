@@ -6,7 +6,7 @@
 // operator and residents act through the API.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { call, config, demoToken, moveTo, open, resetSession, seen, stubs } from './harness';
+import { call, config, demoToken, moveTo, open, resetSession, seen, shot, stubs } from './harness';
 import { TOWN, acceptedOrder, cityResident, idNumber, kitchenOpenAllDay, operatorToken } from './parties';
 
 const HYBRID = {
@@ -99,6 +99,7 @@ test('a rider registers, takes jobs, delivers and sees the earnings', async () =
   await page.tap('.pickup');
   assert.ok(seen.toasts.includes('已取货'), seen.toasts.join());
   assert.equal(page.text('.job-status'), '配送中');
+  shot(page, '6-rider');
 
   // Delivery: a wrong code, then the resident's.
   const code: string = (await call('GET', `/api/v1/orders/${first}`, resident.token)).delivery_code;

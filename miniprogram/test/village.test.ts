@@ -7,7 +7,7 @@
 // resident's pickup code, and the resident's page shows it collected.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { call, demoToken, open, resetSession, seen, stubs, until } from './harness';
+import { call, demoToken, open, resetSession, seen, shot, stubs, until } from './harness';
 import { UTC_OFFSET_MINUTES, kitchenOpenAllDay, operatorToken } from './parties';
 
 /** Local `HH:MM` of an instant in the county. */
@@ -136,6 +136,7 @@ test('a village order goes by van to the agent point and is collected by its cod
     assert.ok(seen.toasts.includes('已接收 1 件'), seen.toasts.join());
     assert.equal(keeper.texts('.package').length, 1);
     assert.match(keeper.text('.package'), /^杨\*+ · /, 'the resident is named by the first character only');
+    shot(keeper, '7-keeper');
     keeper.close();
 
     // The resident sees the pickup code.
@@ -145,6 +146,7 @@ test('a village order goes by van to the agent point and is collected by its cod
     const code = arrived.text('.code-value');
     assert.match(code, /^\d{6}$/);
     assert.match(arrived.text('.code'), /^取件码/);
+    shot(arrived, '5-order-village');
     arrived.close();
 
     // The keeper hands it out: a wrong code is counted, the right one works.

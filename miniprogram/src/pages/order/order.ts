@@ -9,6 +9,7 @@ import { coldText } from '../../lib/cold';
 import { ApiError, showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
 import { pay } from '../../lib/pay';
+import * as poll from '../../lib/poll';
 import { api } from '../../lib/request';
 import { isFinal, statusText } from '../../lib/status';
 import type { OrderView, Tracking, Village } from '../../lib/types';
@@ -36,8 +37,6 @@ async function agentPoint(id: number): Promise<string> {
   return '';
 }
 
-let timer: ReturnType<typeof setTimeout> | undefined;
-
 Component({
   data: {
     id: 0,
@@ -60,14 +59,12 @@ Component({
   },
   methods: {
     onLoad(q: Record<string, string>) {
+      poll.begin(this);
       this.setData({ id: Number(q.id) });
       return this.refresh();
     },
     onUnload() {
-      if (timer) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      poll.end(this);
     },
     async refresh() {
       try {
@@ -75,11 +72,11 @@ Component({
         this.show(o);
         await this.follow(o);
         if (!isFinal(o.status)) {
-          timer = setTimeout(() => this.refresh(), config.pollMs);
+          poll.again(this, config.pollMs, () => this.refresh());
         }
       } catch (e) {
         this.setData({ error: e instanceof ApiError ? e.userMessage : '加载失败' });
-        timer = setTimeout(() => this.refresh(), config.pollMs * 2);
+        poll.again(this, config.pollMs * 2, () => this.refresh());
       }
     },
     /** The rider on the map while out for delivery; the agent point once. */

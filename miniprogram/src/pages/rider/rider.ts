@@ -6,6 +6,7 @@ import { config } from '../../config';
 import { ApiError, showError } from '../../lib/errors';
 import * as location from '../../lib/location';
 import { yuan } from '../../lib/money';
+import * as poll from '../../lib/poll';
 import { api } from '../../lib/request';
 import type { DeliveryJob, MyJobs, PoolJob, Registration, Rider } from '../../lib/types';
 
@@ -43,8 +44,6 @@ interface JobRow {
   code: string;
 }
 
-let timer: ReturnType<typeof setTimeout> | undefined;
-
 Component({
   data: {
     loading: true,
@@ -66,22 +65,17 @@ Component({
       return this.refresh().finally(() => wx.stopPullDownRefresh());
     },
     onShow() {
+      poll.begin(this);
       return this.refresh();
     },
     onHide() {
-      this.stopPolling();
+      poll.end(this);
     },
     onUnload() {
-      this.stopPolling();
-    },
-    stopPolling() {
-      if (timer) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      poll.end(this);
     },
     async refresh() {
-      this.stopPolling();
+      poll.pause(this);
       let r: Rider;
       try {
         r = await api<Rider>('GET', '/api/v1/rider/me');
@@ -108,7 +102,7 @@ Component({
         location.start().catch(() => this.setData({ error: '请允许使用位置信息，否则无法派单' }));
       }
       await this.loadJobs();
-      timer = setTimeout(() => this.refresh(), config.pollMs);
+      poll.again(this, config.pollMs, () => this.refresh());
     },
     async loadJobs() {
       try {
