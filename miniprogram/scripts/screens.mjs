@@ -31,7 +31,7 @@ const BASE = `
   .row wx-button, .actions wx-button, .links wx-button { display: inline-block; margin: 2px 4px; padding: 4px 10px; font-size: 13px; }
   wx-input { display: block; min-height: 22px; border-bottom: 1px solid #eee; padding: 6px 0; }
   wx-map { height: 180px; background: linear-gradient(135deg, #dfe9dd, #cfdccc); position: relative; }
-  wx-map::after { content: '🛵 骑手'; position: absolute; left: 45%; top: 40%; font-size: 14px; }
+  wx-map::after { content: '● 骑手'; position: absolute; left: 45%; top: 40%; font-size: 14px; }
   wx-switch { display: inline-block; width: 40px; height: 22px; border-radius: 11px; background: #ddd; }
   .nav { background: #c0392b; color: #fff; text-align: center; padding: 12px 0; font-size: 17px; }
 `;

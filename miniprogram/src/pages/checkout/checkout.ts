@@ -7,13 +7,8 @@ import { ApiError, messageFor, showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
 import { pay } from '../../lib/pay';
 import { api, newKey } from '../../lib/request';
+import { when } from '../../lib/time';
 import type { OrderView, Quote } from '../../lib/types';
-
-function when(iso: string): string {
-  const d = new Date(iso);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${d.getMonth() + 1}月${d.getDate()}日 ${two(d.getHours())}:${two(d.getMinutes())}`;
-}
 
 function planText(q: Quote): string {
   const p = q.plan;

@@ -3,6 +3,7 @@
 import { ApiError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
 import { api, newKey } from '../../lib/request';
+import { day } from '../../lib/time';
 import type { Earnings, Payout, Payouts } from '../../lib/types';
 
 const PAYOUT: Record<string, string> = {
@@ -51,7 +52,7 @@ Component({
             id: x.id,
             amount: yuan(x.amount_fen),
             status: PAYOUT[x.status] ?? x.status,
-            at: x.created_at.slice(0, 10),
+            at: day(x.created_at),
           })),
         });
       } catch (e) {

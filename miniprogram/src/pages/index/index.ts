@@ -6,6 +6,16 @@ import { api } from '../../lib/request';
 import { scanTrace } from '../../lib/trace';
 import type { Address, MeResponse, StorePage } from '../../lib/types';
 
+/** The merchants' categories (entity `listing_line::applications::CATEGORIES`). */
+const CATEGORY: Record<string, string> = {
+  snacks: '小吃',
+  bakery: '面点烘焙',
+  produce: '果蔬',
+  meat: '肉禽',
+  groceries: '粮油副食',
+  drinks: '饮品',
+};
+
 interface StoreRow {
   id: number;
   name: string;
@@ -55,7 +65,7 @@ Component({
       const stores = page.items.map((s) => ({
         id: s.id,
         name: s.name,
-        category: s.category,
+        category: CATEGORY[s.category] ?? s.category,
         open: s.open_status === 'open',
         openText: s.open_status === 'open' ? '营业中' : '休息中',
         fee: yuan(s.delivery_fee_hint_fen),

@@ -3,12 +3,8 @@
 // with collection by the resident's pickup code, and what was collected.
 import { ApiError, showError } from '../../lib/errors';
 import { api } from '../../lib/request';
+import { clock } from '../../lib/time';
 import type { Handover, KeeperDay, Order } from '../../lib/types';
-
-function clock(iso: string): string {
-  const d = new Date(iso);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
 
 interface StopRow {
   key: string;

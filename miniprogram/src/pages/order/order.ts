@@ -11,6 +11,7 @@ import { yuan } from '../../lib/money';
 import { pay } from '../../lib/pay';
 import * as poll from '../../lib/poll';
 import { api } from '../../lib/request';
+import { clock } from '../../lib/time';
 import { isFinal, statusText } from '../../lib/status';
 import type { OrderView, Tracking, Village } from '../../lib/types';
 
@@ -95,7 +96,7 @@ Component({
         const km = t.remaining_m >= 1000 ? `${(t.remaining_m / 1000).toFixed(1)} 公里` : `${t.remaining_m} 米`;
         this.setData({
           rider: {
-            text: `骑手距你约 ${km}，预计 ${new Date(t.eta).toTimeString().slice(0, 5)} 到`,
+            text: `骑手距你约 ${km}，预计 ${clock(t.eta)} 到`,
             latitude: t.lat,
             longitude: t.lng,
             markers: [{ id: 1, latitude: t.lat, longitude: t.lng, width: 32, height: 32, callout: { content: '骑手', display: 'ALWAYS' } }],
@@ -117,7 +118,7 @@ Component({
         code: (village ? o.pickup_code : o.delivery_code) ?? '',
         codeLabel: village ? '取件码' : '收货码',
         timeline: o.timeline.map((t) => ({
-          at: t.created_at.slice(11, 16),
+          at: clock(t.created_at),
           text: `${ACTORS[t.actor_kind] ?? ''} ${statusText(t.to_status)}${t.reason ? `（${t.reason}）` : ''}`,
         })),
         cold: (o.cold_chain ?? []).map((c) => ({ text: coldText(c) })),

@@ -7,6 +7,7 @@ import { ApiError, showError } from '../../lib/errors';
 import * as location from '../../lib/location';
 import { yuan } from '../../lib/money';
 import * as poll from '../../lib/poll';
+import { clock } from '../../lib/time';
 import { api } from '../../lib/request';
 import type { DeliveryJob, MyJobs, PoolJob, Registration, Rider } from '../../lib/types';
 
@@ -26,11 +27,6 @@ const COLD: Record<string, string> = { ambient: '常温', chilled: '冷藏', fro
 
 function metres(m: number): string {
   return m >= 1000 ? `${(m / 1000).toFixed(1)}km` : `${m}m`;
-}
-
-function clock(iso: string): string {
-  const d = new Date(iso);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 interface JobRow {
