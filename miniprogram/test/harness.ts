@@ -33,6 +33,8 @@ if (!API) {
 export const seen = {
   toasts: [] as string[],
   navigations: [] as string[],
+  /** The template ids each `wx.requestSubscribeMessage` asked for. */
+  subscriptions: [] as string[][],
 };
 
 /** What the stubbed WeChat-only calls answer. */
@@ -129,14 +131,22 @@ g.wx = {
     const result = stubs.scans.shift();
     answer(o, result !== undefined, result !== undefined ? { result, scanType: 'QR_CODE' } : { errMsg: 'scanCode:fail cancel' });
   },
-  requestSubscribeMessage: (o: Callbacks) => answer(o, true, { errMsg: 'requestSubscribeMessage:ok' }),
+  requestSubscribeMessage: (o: Callbacks & { tmplIds: string[] }) => {
+    seen.subscriptions.push(o.tmplIds);
+    answer(o, true, { errMsg: 'requestSubscribeMessage:ok' });
+  },
   requestPayment: (o: Callbacks) =>
     answer(o, stubs.paymentSucceeds, { errMsg: stubs.paymentSucceeds ? 'requestPayment:ok' : 'requestPayment:fail cancel' }),
 };
 
 // The pages read the API's address from the config module.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const config = require('../src/config').config as { apiBase: string; pollMs: number; locationFlushMs: number };
+export const config = require('../src/config').config as {
+  apiBase: string;
+  pollMs: number;
+  locationFlushMs: number;
+  templates: string[];
+};
 config.apiBase = API;
 config.pollMs = 200;
 config.locationFlushMs = 100;

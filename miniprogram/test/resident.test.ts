@@ -4,7 +4,7 @@
 // read as plain Chinese.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { API, call, demoToken, open, resetSession, seen, shot, stubs, until } from './harness';
+import { API, call, config, demoToken, open, resetSession, seen, shot, stubs, until } from './harness';
 import { kitchenOpenAllDay } from './parties';
 
 test('a resident orders buns to the door and watches them arrive', async () => {
@@ -57,12 +57,16 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   const checkoutUrl = seen.navigations.at(-1) ?? '';
   store.close();
 
-  // The server's quote: lines, fees, the city ETA; then order and pay.
+  // The server's quote: lines, fees, the city ETA; then order and pay,
+  // asking for the order's subscription messages as it is placed.
+  config.templates = ['tmpl-order-accepted', 'tmpl-order-delivered'];
   const checkout = await open(checkoutUrl);
   assert.match(checkout.text('.plan'), /送货上门，预计/);
   assert.match(checkout.text('.payable'), /^¥\d+\.\d{2}$/);
   shot(checkout, '3-checkout');
   await checkout.tap('.submit');
+  assert.deepEqual(seen.subscriptions.at(-1), config.templates);
+  config.templates = [];
   const orderUrl = seen.navigations.at(-1) ?? '';
   assert.match(orderUrl, /^\/pages\/order\/order\?id=\d+$/);
   checkout.close();
@@ -238,6 +242,12 @@ test('a closed store, short stock and a failed payment read as plain Chinese', a
   assert.equal(order.text('.status'), '待支付');
   await order.tap('.pay');
   await until('paid', () => order.data.status === 'paid');
+  // Changed their mind before the kitchen took it: cancelled and refunded.
+  await order.tap('.cancel');
+  assert.equal(seen.toasts.at(-1), '已取消，退款中');
+  await until('refunded', () => order.data.status === 'refunded');
+  assert.equal(order.text('.status'), '已退款');
+  assert.equal(order.texts('.cancel').length, 0, 'nothing left to cancel');
   order.close();
 });
 
