@@ -31,7 +31,7 @@ test('a resident orders buns to the door and watches them arrive', async () => {
   await address.tap('.choose-location');
   assert.equal(address.text('.location'), '东关社区');
   await address.tap('.save');
-  assert.equal(address.text('.saved'), '已保存：属于城区配送范围');
+  assert.equal(address.text('.saved'), '已保存：东关社区，送货上门');
   address.close();
 
   // The stores that deliver there.

@@ -67,7 +67,7 @@ test('a village order goes by van to the agent point and is collected by its cod
     await address.pick('.point-picker', i);
     assert.match(address.text('.point'), /花桥村便民服务点/);
     await address.tap('.save');
-    assert.equal(address.text('.saved'), '已保存：到村代收点自提');
+    assert.equal(address.text('.saved'), '已保存：到 花桥村 · 花桥村便民服务点 自提');
     address.close();
 
     const home = await open('/pages/index/index');

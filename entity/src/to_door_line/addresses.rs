@@ -1,17 +1,19 @@
 //! A resident's delivery addresses, classified by the server as city (a
 //! point inside a community) or village (an agent point).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::address;
 use crate::error::{DomainError, DomainResult};
 use crate::geo::Coordinates;
 use crate::platform_end::service_area::{Place, classify};
 use crate::validate::{phone as check_phone, text};
+use crate::{address, agent_point, community, village};
 
 /// What a resident sends: either `location` (city) or `agent_point_id` (village).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -31,6 +33,74 @@ pub struct AddressInput {
     pub location: Option<Coordinates>,
     /// The agent point a village order is collected from.
     pub agent_point_id: Option<i64>,
+}
+
+/// An address with the name of the place that serves it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AddressView {
+    /// The address.
+    #[serde(flatten)]
+    pub address: address::Model,
+    /// The community of a city address (e.g. 东关社区), or the village and
+    /// agent point of a village address (e.g. 花桥村 · 花桥村便民服务点).
+    pub area: String,
+}
+
+/// Names the places that serve these addresses (two or three queries,
+/// however many addresses).
+pub async fn with_areas(
+    db: &impl ConnectionTrait,
+    platform_id: i64,
+    list: Vec<address::Model>,
+) -> DomainResult<Vec<AddressView>> {
+    let community_ids: Vec<i64> = list.iter().filter_map(|a| a.community_id).collect();
+    let point_ids: Vec<i64> = list.iter().filter_map(|a| a.agent_point_id).collect();
+    let communities: HashMap<i64, String> = if community_ids.is_empty() {
+        HashMap::new()
+    } else {
+        community::Entity::find()
+            .filter(community::Column::PlatformId.eq(platform_id))
+            .filter(community::Column::Id.is_in(community_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect()
+    };
+    let mut points: HashMap<i64, String> = HashMap::new();
+    if !point_ids.is_empty() {
+        let found = agent_point::Entity::find()
+            .filter(agent_point::Column::PlatformId.eq(platform_id))
+            .filter(agent_point::Column::Id.is_in(point_ids))
+            .all(db)
+            .await?;
+        let villages: HashMap<i64, String> = village::Entity::find()
+            .filter(village::Column::Id.is_in(found.iter().map(|p| p.village_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v.name))
+            .collect();
+        for p in found {
+            let name = match villages.get(&p.village_id) {
+                Some(v) => format!("{v} · {}", p.name),
+                None => p.name,
+            };
+            points.insert(p.id, name);
+        }
+    }
+    Ok(list
+        .into_iter()
+        .map(|a| {
+            let area = a
+                .community_id
+                .and_then(|id| communities.get(&id))
+                .or_else(|| a.agent_point_id.and_then(|id| points.get(&id)))
+                .cloned()
+                .unwrap_or_default();
+            AddressView { address: a, area }
+        })
+        .collect())
 }
 
 /// Saves a new address after checking the platform serves it.

@@ -11,13 +11,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's addresses, newest first. */
+        /**
+         * The caller's addresses, newest first, each with the community or the
+         *     village and agent point that serves it.
+         */
         get: operations["list_addresses"];
         put?: never;
         /**
          * Adds an address: `location` for a city address (must fall inside a
          *     community), or `agent_point_id` for a village address. The server
-         *     decides `kind`.
+         *     decides `kind` and names the `area`.
          */
         post: operations["create_address"];
         delete?: never;
@@ -3109,6 +3112,14 @@ export interface components {
             /** @description A short label, e.g. 家 or 单位. */
             label?: string;
             location?: null | components["schemas"]["Coordinates"];
+        };
+        /** @description An address with the name of the place that serves it. */
+        AddressView: components["schemas"]["Address"] & {
+            /**
+             * @description The community of a city address (e.g. 东关社区), or the village and
+             *     agent point of a village address (e.g. 花桥村 · 花桥村便民服务点).
+             */
+            area: string;
         };
         /** @description The keeper of an agent point (role `agent_keeper`). */
         AgentKeeper: {
@@ -7679,7 +7690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Address"][];
+                    "application/json": components["schemas"]["AddressView"][];
                 };
             };
             /** @description UNAUTHENTICATED */
@@ -7712,7 +7723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Address"];
+                    "application/json": components["schemas"]["AddressView"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -2,7 +2,7 @@
 import type { components } from '../api/schema';
 
 type S = components['schemas'];
-export type Address = S['Address'];
+export type Address = S['AddressView'];
 export type AddressInput = S['AddressInput'];
 export type ArrivingStop = S['ArrivingStop'];
 export type DeliveryJob = S['DeliveryJob'];

@@ -198,6 +198,7 @@ async fn addresses_are_classified_as_city_or_village(backend: Backend) {
     assert_eq!(city.status, 201, "{}", city.text);
     assert_eq!(city.body["kind"], "city");
     assert!(city.body["community_id"].is_i64());
+    assert_eq!(city.body["area"], "东关社区", "the community is named");
 
     let op = app.operator_token().await;
     let points = app.get("/api/v1/admin/agent-points", Some(&op)).await;
@@ -208,6 +209,18 @@ async fn addresses_are_classified_as_city_or_village(backend: Backend) {
     assert_eq!(village.status, 201, "{}", village.text);
     assert_eq!(village.body["kind"], "village");
     assert_eq!(village.body["agent_point_id"], point);
+    // Village · agent point.
+    let named = village.body["area"].as_str().unwrap_or_default().to_owned();
+    let point_name = points.body[0]["name"].as_str().unwrap();
+    assert!(
+        named.ends_with(&format!(" · {point_name}")) && named.len() > point_name.len() + 3,
+        "{}",
+        village.text
+    );
+    // The list names both places.
+    let list = app.get("/api/v1/addresses", t).await;
+    assert_eq!(list.body[0]["area"], named.as_str(), "{}", list.text);
+    assert_eq!(list.body[1]["area"], "东关社区", "{}", list.text);
 
     // Lanzhou is not Kang county.
     let far = app

@@ -1,35 +1,36 @@
 //! A resident's delivery addresses.
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use entity::address;
 use entity::to_door_line::addresses;
-use entity::to_door_line::addresses::AddressInput;
+use entity::to_door_line::addresses::{AddressInput, AddressView};
 
 use crate::auth::Principal;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
-/// The caller's addresses, newest first.
+/// The caller's addresses, newest first, each with the community or the
+/// village and agent point that serves it.
 #[utoipa::path(tag = "resident", security(("bearer" = [])), responses(
-    (status = 200, body = Vec<address::Model>),
+    (status = 200, body = Vec<AddressView>),
     (status = 401, description = "UNAUTHENTICATED", body = ErrorBody),
 ))]
 #[get("/addresses")]
 pub async fn list_addresses(
     state: web::Data<AppState>,
     who: Principal,
-) -> ApiResult<web::Json<Vec<address::Model>>> {
+) -> ApiResult<web::Json<Vec<AddressView>>> {
+    let list = addresses::list(&state.db, who.platform_id, who.user_id).await?;
     Ok(web::Json(
-        addresses::list(&state.db, who.platform_id, who.user_id).await?,
+        addresses::with_areas(&state.db, who.platform_id, list).await?,
     ))
 }
 
 /// Adds an address: `location` for a city address (must fall inside a
 /// community), or `agent_point_id` for a village address. The server
-/// decides `kind`.
+/// decides `kind` and names the `area`.
 #[utoipa::path(tag = "resident", security(("bearer" = [])), request_body = AddressInput, responses(
-    (status = 201, body = address::Model),
+    (status = 201, body = AddressView),
     (status = 422, description = "ADDRESS_OUTSIDE_SERVICE_AREA, VALIDATION_FAILED", body = ErrorBody),
 ))]
 #[post("/addresses")]
@@ -46,7 +47,8 @@ pub async fn create_address(
         state.clock.now(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(a))
+    let mut view = addresses::with_areas(&state.db, who.platform_id, vec![a]).await?;
+    Ok(HttpResponse::Created().json(view.pop()))
 }
 
 /// Removes an address from the caller's list.

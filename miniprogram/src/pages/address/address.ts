@@ -89,7 +89,7 @@ Component({
         const a = await api<Address>('POST', '/api/v1/addresses', body);
         this.setData({
           error: '',
-          saved: a.kind === 'village' ? '已保存：到村代收点自提' : '已保存：属于城区配送范围',
+          saved: a.kind === 'village' ? `已保存：到 ${a.area} 自提` : `已保存：${a.area}，送货上门`,
         });
         wx.navigateBack();
       } catch (e) {

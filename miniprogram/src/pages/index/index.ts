@@ -73,7 +73,7 @@ Component({
       }));
       this.setData({
         stores,
-        addressText: `${a.detail}（${a.kind === 'village' ? '代收点自提' : '送货上门'}）`,
+        addressText: `${[a.area, a.detail].filter(Boolean).join(' ')}（${a.kind === 'village' ? '代收点自提' : '送货上门'}）`,
         loading: false,
       });
     },
