@@ -9,6 +9,7 @@
 import { JSDOM } from 'jsdom';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { after } from 'node:test';
 
 // The county's phones keep China time: the pages show local times.
 process.env.TZ = 'Asia/Shanghai';
@@ -22,6 +23,15 @@ g.document = dom.window.document;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const simulate = require('miniprogram-simulate');
+
+// A page that keeps polling after it is gone would keep this process alive
+// for ever: once the tests are done, a few seconds of grace, then a failure.
+after(() => {
+  setTimeout(() => {
+    console.error('a timer or request outlived its page: the process would not exit');
+    process.exit(1);
+  }, 5000).unref();
+});
 
 /** The server under test. */
 export const API = process.env.TONGCHENG_API ?? '';
