@@ -109,7 +109,9 @@ def drive(port, path, token, total, concurrency):
     }
 
 
-def start_postgres(tmp):
+def start_postgres(tmp, durable=False):
+    """A throwaway cluster in `tmp`; `durable` keeps fsync and synchronous
+    commit on, as in production (else both are off, for speed)."""
     initdb = shutil.which("initdb")
     if not initdb:
         cands = sorted(
@@ -131,7 +133,9 @@ def start_postgres(tmp):
     data = os.path.join(tmp, "data")
     subprocess.run(prefix + [os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], check=True, capture_output=True)
     port = free_port()
-    opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1"
+    if not durable:
+        opts += " -c fsync=off -c synchronous_commit=off"
     subprocess.run(prefix + [os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(tmp, "log"), "-o", opts, "-w", "start"], check=True, capture_output=True)
     stop = prefix + [os.path.join(bindir, "pg_ctl"), "-D", data, "stop", "-m", "fast"]
     subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-c", "CREATE DATABASE bench"], check=True, capture_output=True)

@@ -6,7 +6,10 @@ mode on SQLite and on a throwaway PostgreSQL cluster, signs in N demo
 residents with city addresses, opens the bun kitchen around the clock, and
 drives the full paid-order flow at increasing concurrency from a compiled
 single-threaded generator (tests/examples/order_load.rs). Reports paid orders/s, p50/p99 of the whole flow and of each
-step, and the server's RSS; writes bench/results/orders.json.
+step, and the server's RSS; then the same work as bare SQL on the same
+database in the same sitting (bench/bare_sql.py: pgbench, or one SQLite
+connection) and the flow's share of it; writes bench/results/orders.json.
+PostgreSQL runs with fsync and synchronous commit on, as in production.
 
     python3 bench/orders.py [--seconds 10] [--levels 4,8,16] [--postgres auto|off|URL] [--sqlite on|off]
 """
@@ -22,6 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bare_sql  # noqa: E402  (the same work as bare SQL)
 import latency  # noqa: E402  (shared helpers: ports, requests, PostgreSQL)
 
 ROOT = latency.ROOT
@@ -135,17 +139,28 @@ def main():
     args = ap.parse_args()
     args.levels = [int(x) for x in args.levels.split(",")]
     if not (os.path.exists(latency.BINARY) and os.path.exists(GENERATOR)):
-        raise SystemExit("build first: cargo build --release -p api -p tests --example order_load")
+        raise SystemExit("build first: cargo build --release -p api --bin tongcheng && cargo build --release -p tests --example order_load")
     out = {"machine": f"{os.cpu_count()} cores", "seconds": args.seconds, "results": {}}
     if args.sqlite == "on":
         out["results"]["sqlite"] = run("sqlite", None, args)
+        bare = bare_sql.sqlite(args.seconds)
+        best = max(r["orders_per_s"] for r in out["results"]["sqlite"])
+        out["bare_sql"] = {"sqlite_one_connection": bare}
+        print(f"sqlite    bare SQL, one connection: {bare} orders/s; the flow's best is {round(100 * best / bare, 1)} % of it")
     if args.postgres != "off":
         tmp = tempfile.mkdtemp(prefix="tongcheng-bench-pg-")
         stop = None
         try:
-            url, stop = latency.start_postgres(tmp) if args.postgres == "auto" else (args.postgres, None)
+            url, stop = latency.start_postgres(tmp, durable=True) if args.postgres == "auto" else (args.postgres, None)
             if url:
                 out["results"]["postgres"] = run("postgres", url, args)
+                bare = bare_sql.postgres(url, args.seconds, args.levels)
+                out.setdefault("bare_sql", {})["postgres_pgbench"] = bare
+                for r in out["results"]["postgres"]:
+                    b = (bare or {}).get(r["concurrency"])
+                    if b:
+                        print(f"postgres  c={r['concurrency']:<3} bare SQL (pgbench) {b} orders/s; the flow {r['orders_per_s']} is "
+                              f"{round(100 * r['orders_per_s'] / b, 1)} % of it")
         finally:
             if stop:
                 subprocess.run(stop, capture_output=True)
