@@ -97,7 +97,7 @@ def main():
     ap.add_argument("--sqlite", default="on", choices=["on", "off"])
     args = ap.parse_args()
     if not (os.path.exists(latency.BINARY) and os.path.exists(GENERATOR)):
-        raise SystemExit("build first: cargo build --release -p api -p tests --example overload")
+        raise SystemExit("build first: cargo build --release -p api --bin tongcheng && cargo build --release -p tests --example overload")
     out = {"machine": f"{os.cpu_count()} cores", "seconds": args.seconds, "results": {}}
     if args.sqlite == "on":
         out["results"]["sqlite"] = both("sqlite", None, args)
