@@ -178,6 +178,7 @@ impl Application {
     pub async fn build(settings: Settings, opts: BuildOptions) -> Result<Self, StartupError> {
         let secret = jwt_secret(&settings, opts.demo)?;
         let db = entity::runtime::database::connect_migrated(&settings.database).await?;
+        let writer = entity::runtime::database::connect_writer(&settings.database, &db).await?;
         let mut seed = if opts.demo {
             crate::demo::seed_if_empty(&db, opts.clock.now())
                 .await
@@ -219,6 +220,7 @@ impl Application {
             rate_limits,
             admission,
             db: db.clone(),
+            writer,
             jwt: Arc::new(JwtKeys::new(&secret, settings.auth.access_ttl_secs)),
             mini_programs,
             pay_merchants,

@@ -14,6 +14,10 @@ use crate::auth::jwt::JwtKeys;
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
+    /// Where write transactions begin (`entity::tx::begin_write`): SQLite's
+    /// single writer, or the same pool as `db` on PostgreSQL
+    /// (`entity::runtime::database::connect_writer`).
+    pub writer: DatabaseConnection,
     /// The loaded configuration.
     pub settings: Arc<Settings>,
     /// Access-token keys.

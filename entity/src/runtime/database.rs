@@ -37,6 +37,41 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     Database::connect(opts).await
 }
 
+/// How long a write transaction waits for SQLite's one writer: as long as
+/// SQLite's own busy timeout would have let it wait for the lock.
+const WRITER_WAIT: Duration = Duration::from_secs(10);
+
+/// The connection write transactions begin on.
+///
+/// SQLite lets one writer in at a time. Given a pool, the writers race for
+/// the lock and the losers sleep in SQLite's busy handler (1, 2, 5 … 100 ms
+/// at a time), so the more connections, the fewer writes a second. On
+/// SQLite this is therefore a pool of its own with a single connection:
+/// write transactions queue for it in tokio and are woken the moment it is
+/// free, while reads keep the main pool. On PostgreSQL it is the main pool.
+pub async fn connect_writer(
+    settings: &DatabaseSettings,
+    db: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbErr> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(db.clone());
+    }
+    let mut opts = ConnectOptions::new(settings.url.clone());
+    opts.max_connections(1)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(WRITER_WAIT)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(WRITER_WAIT)
+                .foreign_keys(true)
+                .statement_cache_capacity(STATEMENT_CACHE)
+        });
+    Database::connect(opts).await
+}
+
 /// The PostgreSQL advisory lock held while migrating (any fixed number:
 /// the processes of one deployment agree on it).
 const MIGRATION_LOCK: i64 = 0x746f_6e67_6368_656e;

@@ -847,7 +847,52 @@ async fn simultaneous_retries_get_the_one_order(backend: Backend) {
     }
 }
 
+/// On SQLite, write transactions queue for one writer connection (in
+/// tokio, not in SQLite's busy handler): a second waits while the first is
+/// open and goes on the moment it commits. PostgreSQL writes on its pool.
+async fn write_transactions_queue_for_the_sqlite_writer(backend: Backend) {
+    use sea_orm::TransactionTrait;
+    let app = TestApp::spawn(backend).await;
+    let writer = entity::runtime::database::connect_writer(&app.settings.database, &app.db)
+        .await
+        .expect("writer");
+    if app.backend == Backend::Sqlite {
+        // One connection of its own: writers wait for it in tokio.
+        let pool = writer.get_sqlite_connection_pool();
+        assert_eq!(pool.options().get_max_connections(), 1);
+        assert!(
+            app.db
+                .get_sqlite_connection_pool()
+                .options()
+                .get_max_connections()
+                > 1
+        );
+    }
+    let first = entity::tx::begin_write(&writer).await.expect("first");
+    let second = tokio::spawn({
+        let writer = writer.clone();
+        async move {
+            let txn = entity::tx::begin_write(&writer).await.expect("second");
+            txn.commit().await.expect("commit second");
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    match app.backend {
+        Backend::Sqlite => assert!(!second.is_finished(), "the second writer waits its turn"),
+        Backend::Postgres => assert!(second.is_finished(), "PostgreSQL writes concurrently"),
+    }
+    first.commit().await.expect("commit first");
+    tokio::time::timeout(std::time::Duration::from_secs(5), second)
+        .await
+        .expect("the second writer goes on once the first commits")
+        .expect("task");
+    // Reads never wait for the writer.
+    let reading = app.db.begin().await.expect("read");
+    reading.commit().await.expect("end read");
+}
+
 both!(
+    write_transactions_queue_for_the_sqlite_writer,
     residents_get_subscription_messages_through_the_outbox,
     the_kitchen_hears_new_orders_live_and_misses_nothing_across_reconnects,
     a_resident_orders_buns_pays_and_the_kitchen_handles_it,

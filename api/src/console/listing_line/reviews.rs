@@ -172,7 +172,7 @@ pub(super) async fn decide_rider(
             _ => return Err(ApiError::not_found("decision")),
         };
         let reason = (!approve).then(|| form.reason.clone());
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = entity::delivery_end::riders::review(
             &txn,
             who.principal.platform_id,

@@ -118,7 +118,7 @@ pub(super) async fn withdraw(
             kind: PayeeKind::Merchant,
             owner_id: m.id,
         };
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = entity::platform_end::payouts::request(
             &txn,
             m.platform_id,

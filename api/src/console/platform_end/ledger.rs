@@ -141,7 +141,7 @@ pub(super) async fn retry_refund(
     page(req, who, |_, who| async move {
         who.check_csrf(&form.csrf)?;
         who.principal.require(Role::Operator)?;
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = entity::to_door_line::refunds::retry(
             &txn,
             who.principal.platform_id,

@@ -381,7 +381,7 @@ pub(super) async fn save_profile(
             service_hours: form.service_hours.clone(),
             contact_phone: form.contact_phone.clone(),
         };
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = settings::set_profile(
             &txn,
             who.principal.platform_id,
@@ -425,7 +425,7 @@ pub(super) async fn save_timeouts(
             payment_timeout_secs: minutes("payment_minutes", &form.payment_minutes)?,
             acceptance_timeout_secs: minutes("acceptance_minutes", &form.acceptance_minutes)?,
         };
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = settings::set_timeouts(
             &txn,
             who.principal.platform_id,
@@ -520,7 +520,7 @@ async fn fee_rules_action(
             local.and_utc() - chrono::Duration::minutes(i64::from(p.utc_offset_minutes))
         }
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = fee_rules::add_version(
         &txn,
         pid,

@@ -92,7 +92,7 @@ pub(super) async fn create_batch(
         };
         let today = crate::routes::local_today(&state, s.platform_id).await?;
         let code = entity::supply_end::trace::trace_code(entity::ids::random_bytes::<12>());
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = entity::supply_end::trace::create_batch(
             &txn,
             &s,

@@ -125,7 +125,7 @@ pub(super) async fn create_product(
                 .map_err(|_| ApiError::field("weight_g", "grams, a whole number"))?,
             origin: String::new(),
         };
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = entity::supply_end::menu::create_product(
             &txn,
             s.id,
@@ -179,7 +179,7 @@ pub(super) async fn sku_step(
         weight_g: None,
         volume_ml: None,
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let s = crate::routes::supply_end::store::my_store(&txn, &who.principal).await?;
     let res = async {
         let p = entity::supply_end::menu::product_of(&txn, s.id, product_id).await?;
@@ -262,7 +262,7 @@ pub(super) async fn create_category(
             name: form.name.clone(),
             position: 0,
         };
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let res = entity::supply_end::menu::save_category(
             &txn,
             s.id,
@@ -325,7 +325,7 @@ pub(super) async fn upload_image(
         let version = version.ok_or_else(|| ApiError::field("version", "reload the page"))?;
         let (name, _, _) =
             crate::routes::supply_end::images::save_image(&state, &who.principal, bytes).await?;
-        let txn = entity::tx::begin_write(&state.db).await?;
+        let txn = entity::tx::begin_write(&state.writer).await?;
         let s = crate::routes::supply_end::store::my_store(&txn, &who.principal).await?;
         let res = async {
             let p = entity::supply_end::menu::product_of(&txn, s.id, *id).await?;

@@ -68,7 +68,7 @@ pub async fn add_policy(
         compensation_bp: body.compensation_bp,
         no_data_compensates: body.no_data_compensates,
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = batch_settlement::add_policy(
         &txn,
         who.platform_id,

@@ -77,7 +77,7 @@ pub async fn set_carrier_receiver(
             name: name.clone().unwrap_or_default(),
         }),
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = fleet::set_carrier_receiver(
         &txn,
         who.platform_id,
@@ -134,7 +134,7 @@ pub async fn add_driver(
     body: ApiJson<NewDriver>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = fleet::add_driver(&txn, who.platform_id, &body, state.clock.now()).await;
     Ok(HttpResponse::Created().json(finish(txn, res).await?))
 }
@@ -153,7 +153,7 @@ pub async fn add_keeper(
     body: ApiJson<NewKeeper>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = fleet::add_keeper(&txn, who.platform_id, *id, &body, state.clock.now()).await;
     Ok(HttpResponse::Created().json(finish(txn, res).await?))
 }

@@ -62,7 +62,7 @@ pub async fn review(
         .reason
         .as_ref()
         .map(|r| r.trim().chars().take(200).collect());
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = riders::review(
         &txn,
         who.platform_id,

@@ -30,7 +30,7 @@ pub async fn register(
     let id_number = riders::check_id_number(&body.id_number)?;
     let hash = state.identity_hash(&id_number);
     let today = crate::routes::local_today(&state, who.platform_id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let now = state.clock.now();
     let res = riders::register(&txn, who.platform_id, who.user_id, &body, &hash, now, today).await;
     Ok(HttpResponse::Created().json(finish(txn, res).await?))
@@ -70,7 +70,7 @@ pub async fn duty(
 ) -> ApiResult<web::Json<rider::Model>> {
     let r = riders::verified(&state.db, who.platform_id, who.user_id).await?;
     let today = crate::routes::local_today(&state, who.platform_id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = riders::set_duty(&txn, &r, body.on, state.clock.now(), today).await;
     Ok(web::Json(finish(txn, res).await?))
 }

@@ -93,7 +93,7 @@ pub(crate) async fn decide(
     decision: Decision,
 ) -> ApiResult<merchant_application::Model> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let app = applications::decide(
         &txn,
         who.platform_id,

@@ -53,7 +53,7 @@ pub(crate) async fn review(
     reason: Option<String>,
 ) -> ApiResult<ProductView> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let p =
         entity::scope::on_platform::<product::Entity>(&txn, who.platform_id, id, "product").await?;
     step_and_view(txn, p, event, reason, who.user_id, state.clock.now()).await

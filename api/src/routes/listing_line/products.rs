@@ -28,7 +28,7 @@ pub(crate) async fn step(
     event: ListingEvent,
     reason: Option<String>,
 ) -> ApiResult<ProductView> {
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let s = my_store(&txn, who).await?;
     let p = menu::product_of(&txn, s.id, id).await?;
     step_and_view(txn, p, event, reason, who.user_id, state.clock.now()).await

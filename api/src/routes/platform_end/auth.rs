@@ -269,7 +269,7 @@ pub async fn wechat_login(
     };
 
     let now = state.clock.now();
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let user = users::login_wechat_user(
         &txn,
         platform.id,
@@ -370,7 +370,7 @@ pub(crate) async fn check_password(
     let (Some(account), true) = (account, matches) else {
         return Err(invalid_credentials());
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     throttle::succeeded(&txn, &username, now).await?;
     let user = user::Entity::find_by_id(account.user_id)
         .one(&txn)
@@ -453,7 +453,7 @@ pub async fn refresh(
     let presented = required_text("refresh_token", &body.refresh_token, 128)?;
     let now = state.clock.now();
     let next = tokens::new_opaque_token();
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let rotated = sessions::rotate(
         &txn,
         &tokens::hash_token(&presented),

@@ -201,7 +201,7 @@ pub(super) async fn audited<T>(
     detail: serde_json::Value,
     work: impl AsyncFnOnce(&sea_orm::DatabaseTransaction) -> ApiResult<(T, &'static str)>,
 ) -> ApiResult<T> {
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     match work(&txn).await {
         Ok((value, outcome)) => {
             audit(state, Some(&txn), who, action, target, detail, outcome).await?;

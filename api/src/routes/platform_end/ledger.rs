@@ -46,7 +46,7 @@ pub async fn settle(
     body: ApiJson<SettleDay>,
 ) -> ApiResult<web::Json<SettlementReport>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::platform_end::settlement::run(
         &txn,
         who.platform_id,

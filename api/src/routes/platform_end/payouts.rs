@@ -69,7 +69,7 @@ async fn ask(
     } else {
         PayProvider::Demo
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = payouts::request(
         &txn,
         who.platform_id,
@@ -290,7 +290,7 @@ pub async fn review(
         (None, false) => return Err(ApiError::field("reason", "say why it is rejected")),
         (None, true) => None,
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = payouts::review(
         &txn,
         who.platform_id,

@@ -28,7 +28,7 @@ pub async fn reconcile_upload(
 ) -> ApiResult<web::Json<entity::platform_end::reconciliation::Report>> {
     who.require(Role::Operator)?;
     let csv = std::str::from_utf8(&body).map_err(|_| ApiError::field("bill", "not UTF-8 text"))?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::platform_end::reconciliation::reconcile(
         &txn,
         who.platform_id,
@@ -86,7 +86,7 @@ pub async fn reconcile_fetch(
     } else {
         None
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::platform_end::reconciliation::reconcile(
         &txn,
         who.platform_id,

@@ -258,7 +258,7 @@ pub async fn create_route(
     body: ApiJson<RouteInput>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let r = service_area::save_route(&txn, who.platform_id, None, &body, state.clock.now()).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(r))
@@ -279,7 +279,7 @@ pub async fn update_route(
     body: ApiJson<RouteInput>,
 ) -> ApiResult<web::Json<RouteView>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let r = service_area::save_route(&txn, who.platform_id, Some(*id), &body, state.clock.now())
         .await?;
     txn.commit().await?;
@@ -374,7 +374,7 @@ async fn remove(
     id: i64,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     service_area::delete(&txn, who.platform_id, what, id).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())

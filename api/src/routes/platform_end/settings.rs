@@ -128,7 +128,7 @@ pub async fn add_fee_rules(
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
     let now = state.clock.now();
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = fee_rules::add_version(
         &txn,
         who.platform_id,
@@ -213,7 +213,7 @@ pub async fn set_timeouts(
     body: ApiJson<Timeouts>,
 ) -> ApiResult<web::Json<Timeouts>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         settings::set_timeouts(&txn, who.platform_id, who.user_id, &body, state.clock.now()).await;
     Ok(web::Json(crate::routes::finish(txn, res).await?))
@@ -242,7 +242,7 @@ pub async fn set_profile(
     body: ApiJson<Profile>,
 ) -> ApiResult<web::Json<Profile>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         settings::set_profile(&txn, who.platform_id, who.user_id, &body, state.clock.now()).await;
     Ok(web::Json(crate::routes::finish(txn, res).await?))

@@ -73,7 +73,7 @@ pub async fn retry(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<entity::profit_share::Model>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = profit_sharing::retry(&txn, who.platform_id, *id, state.clock.now()).await;
     let s = finish(txn, res).await?;
     tracing::info!(

@@ -57,7 +57,7 @@ pub async fn set_sub_merchant(
         sub_mchid: no.clone(),
         sub_appid: body.sub_appid.clone(),
     });
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = payment_accounts::set_sub_merchant(
         &txn,
         who.platform_id,

@@ -37,7 +37,7 @@ pub async fn add_supplier(
     who.require(Role::Operator)?;
     let id = households::check(&body)?;
     let hash = id.as_deref().map(|v| state.identity_hash(v));
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = households::add_supplier(&txn, who.platform_id, &body, hash, state.clock.now()).await;
     let s = crate::routes::finish(txn, res).await?;
     let view = households::suppliers(&state.db, who.platform_id, Viewer::Operator)
@@ -91,7 +91,7 @@ pub async fn add_purchase(
 ) -> ApiResult<HttpResponse> {
     let s = my_store(&state.db, &who).await?;
     let today = crate::routes::local_today(&state, who.platform_id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = households::record_purchase(
         &txn,
         who.platform_id,
@@ -179,7 +179,7 @@ pub async fn staff_household(
     body: ApiJson<HouseholdLink>,
 ) -> ApiResult<web::Json<store_staff::Model>> {
     let m = crate::routes::supply_end::store::owned_merchant(&state.db, &who).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         households::set_staff_household(&txn, who.platform_id, m.id, *id, body.household_id).await;
     Ok(web::Json(crate::routes::finish(txn, res).await?))
@@ -200,7 +200,7 @@ pub async fn add_wage(
 ) -> ApiResult<HttpResponse> {
     let m = crate::routes::supply_end::store::owned_merchant(&state.db, &who).await?;
     let today = crate::routes::local_today(&state, who.platform_id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         households::record_wage(&txn, who.platform_id, m.id, &body, today, state.clock.now()).await;
     Ok(HttpResponse::Created().json(crate::routes::finish(txn, res).await?))
@@ -229,7 +229,7 @@ pub async fn set_ingredients(
     body: ApiJson<Vec<Ingredient>>,
 ) -> ApiResult<web::Json<Vec<Ingredient>>> {
     let p = my_product(&state, &who, *id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         households::set_ingredients(&txn, who.platform_id, p.id, &body, state.clock.now()).await;
     crate::routes::finish(txn, res).await?;
@@ -262,7 +262,7 @@ pub async fn rider_household(
     body: ApiJson<HouseholdLink>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = households::set_rider_household(&txn, who.platform_id, *id, body.household_id).await;
     crate::routes::finish(txn, res).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -170,7 +170,7 @@ pub async fn patch_product(
     id: web::Path<i64>,
     body: ApiJson<ProductPatch>,
 ) -> ApiResult<web::Json<ProductView>> {
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let s = my_store(&txn, &who).await?;
     let p = menu::product_of(&txn, s.id, *id).await?;
     let p = menu::update_product(&txn, p, &body, state.clock.now()).await?;
@@ -193,7 +193,7 @@ pub async fn create_sku(
     id: web::Path<i64>,
     body: ApiJson<SkuInput>,
 ) -> ApiResult<HttpResponse> {
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let s = my_store(&txn, &who).await?;
     let p = menu::product_of(&txn, s.id, *id).await?;
     let k = menu::save_sku(&txn, p, None, &body, state.clock.now()).await?;
@@ -216,7 +216,7 @@ pub async fn update_sku(
     body: ApiJson<SkuInput>,
 ) -> ApiResult<web::Json<sku::Model>> {
     let (product_id, sku_id) = *path;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let s = my_store(&txn, &who).await?;
     let p = menu::product_of(&txn, s.id, product_id).await?;
     let k = menu::save_sku(&txn, p, Some(sku_id), &body, state.clock.now()).await?;

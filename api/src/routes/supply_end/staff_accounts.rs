@@ -58,7 +58,7 @@ pub async fn create(
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     let now = state.clock.now();
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         staff::add_console_staff(&txn, m.platform_id, s.id, &body.username, phc, name, now).await;
     let made = finish(txn, res).await?;

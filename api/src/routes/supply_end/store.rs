@@ -76,7 +76,7 @@ pub async fn patch_store(
     who: Principal,
     body: ApiJson<StorePatch>,
 ) -> ApiResult<web::Json<StoreView>> {
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let s = my_store(&txn, &who).await?;
     let view = stores::update(&txn, s, body.into_inner(), state.clock.now()).await?;
     txn.commit().await?;

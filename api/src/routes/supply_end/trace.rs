@@ -31,7 +31,7 @@ pub async fn add_batch(
     let s = my_store(&state.db, &who).await?;
     let today = crate::routes::local_today(&state, who.platform_id).await?;
     let code = trace::trace_code(entity::ids::random_bytes::<12>());
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         trace::create_batch(&txn, &s, who.user_id, &body, code, today, state.clock.now()).await;
     Ok(HttpResponse::Created().json(crate::routes::finish(txn, res).await?))

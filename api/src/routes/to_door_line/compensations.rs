@@ -42,7 +42,7 @@ pub async fn compensate(
     body: ApiJson<NewCompensation>,
 ) -> ApiResult<HttpResponse> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = compensations::compensate(
         &txn,
         who.platform_id,

@@ -48,7 +48,7 @@ pub(crate) async fn step(
     id: i64,
     step: KitchenStep,
 ) -> ApiResult<OrderView> {
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let s = my_store(&txn, who).await?;
     let o = kitchen::step(&txn, s.id, who.user_id, id, step, state.clock.now()).await?;
     let view = order_view(&txn, o).await?;

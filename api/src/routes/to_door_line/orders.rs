@@ -120,7 +120,7 @@ pub async fn place(
         )
         .as_ref(),
     );
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let placed = entity::to_door_line::place::place(
         &txn,
         who.platform_id,
@@ -319,7 +319,7 @@ pub async fn cancel(
         .into_inner()
         .and_then(|b| b.reason)
         .map(|r| r.chars().take(200).collect());
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let o = my_order(&txn, &who, *id).await?;
     let now = state.clock.now();
     let actor = OrderActor {

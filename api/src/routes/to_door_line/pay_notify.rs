@@ -188,7 +188,7 @@ async fn payment_notice(
     if !belongs(state, &pay, to, &p, t.sub_mchid.as_deref()).await? {
         return Err(not_ours("payment", &t.out_trade_no));
     }
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let outcome = payments::confirm_payment(
         &txn,
         &t.out_trade_no,
@@ -279,7 +279,7 @@ async fn refund_notice(
         // in the operator's queue.
         tracing::error!(out_refund_no = %result.out_refund_no, status = %result.refund_status, "refund failed at WeChat Pay");
     }
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = payments::settle_refund_notice(
         &txn,
         &result.out_refund_no,

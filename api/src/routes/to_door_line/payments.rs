@@ -102,7 +102,7 @@ async fn pay_with_wechat(
     } else {
         None
     };
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let o = my_order(&txn, who, id).await?;
     let p = payments::start_payment(&txn, &o, PayProvider::Wechat, now).await?;
     txn.commit().await?;
@@ -177,7 +177,7 @@ pub async fn pay(
             pay_with_wechat(&state, &who, &wechatpay, *id).await?,
         ));
     }
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let o = my_order(&txn, &who, *id).await?;
     let p = payments::start_payment(&txn, &o, PayProvider::Demo, state.clock.now()).await?;
     txn.commit().await?;
@@ -206,7 +206,7 @@ pub async fn demo_confirm(
     if merchant_of(&state, who.platform_id).await?.is_some() {
         return Err(ApiError::not_found("payment"));
     }
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let p = payment::Entity::find()
         .filter(payment::Column::OutTradeNo.eq(no.as_str()))
         .filter(payment::Column::Provider.eq(PayProvider::Demo))

@@ -44,7 +44,7 @@ pub async fn retry(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<entity::refund::Model>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = refunds::retry(&txn, who.platform_id, *id, state.clock.now()).await;
     let r = finish(txn, res).await?;
     tracing::info!(

@@ -169,7 +169,7 @@ pub(crate) async fn assign_job(
     rider_id: i64,
 ) -> ApiResult<delivery_job::Model> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = async {
         let r = rider::Entity::find_by_id(rider_id)
             .one(&txn)
@@ -212,7 +212,7 @@ pub async fn resolve(
     body: ApiJson<Resolve>,
 ) -> ApiResult<web::Json<delivery_job::Model>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = handoff::resolve_locked(
         &txn,
         who.platform_id,
@@ -238,7 +238,7 @@ pub async fn settings(
 ) -> ApiResult<web::Json<DispatchSettings>> {
     who.require(Role::Operator)?;
     let b = body.into_inner();
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::platform_end::settings::change_dispatch(
         &txn,
         who.platform_id,

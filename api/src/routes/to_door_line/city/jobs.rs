@@ -39,7 +39,7 @@ pub(crate) async fn begin_rider(
     state: &AppState,
     who: &Principal,
 ) -> ApiResult<(sea_orm::DatabaseTransaction, rider::Model)> {
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     match riders::verified(&txn, who.platform_id, who.user_id).await {
         Ok(r) => Ok((txn, r)),
         Err(e) => {

@@ -170,7 +170,7 @@ pub async fn arrive(
 ) -> ApiResult<web::Json<trip_stop::Model>> {
     let (id, seq) = path.into_inner();
     let t = drivers_trip(&state, &who, id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::arrive(
         &txn,
         &t,
@@ -218,7 +218,7 @@ pub async fn depart(
         .iter()
         .map(|l| (l.order_id, l.reason.clone()))
         .collect();
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res =
         entity::to_door_line::village::trips::depart(&txn, &t, &left, state.clock.now()).await;
     Ok(web::Json(crate::routes::finish(txn, res).await?))
@@ -236,7 +236,7 @@ pub async fn complete(
     id: web::Path<i64>,
 ) -> ApiResult<web::Json<trip::Model>> {
     let t = drivers_trip(&state, &who, *id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::complete(&txn, &t, state.clock.now()).await;
     Ok(web::Json(crate::routes::finish(txn, res).await?))
 }
@@ -271,7 +271,7 @@ pub async fn merchant_handover(
     let (id, seq) = path.into_inner();
     let s = crate::routes::supply_end::store::my_store(&state.db, &who).await?;
     let t = platform_trip(&state, &who, id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::pickup_handover(
         &txn,
         &t,
@@ -363,7 +363,7 @@ pub async fn keeper_handover(
         entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
             .await?;
     let t = platform_trip(&state, &who, id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::drop_handover(
         &txn,
         &t,
@@ -439,7 +439,7 @@ pub async fn collect(
     let point =
         entity::to_door_line::village::trips::keeper_point(&state.db, who.platform_id, who.user_id)
             .await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::collect(
         &txn,
         point,
@@ -478,7 +478,7 @@ pub async fn unlock_pickup(
     order_id: web::Path<i64>,
 ) -> ApiResult<web::Json<entity::trip_package::Model>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::unlock_pickup(
         &txn,
         who.platform_id,
@@ -511,7 +511,7 @@ pub async fn temperatures(
     body: ApiJson<Temperatures>,
 ) -> ApiResult<web::Json<entity::to_door_line::village::trips::TemperatureReport>> {
     let t = drivers_trip(&state, &who, *id).await?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::record_temperatures(
         &txn,
         &t,

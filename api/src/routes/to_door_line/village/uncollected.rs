@@ -50,7 +50,7 @@ pub async fn return_order(
     who.require(Role::Operator)?;
     let reason = crate::routes::required_text("reason", &body.reason, 200)?;
     let now = state.clock.now();
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::to_door_line::village::trips::return_uncollected(
         &txn,
         who.platform_id,
@@ -75,7 +75,7 @@ pub async fn village_settings(
     body: ApiJson<VillageSettings>,
 ) -> ApiResult<web::Json<VillageSettings>> {
     who.require(Role::Operator)?;
-    let txn = entity::tx::begin_write(&state.db).await?;
+    let txn = entity::tx::begin_write(&state.writer).await?;
     let res = entity::platform_end::settings::change_village(
         &txn,
         who.platform_id,
