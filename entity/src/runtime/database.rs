@@ -13,6 +13,21 @@ use crate::runtime::settings::DatabaseSettings;
 /// again.
 const STATEMENT_CACHE: usize = 1_000;
 
+/// How much SQLite's busy handler waits for the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Every SQLite connection's settings: WAL, `synchronous=NORMAL`, the busy
+/// timeout, foreign keys and the statement cache.
+fn sqlite_options(
+    o: sea_orm::sqlx::sqlite::SqliteConnectOptions,
+) -> sea_orm::sqlx::sqlite::SqliteConnectOptions {
+    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(true)
+        .statement_cache_capacity(STATEMENT_CACHE)
+}
+
 /// Connects to SQLite or PostgreSQL as configured.
 ///
 /// SQLite gets WAL and a busy timeout so that the HTTP workers and the job
@@ -26,20 +41,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_millis(settings.acquire_timeout_ms.max(1)))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true)
-                .statement_cache_capacity(STATEMENT_CACHE)
-        })
+        .map_sqlx_sqlite_opts(sqlite_options)
         .map_sqlx_postgres_opts(|o| o.statement_cache_capacity(STATEMENT_CACHE));
     Database::connect(opts).await
 }
-
-/// How long a write transaction waits for SQLite's one writer: as long as
-/// SQLite's own busy timeout would have let it wait for the lock.
-const WRITER_WAIT: Duration = Duration::from_secs(10);
 
 /// The connection write transactions begin on.
 ///
@@ -57,18 +62,14 @@ pub async fn connect_writer(
         return Ok(db.clone());
     }
     let mut opts = ConnectOptions::new(settings.url.clone());
+    // A write transaction waits for the writer as long as SQLite's busy
+    // timeout would have let it wait for the lock.
     opts.max_connections(1)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(WRITER_WAIT)
+        .acquire_timeout(BUSY_TIMEOUT)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(WRITER_WAIT)
-                .foreign_keys(true)
-                .statement_cache_capacity(STATEMENT_CACHE)
-        });
+        .map_sqlx_sqlite_opts(sqlite_options);
     Database::connect(opts).await
 }
 
