@@ -20,6 +20,8 @@ import subprocess
 import tempfile
 import time
 
+import latency  # PostgreSQL's programs, found as the other benches find them
+
 SCHEMA = [
     """CREATE TABLE bare_skus (id BIGINT PRIMARY KEY, stock BIGINT NOT NULL, price_fen BIGINT NOT NULL)""",
     """CREATE TABLE bare_orders (id {serial} PRIMARY KEY, order_no TEXT NOT NULL, user_id BIGINT NOT NULL,
@@ -50,22 +52,10 @@ COMMIT;
 """
 
 
-def _pg_bin(name):
-    found = shutil.which(name)
-    if found:
-        return found
-    root = "/usr/lib/postgresql"
-    for v in sorted(os.listdir(root), reverse=True) if os.path.isdir(root) else []:
-        p = os.path.join(root, v, "bin", name)
-        if os.path.exists(p):
-            return p
-    return None
-
-
 def postgres(url, seconds, clients):
     """Orders/s of the bare script through pgbench at each client count."""
-    pgbench = _pg_bin("pgbench")
-    psql = _pg_bin("psql")
+    pgbench = latency.pg_program("pgbench")
+    psql = latency.pg_program("psql")
     if not pgbench or not psql:
         return None
     ddl = ";\n".join(s.format(serial="BIGSERIAL") for s in SCHEMA)

@@ -109,20 +109,36 @@ def drive(port, path, token, total, concurrency):
     }
 
 
+def pg_bindir():
+    """Where PostgreSQL's programs are: beside `initdb` on PATH, else
+    Debian's newest /usr/lib/postgresql/N/bin; None without them."""
+    initdb = shutil.which("initdb")
+    if initdb:
+        return os.path.dirname(initdb)
+    cands = sorted(
+        os.path.join("/usr/lib/postgresql", v, "bin")
+        for v in os.listdir("/usr/lib/postgresql")
+    ) if os.path.isdir("/usr/lib/postgresql") else []
+    return cands[-1] if cands else None
+
+
+def pg_program(name):
+    """A PostgreSQL client program (`psql`, `pgbench`): on PATH, else in
+    `pg_bindir()`; None without it."""
+    found = shutil.which(name)
+    if found:
+        return found
+    bindir = pg_bindir()
+    path = os.path.join(bindir, name) if bindir else None
+    return path if path and os.path.exists(path) else None
+
+
 def start_postgres(tmp, durable=False):
     """A throwaway cluster in `tmp`; `durable` keeps fsync and synchronous
     commit on, as in production (else both are off, for speed)."""
-    initdb = shutil.which("initdb")
-    if not initdb:
-        cands = sorted(
-            os.path.join("/usr/lib/postgresql", v, "bin")
-            for v in os.listdir("/usr/lib/postgresql")
-        ) if os.path.isdir("/usr/lib/postgresql") else []
-        if not cands:
-            return None, None
-        bindir = cands[-1]
-    else:
-        bindir = os.path.dirname(initdb)
+    bindir = pg_bindir()
+    if not bindir:
+        return None, None
     root = os.geteuid() == 0
     prefix = []
     if root:
