@@ -74,6 +74,8 @@ export async function stop(): Promise<void> {
     wx.offLocationChange(onChange);
     wx.stopLocationUpdate({});
     running = false;
+    // No updates any more: the phone is asked afresh next time.
+    last = null;
   }
   await flush().catch(() => undefined);
 }
