@@ -161,9 +161,10 @@ config.apiBase = API;
 config.pollMs = 200;
 config.locationFlushMs = 100;
 
-/** Signs out: the next call signs in again with `stubs.loginCode`. */
-export function resetSession(): void {
+/** Signs out and clears the phone's storage: the next call signs in with `loginCode`. */
+export function resetSession(loginCode: string): void {
   storage.clear();
+  stubs.loginCode = loginCode;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

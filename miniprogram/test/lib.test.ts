@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { components } from '../src/api/schema';
-import { coldText } from '../src/lib/cold';
+import { coldClass, coldText } from '../src/lib/cold';
+import { metres } from '../src/lib/distance';
 import { messageFor, messageOf } from '../src/lib/errors';
 import { yuan } from '../src/lib/money';
 import { clock, day, when } from '../src/lib/time';
@@ -35,6 +36,15 @@ test('a trace code is read from a label URL or as it is, and nothing else passes
 
 type ColdRecord = components['schemas']['ColdRecord'];
 const record = (r: Pick<ColdRecord, 'class' | 'status' | 'max_c'>): ColdRecord => ({ compensation_fen: 0, ...r });
+
+test('distances and cold-chain classes as lists show them', () => {
+  assert.equal(metres(850), '850m');
+  assert.equal(metres(1000), '1.0km');
+  assert.equal(metres(12_345), '12.3km');
+  assert.equal(coldClass('ambient'), '常温');
+  assert.equal(coldClass('chilled'), '冷藏');
+  assert.equal(coldClass('frozen'), '冷冻');
+});
 
 test('a cold-chain record in one line', () => {
   assert.equal(coldText(record({ class: 'chilled', status: 'compliant', max_c: 4.5 })), '冷藏：全程温控达标，最高 4.5℃');

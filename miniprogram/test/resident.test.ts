@@ -8,8 +8,7 @@ import { API, call, config, demoToken, open, resetSession, seen, shot, stubs, un
 import { kitchenOpenAllDay } from './parties';
 
 test('a resident orders buns to the door and watches them arrive', async () => {
-  resetSession();
-  stubs.loginCode = `demo:mp-${Date.now().toString(36)}`;
+  resetSession(`demo:mp-${Date.now().toString(36)}`);
   const kitchen = await demoToken('huaqiao');
   await kitchenOpenAllDay(kitchen);
 
@@ -143,8 +142,7 @@ function localHour(): number {
 }
 
 test('a closed store, short stock and a failed payment read as plain Chinese', async () => {
-  resetSession();
-  stubs.loginCode = `demo:mp-${Date.now().toString(36)}c`;
+  resetSession(`demo:mp-${Date.now().toString(36)}c`);
   stubs.location = { latitude: 33.336, longitude: 105.616, name: '东关社区', address: '康县东关社区 3 号楼' };
   const kitchen = await demoToken('huaqiao');
   const address = await open('/pages/address/address');
@@ -252,8 +250,7 @@ test('a closed store, short stock and a failed payment read as plain Chinese', a
 });
 
 test('bad states read as plain Chinese', async () => {
-  resetSession();
-  stubs.loginCode = `demo:mp-${Date.now().toString(36)}b`;
+  resetSession(`demo:mp-${Date.now().toString(36)}b`);
   // An address far outside every store's range.
   stubs.location = { latitude: 33.9, longitude: 106.3, name: '远处', address: '县外某地' };
   const address = await open('/pages/address/address');

@@ -20,8 +20,7 @@ const HYBRID = {
 
 test('a rider registers, takes jobs, delivers and sees the earnings', async () => {
   const run = Date.now().toString(36);
-  resetSession();
-  stubs.loginCode = `demo:mp-rider-${run}`;
+  resetSession(`demo:mp-rider-${run}`);
   // The page is refreshed by pulling it down, so every step below sees
   // exactly the state it acted on.
   config.pollMs = 600_000;

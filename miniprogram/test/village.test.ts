@@ -16,11 +16,6 @@ function localHm(ms: number): string {
   return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
 }
 
-async function as(code: string): Promise<void> {
-  resetSession();
-  stubs.loginCode = code;
-}
-
 test('a village order goes by van to the agent point and is collected by its code', { timeout: 300_000 }, async () => {
   const run = Date.now().toString(36);
   const resident = `demo:mp-village-${run}`;
@@ -58,7 +53,7 @@ test('a village order goes by van to the agent point and is collected by its cod
 
   try {
     // The resident's address is the agent point, picked from the list.
-    await as(resident);
+    resetSession(resident);
     const address = await open('/pages/address/address');
     await address.tap('.village');
     await address.type('.contact-name', '杨秀梅');
@@ -120,7 +115,7 @@ test('a village order goes by van to the agent point and is collected by its cod
     await call('POST', `/api/v1/driver/trips/${tid}/stops/${drop.seq}/arrive`, zhou, { lat: drop.lat, lng: drop.lng });
 
     // The keeper's page: the van is here; its label scanned, the package taken.
-    await as(keeperCode);
+    resetSession(keeperCode);
     const keeperHome = await open('/pages/index/index');
     await keeperHome.tap('.keeper-entry');
     assert.equal(seen.navigations.at(-1), '/pages/keeper/keeper');
@@ -140,7 +135,7 @@ test('a village order goes by van to the agent point and is collected by its cod
     keeper.close();
 
     // The resident sees the pickup code.
-    await as(resident);
+    resetSession(resident);
     const arrived = await open(orderUrl);
     assert.equal(arrived.text('.status'), '已到代收点，请凭取件码领取');
     const code = arrived.text('.code-value');
@@ -150,7 +145,7 @@ test('a village order goes by van to the agent point and is collected by its cod
     arrived.close();
 
     // The keeper hands it out: a wrong code is counted, the right one works.
-    await as(keeperCode);
+    resetSession(keeperCode);
     keeper = await open('/pages/keeper/keeper');
     await keeper.type('.code-input', code === '000000' ? '111111' : '000000');
     await keeper.tap('.collect');
@@ -162,7 +157,7 @@ test('a village order goes by van to the agent point and is collected by its cod
     assert.equal(keeper.texts('.collected').length, 1);
     keeper.close();
 
-    await as(resident);
+    resetSession(resident);
     const done = await open(orderUrl);
     assert.equal(done.text('.status'), '已送达');
     done.close();

@@ -1,5 +1,6 @@
 // Home: the resident's address, the stores that deliver to it, scanning a
 // product's trace code, and the way into the rider's and the keeper's pages.
+import { metres } from '../../lib/distance';
 import { showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
 import { api } from '../../lib/request';
@@ -69,7 +70,7 @@ Component({
         open: s.open_status === 'open',
         openText: s.open_status === 'open' ? '营业中' : '休息中',
         fee: yuan(s.delivery_fee_hint_fen),
-        distance: s.distance_m >= 1000 ? `${(s.distance_m / 1000).toFixed(1)}km` : `${s.distance_m}m`,
+        distance: metres(s.distance_m),
       }));
       this.setData({
         stores,

@@ -3,6 +3,8 @@
 // the grab pool, and the jobs in hand: pickup, delivery by the resident's
 // code, give-up. Asked for again every few seconds while shown.
 import { config } from '../../config';
+import { coldClass } from '../../lib/cold';
+import { metres } from '../../lib/distance';
 import { ApiError, showError } from '../../lib/errors';
 import * as location from '../../lib/location';
 import { yuan } from '../../lib/money';
@@ -22,12 +24,6 @@ const JOB_STATUS: Record<string, string> = {
   picked_up: '配送中',
   locked: '已锁定，等待平台处理',
 };
-
-const COLD: Record<string, string> = { ambient: '常温', chilled: '冷藏', frozen: '冷冻' };
-
-function metres(m: number): string {
-  return m >= 1000 ? `${(m / 1000).toFixed(1)}km` : `${m}m`;
-}
 
 interface JobRow {
   id: number;
@@ -110,7 +106,7 @@ Component({
             .map((o) => ({ id: o.id, jobId: o.job_id, text: `派单 #${o.job_id}`, expires: clock(o.expires_at) })),
           pool: pool.map((j) => ({
             id: j.id,
-            text: `距店 ${metres(j.to_pickup_m)} · 送 ${metres(j.distance_m)} · ${COLD[j.cold_chain] ?? j.cold_chain} · ${clock(j.ready_by)} 出餐`,
+            text: `距店 ${metres(j.to_pickup_m)} · 送 ${metres(j.distance_m)} · ${coldClass(j.cold_chain)} · ${clock(j.ready_by)} 出餐`,
             fee: yuan(j.rider_fee_fen),
           })),
           jobs: mine.jobs.map((j) => this.row(j)),
@@ -123,7 +119,7 @@ Component({
       const old = this.data.jobs.find((x) => x.id === j.id);
       return {
         id: j.id,
-        text: `订单 #${j.order_id} · 送 ${metres(j.distance_m)} · ${COLD[j.cold_chain] ?? j.cold_chain}`,
+        text: `订单 #${j.order_id} · 送 ${metres(j.distance_m)} · ${coldClass(j.cold_chain)}`,
         fee: yuan(j.rider_fee_fen),
         status: j.status,
         statusText: JOB_STATUS[j.status] ?? j.status,

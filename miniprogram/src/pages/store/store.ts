@@ -1,5 +1,6 @@
 // A store's menu by category, with the cart kept per store.
 import { cartOf, change, type Cart } from '../../lib/cart';
+import { coldClass } from '../../lib/cold';
 import { showError } from '../../lib/errors';
 import { yuan } from '../../lib/money';
 import { api } from '../../lib/request';
@@ -19,7 +20,6 @@ interface Section {
   products: { id: number; name: string; cold: string; skus: SkuRow[] }[];
 }
 
-const COLD: Record<string, string> = { chilled: '冷藏', frozen: '冷冻' };
 
 function total(sections: Section[]): { count: number; fen: number } {
   let count = 0;
@@ -63,7 +63,7 @@ Component({
         products: c.products.map((p) => ({
           id: p.id,
           name: p.name,
-          cold: COLD[p.cold_chain] ?? '',
+          cold: p.cold_chain === 'ambient' ? '' : coldClass(p.cold_chain),
           skus: p.skus.map((k) => ({
             id: k.id,
             label: k.name,
